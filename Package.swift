@@ -1,0 +1,41 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Materia",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "materia", targets: ["materia"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+    ],
+    targets: [
+        // Debian's libcmark-gfm-dev + libcmark-gfm-extensions-dev; one pkg-config file covers both.
+        .systemLibrary(
+            name: "CCMarkGFM",
+            pkgConfig: "libcmark-gfm",
+            providers: [.apt(["libcmark-gfm-dev", "libcmark-gfm-extensions-dev"])]
+        ),
+        .target(name: "MateriaMarkdown", dependencies: ["CCMarkGFM"]),
+        .target(name: "MateriaContent", dependencies: [.product(name: "Yams", package: "Yams")]),
+        .target(
+            name: "MateriaSite",
+            dependencies: [
+                "MateriaContent", "MateriaMarkdown",
+                .product(name: "Mustache", package: "swift-mustache"),
+            ]
+        ),
+        .executableTarget(
+            name: "materia",
+            dependencies: ["MateriaSite", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .testTarget(name: "MateriaMarkdownTests", dependencies: ["MateriaMarkdown"]),
+        .testTarget(name: "MateriaContentTests", dependencies: ["MateriaContent"]),
+        .testTarget(name: "MateriaSiteTests", dependencies: ["MateriaSite"]),
+        .testTarget(name: "MateriaCLITests", dependencies: ["materia"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,231 @@
+/// A calendar date as written in content (`YYYY-MM-DD`); no time zone, no clock.
+public struct Day: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public let year: Int
+    public let month: Int
+    public let day: Int
+
+    public init?(year: Int, month: Int, day: Int) {
+        guard (1...9999).contains(year), (1...12).contains(month),
+              (1...Day.daysIn(month: month, year: year)).contains(day) else { return nil }
+        self.year = year
+        self.month = month
+        self.day = day
+    }
+
+    /// Strict ISO form: four-digit year, two-digit month and day.
+    public init?(iso text: String) {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+              parts.allSatisfy({ $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
+              let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]) else { return nil }
+        self.init(year: y, month: m, day: d)
+    }
+
+    static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+
+    /// The same day `months` later, clamped to the end of a shorter month.
+    public func adding(months: Int) -> Day {
+        let total = year * 12 + (month - 1) + months
+        let y = total / 12, m = total % 12 + 1
+        return Day(year: y, month: m, day: min(day, Day.daysIn(month: m, year: y)))!
+    }
+
+    public var iso: String {
+        func pad(_ n: Int, _ width: Int) -> String {
+            let s = String(n)
+            return String(repeating: "0", count: max(0, width - s.count)) + s
+        }
+        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))"
+    }
+
+    private static let monthNames = ["January", "February", "March", "April", "May", "June", "July",
+                                     "August", "September", "October", "November", "December"]
+
+    /// "14 September 2026": unambiguous in every English-speaking country.
+    public var display: String { "\(day) \(Day.monthNames[month - 1]) \(year)" }
+
+    public var description: String { iso }
+
+    public static func < (lhs: Day, rhs: Day) -> Bool {
+        (lhs.year, lhs.month, lhs.day) < (rhs.year, rhs.month, rhs.day)
+    }
+}
+
+/// Site-wide settings from `materia.yaml`.
+public struct SiteConfig: Sendable {
+    public var title: String
+    public var description: String
+    public var baseURL: String
+    public var language: String
+    public var disclaimerShort: String
+    /// Markdown.
+    public var disclaimerFull: String
+    public var reviewCycleMonths: Int
+    public var allowRawHTML: Bool
+    /// Authority id (as used in the data, e.g. `NASEM`) → full name.
+    public var authorities: [String: String]
+    public var location: SourceLocation
+
+    public init(title: String, description: String, baseURL: String, language: String, disclaimerShort: String,
+                disclaimerFull: String, reviewCycleMonths: Int, allowRawHTML: Bool, authorities: [String: String],
+                location: SourceLocation) {
+        self.title = title
+        self.description = description
+        self.baseURL = baseURL
+        self.language = language
+        self.disclaimerShort = disclaimerShort
+        self.disclaimerFull = disclaimerFull
+        self.reviewCycleMonths = reviewCycleMonths
+        self.allowRawHTML = allowRawHTML
+        self.authorities = authorities
+        self.location = location
+    }
+}
+
+/// A reference in an article or a data file, shown as a numbered list.
+public struct Citation: Sendable, Hashable {
+    public let title: String
+    public let url: String?
+    public let publisher: String?
+    public let year: Int?
+}
+
+/// One question and its Markdown answer from an article's `faq`.
+public struct FAQEntry: Sendable, Hashable {
+    public let question: String
+    public let answer: String
+    public let location: SourceLocation
+}
+
+/// An article: front matter plus Markdown body.
+public struct Article: Sendable {
+    public let sourcePath: String
+    public let slug: Located<String>
+    public let title: String
+    public let summary: String
+    public let date: Day?
+    public let updated: Day?
+    public let reviewed: Day?
+    public let reviewer: String?
+    public let author: String?
+    public let nutrients: [Located<String>]
+    public let conditions: [Located<String>]
+    public let symptoms: [Located<String>]
+    public let tags: [String]
+    public let keyPoints: [String]
+    public let faq: [FAQEntry]
+    public let references: [Citation]
+    public let draft: Bool
+    public let body: String
+    /// File line of the body's first line, so Markdown positions map back to the file.
+    public let bodyStartLine: Int
+}
+
+/// Whether a nutrient is a mineral or a vitamin.
+public enum NutrientKind: String, Sendable, CaseIterable {
+    case mineral, vitamin
+}
+
+/// RDA (Recommended Dietary Allowance) or AI (Adequate Intake).
+public enum IntakeKind: String, Sendable, CaseIterable {
+    case RDA, AI
+}
+
+/// Life stages, in the order tables list them.
+public enum LifeStage: String, Sendable, CaseIterable {
+    case infants, children, adolescents, adults, olderAdults = "older-adults", pregnancy, lactation
+
+    public var label: String {
+        switch self {
+        case .infants: return "Infants"
+        case .children: return "Children"
+        case .adolescents: return "Adolescents"
+        case .adults: return "Adults"
+        case .olderAdults: return "Older adults"
+        case .pregnancy: return "Pregnancy"
+        case .lactation: return "Breastfeeding"
+        }
+    }
+}
+
+/// A recommended daily intake for one population group, set by one authority.
+public struct ReferenceIntake: Sendable, Hashable {
+    public let authority: Located<String>
+    public let kind: IntakeKind
+    public let group: String
+    public let stage: LifeStage?
+    public let value: Double
+}
+
+/// A tolerable upper intake level, with what it applies to (e.g. "supplements only").
+public struct UpperLimit: Sendable, Hashable {
+    public let authority: Located<String>
+    public let group: String
+    public let value: Double
+    public let scope: String?
+}
+
+/// A food and how much of the nutrient one serving of it holds.
+public struct FoodSource: Sendable, Hashable {
+    public let food: String
+    public let serving: String?
+    public let amount: Double?
+}
+
+/// What too little or too much of a nutrient causes: a condition and its symptoms, by id.
+public struct NutrientEffect: Sendable, Hashable {
+    public let condition: Located<String>?
+    public let symptoms: [Located<String>]
+}
+
+/// A mineral or vitamin from `Content/data/nutrients/<id>.yaml`.
+public struct Nutrient: Sendable {
+    public let id: String
+    public let sourcePath: String
+    public let name: String
+    public let kind: NutrientKind
+    public let unit: String
+    public let aliases: [String]
+    public let summary: String
+    public let description: String?
+    public let functions: [String]
+    public let referenceIntakes: [ReferenceIntake]
+    public let upperLimits: [UpperLimit]
+    public let foodSources: [FoodSource]
+    public let deficiency: NutrientEffect?
+    public let excess: NutrientEffect?
+    public let references: [Citation]
+}
+
+/// A condition (e.g. hypomagnesemia) from `Content/data/conditions/<id>.yaml`.
+public struct Condition: Sendable {
+    public let id: String
+    public let sourcePath: String
+    public let name: String
+    public let aliases: [String]
+    public let summary: String
+    public let description: String?
+    public let causes: [String]
+    public let nutrients: [Located<String>]
+    public let symptoms: [Located<String>]
+    public let references: [Citation]
+}
+
+/// A symptom (e.g. fasciculations) from `Content/data/symptoms/<id>.yaml`.
+public struct Symptom: Sendable {
+    public let id: String
+    public let sourcePath: String
+    public let name: String
+    public let aliases: [String]
+    public let summary: String
+    public let description: String?
+    public let conditions: [Located<String>]
+    public let nutrients: [Located<String>]
+    public let references: [Citation]
+}

@@ -1,0 +1,254 @@
+import Yams
+
+/// Reads YAML into nodes that keep their line and column, and reports problems against them.
+///
+/// Materia decodes by hand instead of through `Codable` so that every wrong type, missing
+/// field or unknown key is reported at its own position, and all of them in one run.
+public final class YAMLDocument {
+    public let path: String
+    /// Lines above the YAML in its file (front matter starts below the `---` line).
+    public let lineOffset: Int
+    public private(set) var diagnostics = Diagnostics()
+
+    public init(path: String, lineOffset: Int = 0) {
+        self.path = path
+        self.lineOffset = lineOffset
+    }
+
+    /// Parses `text`; on malformed YAML records an error at its position and returns nil.
+    public func parse(_ text: String) -> Node? {
+        do {
+            guard let node = try Yams.compose(yaml: text) else {
+                error(at: location(line: 1, column: 1), "the YAML is empty", fix: "add the required fields")
+                return nil
+            }
+            return node
+        } catch let error as YamlError {
+            report(error)
+            return nil
+        } catch {
+            self.error(at: location(line: 1, column: 1), "cannot read YAML: \(error)")
+            return nil
+        }
+    }
+
+    private func report(_ error: YamlError) {
+        switch error {
+        case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
+             let .composer(context, problem, mark, _):
+            var what = "malformed YAML: \(problem)"
+            if let context { what += " (\(context.text) at line \(context.mark.line + lineOffset))" }
+            self.error(at: location(mark), what, fix: "check the indentation and quoting here; quote values that contain ': ' or start with a special character")
+        case let .duplicatedKeysInMapping(duplicates, context):
+            self.error(at: location(context.mark), "duplicate key \(duplicates.map { "'\($0)'" }.joined(separator: ", "))",
+                       fix: "keep one of the entries and remove the other")
+        case let .reader(problem, _, _, _):
+            self.error(at: location(line: 1, column: 1), "unreadable YAML: \(problem)", fix: "save the file as UTF-8 text")
+        default:
+            self.error(at: location(line: 1, column: 1), "malformed YAML: \(error)")
+        }
+    }
+
+    func location(_ mark: Mark?) -> SourceLocation {
+        location(line: mark?.line ?? 1, column: mark?.column ?? 1)
+    }
+
+    func location(line: Int, column: Int) -> SourceLocation {
+        SourceLocation(path: path, line: line + lineOffset, column: column)
+    }
+
+    public func location(of node: Node) -> SourceLocation { location(node.mark) }
+
+    public func error(at location: SourceLocation, _ message: String, fix: String? = nil) {
+        diagnostics.error(location, message, fix: fix)
+    }
+
+    public func warning(at location: SourceLocation, _ message: String, fix: String? = nil) {
+        diagnostics.warning(location, message, fix: fix)
+    }
+
+    /// A mapping reader for `node`, or nil (with an error) when the node is not a mapping.
+    public func object(_ node: Node, what: String, keys: [String]) -> YAMLObject? {
+        guard case let .mapping(mapping) = node else {
+            error(at: location(of: node), "\(what) must be a mapping of keys to values, found \(node.kindName)",
+                  fix: "write it as 'key: value' lines")
+            return nil
+        }
+        return YAMLObject(document: self, mapping: mapping, node: node, what: what, keys: keys)
+    }
+}
+
+/// One YAML mapping being decoded; unknown keys are reported once, when it is created.
+public struct YAMLObject {
+    public let document: YAMLDocument
+    let mapping: Node.Mapping
+    public let node: Node
+    let what: String
+    private var values: [String: (key: Node, value: Node)] = [:]
+
+    init(document: YAMLDocument, mapping: Node.Mapping, node: Node, what: String, keys: [String]) {
+        self.document = document
+        self.mapping = mapping
+        self.node = node
+        self.what = what
+        for (key, value) in mapping {
+            guard let name = key.string else {
+                document.error(at: document.location(of: key), "\(what) has a key that is not text", fix: "use a plain name such as 'title'")
+                continue
+            }
+            if keys.contains(name) {
+                values[name] = (key, value)
+            } else {
+                document.error(at: document.location(of: key), "unknown key '\(name)' in \(what)",
+                               fix: Suggestion.hint(for: name, in: keys, noun: "key"))
+            }
+        }
+    }
+
+    public var location: SourceLocation { document.location(of: node) }
+
+    public func location(of key: String) -> SourceLocation {
+        values[key].map { document.location(of: $0.value) } ?? location
+    }
+
+    public func keyLocation(_ key: String) -> SourceLocation? {
+        values[key].map { document.location(of: $0.key) }
+    }
+
+    /// The value node for `key`, treating an empty value (`key:` or `~`) as absent.
+    public func node(_ key: String, required: Bool = false) -> Node? {
+        if let value = values[key]?.value, !value.isNull { return value }
+        if required {
+            let place = values[key].map { document.location(of: $0.key) } ?? location
+            document.error(at: place, "missing required field '\(key)' in \(what)", fix: "add a line '\(key): …'")
+        }
+        return nil
+    }
+
+    public func has(_ key: String) -> Bool { node(key) != nil }
+
+    public func string(_ key: String, required: Bool = false) -> String? {
+        guard let value = node(key, required: required) else { return nil }
+        guard case let .scalar(scalar) = value else {
+            typeError(key, value, expected: "text")
+            return nil
+        }
+        let text = scalar.string.trimmingCharacters(in: .whitespacesAndNewlines)
+        if text.isEmpty && required {
+            document.error(at: document.location(of: value), "field '\(key)' in \(what) is empty", fix: "give it a value")
+            return nil
+        }
+        return text
+    }
+
+    public func bool(_ key: String) -> Bool? {
+        guard let value = node(key) else { return nil }
+        if case let .scalar(scalar) = value {
+            switch scalar.string.lowercased() {
+            case "true", "yes", "on": return true
+            case "false", "no", "off": return false
+            default: break
+            }
+        }
+        typeError(key, value, expected: "true or false")
+        return nil
+    }
+
+    public func number(_ key: String, required: Bool = false) -> Double? {
+        guard let value = node(key, required: required) else { return nil }
+        if case let .scalar(scalar) = value, let number = Double(scalar.string.replacingOccurrences(of: "_", with: "")),
+           number.isFinite {
+            return number
+        }
+        typeError(key, value, expected: "a number (such as 350 or 2.4, without a unit)")
+        return nil
+    }
+
+    public func integer(_ key: String, required: Bool = false) -> Int? {
+        guard let value = node(key, required: required) else { return nil }
+        if case let .scalar(scalar) = value, let number = Int(scalar.string) { return number }
+        typeError(key, value, expected: "a whole number")
+        return nil
+    }
+
+    public func date(_ key: String, required: Bool = false) -> Day? {
+        guard let value = node(key, required: required) else { return nil }
+        if case let .scalar(scalar) = value {
+            if let day = Day(iso: scalar.string) { return day }
+            document.error(at: document.location(of: value), "'\(scalar.string)' in field '\(key)' is not a date",
+                           fix: "write a real calendar date as YYYY-MM-DD, e.g. 2026-03-14")
+            return nil
+        }
+        typeError(key, value, expected: "a date (YYYY-MM-DD)")
+        return nil
+    }
+
+    /// A list of text values; a single scalar is a type error (a list was meant).
+    public func strings(_ key: String) -> [Located<String>] {
+        guard let value = node(key) else { return [] }
+        guard case let .sequence(sequence) = value else {
+            typeError(key, value, expected: "a list, such as [a, b] or '- a' lines")
+            return []
+        }
+        var result: [Located<String>] = []
+        for item in sequence {
+            guard case let .scalar(scalar) = item, !item.isNull else {
+                document.error(at: document.location(of: item), "each entry of '\(key)' must be text, found \(item.kindName)",
+                               fix: "write the entry as plain text")
+                continue
+            }
+            result.append(Located(scalar.string.trimmingCharacters(in: .whitespaces), at: document.location(of: item)))
+        }
+        return result
+    }
+
+    /// A list of mappings, each decoded by `decode`.
+    public func objects<T>(_ key: String, what item: String, keys: [String], _ decode: (YAMLObject) -> T?) -> [T] {
+        guard let value = node(key) else { return [] }
+        guard case let .sequence(sequence) = value else {
+            typeError(key, value, expected: "a list of entries, each starting with '- '")
+            return []
+        }
+        return sequence.compactMap { element in
+            document.object(element, what: item, keys: keys).flatMap(decode)
+        }
+    }
+
+    public func object(_ key: String, what item: String, keys: [String]) -> YAMLObject? {
+        guard let value = node(key) else { return nil }
+        return document.object(value, what: item, keys: keys)
+    }
+
+    public func typeError(_ key: String, _ value: Node, expected: String) {
+        document.error(at: document.location(of: value), "field '\(key)' in \(what) must be \(expected), found \(value.kindName)",
+                       fix: "change the value of '\(key)'")
+    }
+}
+
+/// A value with the place it was written, so later phases can report against it.
+public struct Located<Value: Sendable & Hashable>: Sendable, Hashable {
+    public let value: Value
+    public let location: SourceLocation
+
+    public init(_ value: Value, at location: SourceLocation) {
+        self.value = value
+        self.location = location
+    }
+}
+
+extension Node {
+    var isNull: Bool {
+        guard case let .scalar(scalar) = self else { return false }
+        if scalar.style != .plain { return false }
+        return ["", "~", "null", "Null", "NULL"].contains(scalar.string)
+    }
+
+    var kindName: String {
+        switch self {
+        case .scalar(let scalar): return isNull ? "nothing" : "the text '\(scalar.string.prefix(40))'"
+        case .mapping: return "a mapping"
+        case .sequence: return "a list"
+        case .alias: return "an alias"
+        }
+    }
+}

@@ -1,0 +1,44 @@
+import MateriaContent
+import MateriaMarkdown
+
+/// The HTML of every Markdown text in the site, keyed by where it came from.
+public struct RenderedTexts: Sendable {
+    public var articleBodies: [String: RenderedMarkdown] = [:]
+    /// FAQ answers per article slug, in FAQ order.
+    public var faqAnswers: [String: [String]] = [:]
+    /// Entity descriptions keyed by "kind/id".
+    public var descriptions: [String: String] = [:]
+    public var disclaimer: String = ""
+}
+
+/// Converts every Markdown text with cmark-gfm. cmark-gfm parsing is not thread-safe, so this
+/// runs on one thread (the renderer's lock would serialise it anyway) while pages render in parallel.
+struct MarkdownPhase {
+    /// Ids the article template uses; heading anchors never take them.
+    static let reservedIDs: Set<String> = ["main", "content", "summary", "key-points", "contents", "faq", "references",
+                                           "in-this-article", "related", "footnotes", "top", "site-header", "site-footer",
+                                           "article-title", "review"]
+
+    let site: ResolvedSite
+
+    func run() -> RenderedTexts {
+        let options = MarkdownOptions(allowRawHTML: site.config.allowRawHTML, reservedIDs: Self.reservedIDs)
+        let inline = MarkdownOptions(allowRawHTML: site.config.allowRawHTML)
+        var texts = RenderedTexts()
+        for article in site.articles {
+            texts.articleBodies[article.slug.value] = MarkdownRenderer.render(article.body, options: options)
+            texts.faqAnswers[article.slug.value] = article.faq.map { MarkdownRenderer.render($0.answer, options: inline).html }
+        }
+        for nutrient in site.nutrients {
+            if let text = nutrient.description { texts.descriptions["nutrients/" + nutrient.id] = MarkdownRenderer.render(text, options: inline).html }
+        }
+        for condition in site.conditions {
+            if let text = condition.description { texts.descriptions["conditions/" + condition.id] = MarkdownRenderer.render(text, options: inline).html }
+        }
+        for symptom in site.symptoms {
+            if let text = symptom.description { texts.descriptions["symptoms/" + symptom.id] = MarkdownRenderer.render(text, options: inline).html }
+        }
+        texts.disclaimer = MarkdownRenderer.render(site.config.disclaimerFull, options: inline).html
+        return texts
+    }
+}

@@ -1,0 +1,449 @@
+import MateriaContent
+import MateriaMarkdown
+
+/// One page of the output: its kind and the URL path below the site root ("" for home).
+public enum Page: Sendable, Hashable {
+    case home, disclaimer, faq, keyPoints, notFound
+    case articleList, nutrientList, conditionList, symptomList
+    case article(String), nutrient(String), condition(String), symptom(String)
+
+    /// URL path relative to the site root, with a trailing slash ("articles/x/").
+    var path: String {
+        switch self {
+        case .home: return ""
+        case .disclaimer: return "disclaimer/"
+        case .faq: return "faq/"
+        case .keyPoints: return "key-points/"
+        case .notFound: return "404.html"
+        case .articleList: return "articles/"
+        case .nutrientList: return "nutrients/"
+        case .conditionList: return "conditions/"
+        case .symptomList: return "symptoms/"
+        case .article(let slug): return "articles/\(slug)/"
+        case .nutrient(let id): return "nutrients/\(id)/"
+        case .condition(let id): return "conditions/\(id)/"
+        case .symptom(let id): return "symptoms/\(id)/"
+        }
+    }
+
+    /// File the page is written to.
+    var file: String { path.hasSuffix(".html") ? path : path + "index.html" }
+
+    var template: String {
+        switch self {
+        case .home: return "home"
+        case .disclaimer: return "disclaimer"
+        case .faq: return "faq"
+        case .keyPoints: return "key-points"
+        case .notFound: return "404"
+        case .articleList, .nutrientList, .conditionList, .symptomList: return "list"
+        case .article: return "article"
+        case .nutrient: return "nutrient"
+        case .condition: return "condition"
+        case .symptom: return "symptom"
+        }
+    }
+}
+
+/// Builds the Mustache context of each page from the resolved site. Every value is plain text
+/// (escaped by `{{ }}`) unless its key ends in `_html`, which holds HTML Materia generated.
+struct PageContexts: Sendable {
+    let site: ResolvedSite
+    let texts: RenderedTexts
+
+    func context(for page: Page) -> [String: Any] {
+        let links = Links(page: page, basePath: basePath)
+        var context = common(page, links)
+        switch page {
+        case .home: context.merge(home(links)) { $1 }
+        case .disclaimer:
+            context["title"] = "Medical disclaimer"
+            context["body_html"] = texts.disclaimer
+            context["breadcrumbs"] = crumbs(links, [("Medical disclaimer", nil)])
+        case .faq: context.merge(faq(links)) { $1 }
+        case .keyPoints: context.merge(keyPoints(links)) { $1 }
+        case .notFound:
+            context["title"] = "Page not found"
+        case .articleList:
+            context.merge(list("Articles", "Every article in \(site.config.title), A to Z.",
+                               site.articles.map { item($0.title, links.article($0.slug.value), $0.summary) }, links)) { $1 }
+        case .nutrientList:
+            context.merge(list("Nutrients", "Minerals and vitamins, with reference intakes, upper limits and food sources.",
+                               site.nutrients.map { item($0.name, links.nutrient($0.id), $0.summary, kind: $0.kind.rawValue) }, links)) { $1 }
+        case .conditionList:
+            context.merge(list("Conditions", "Conditions linked to too little or too much of a nutrient.",
+                               site.conditions.map { item($0.name, links.condition($0.id), $0.summary) }, links)) { $1 }
+        case .symptomList:
+            context.merge(list("Symptoms", "Symptoms, and the conditions and nutrients behind them.",
+                               site.symptoms.map { item($0.name, links.symptom($0.id), $0.summary) }, links)) { $1 }
+        case .article(let slug): context.merge(article(site.articleBySlug[slug]!, links)) { $1 }
+        case .nutrient(let id): context.merge(nutrient(site.nutrientByID[id]!, links)) { $1 }
+        case .condition(let id): context.merge(condition(site.conditionByID[id]!, links)) { $1 }
+        case .symptom(let id): context.merge(symptom(site.symptomByID[id]!, links)) { $1 }
+        }
+        if context["page_title"] == nil, let title = context["title"] as? String {
+            context["page_title"] = page == .home ? site.config.title : "\(title) | \(site.config.title)"
+        }
+        return flaggingLists(context)
+    }
+
+    /// Adds `has_<key>: true` beside every non-empty list, so templates can wrap a list in
+    /// `<section>`/`<ul>` once (`{{#has_faq}}`) instead of once per item.
+    private func flaggingLists(_ context: [String: Any]) -> [String: Any] {
+        var result = context
+        for (key, value) in context {
+            if let list = value as? [[String: Any]] {
+                result[key] = list.map(flaggingLists)
+                if !list.isEmpty { result["has_" + key] = true }
+            } else if let object = value as? [String: Any] {
+                result[key] = flaggingLists(object)
+            }
+        }
+        return result
+    }
+
+    /// Path of the site below its host ("/kb/" for https://example.org/kb/), for the 404 page,
+    /// which is served at any depth and so cannot use relative links.
+    private var basePath: String {
+        let base = site.config.baseURL
+        guard let schemeEnd = base.range(of: "://") else { return base }
+        let afterHost = base[schemeEnd.upperBound...]
+        guard let slash = afterHost.firstIndex(of: "/") else { return "/" }
+        return String(afterHost[slash...])
+    }
+
+    private func common(_ page: Page, _ links: Links) -> [String: Any] {
+        var context: [String: Any] = [
+            "lang": site.config.language,
+            "site_title": site.config.title,
+            "site_description": site.config.description,
+            "disclaimer_short": site.config.disclaimerShort,
+            "home_href": links.home,
+            "stylesheet_href": links.to("assets/style.css"),
+            "disclaimer_href": links.to(Page.disclaimer.path),
+            "description": site.config.description,
+        ]
+        if site.config.baseURL.hasPrefix("http") {
+            context["canonical"] = site.config.baseURL + page.path
+        }
+        let nav: [(String, Page)] = [("Articles", .articleList), ("Nutrients", .nutrientList), ("Conditions", .conditionList),
+                                     ("Symptoms", .symptomList), ("FAQ", .faq), ("Key points", .keyPoints)]
+        context["nav"] = nav.map { label, target -> [String: Any] in
+            var entry: [String: Any] = ["label": label, "href": links.to(target.path)]
+            if isSection(page, of: target) { entry["current"] = true }
+            return entry
+        }
+        return context
+    }
+
+    private func isSection(_ page: Page, of target: Page) -> Bool {
+        switch (page, target) {
+        case (.article, .articleList), (.nutrient, .nutrientList), (.condition, .conditionList), (.symptom, .symptomList): return true
+        default: return page == target
+        }
+    }
+
+    private func crumbs(_ links: Links, _ trail: [(String, String?)]) -> [[String: Any]] {
+        ([("Home", links.home)] + trail).map { label, href in
+            href.map { ["label": label, "href": $0] } ?? ["label": label, "current": true]
+        }
+    }
+
+    private func item(_ title: String, _ href: String, _ summary: String, kind: String? = nil) -> [String: Any] {
+        var entry: [String: Any] = ["title": title, "href": href, "summary": summary]
+        if let kind { entry["kind"] = kind }
+        return entry
+    }
+
+    // MARK: pages
+
+    private func home(_ links: Links) -> [String: Any] {
+        let minerals = site.nutrients.filter { $0.kind == .mineral }
+        let vitamins = site.nutrients.filter { $0.kind == .vitamin }
+        return [
+            "title": site.config.title,
+            "page_title": site.config.title,
+            "articles": site.articles.map { item($0.title, links.article($0.slug.value), $0.summary) },
+            "minerals": minerals.map { item($0.name, links.nutrient($0.id), $0.summary) },
+            "vitamins": vitamins.map { item($0.name, links.nutrient($0.id), $0.summary) },
+            "conditions": site.conditions.map { item($0.name, links.condition($0.id), $0.summary) },
+            "symptoms": site.symptoms.map { item($0.name, links.symptom($0.id), $0.summary) },
+            "faq_href": links.to(Page.faq.path),
+            "key_points_href": links.to(Page.keyPoints.path),
+            "articles_href": links.to(Page.articleList.path),
+            "counts": "\(site.articles.count) articles, \(site.nutrients.count) nutrients, \(site.conditions.count) conditions and \(site.symptoms.count) symptoms",
+        ]
+    }
+
+    private func list(_ title: String, _ intro: String, _ items: [[String: Any]], _ links: Links) -> [String: Any] {
+        ["title": title, "intro": intro, "items": items, "breadcrumbs": crumbs(links, [(title, nil)]), "description": intro]
+    }
+
+    private func article(_ article: Article, _ links: Links) -> [String: Any] {
+        let slug = article.slug.value
+        let rendered = texts.articleBodies[slug]!
+        let minutes = max(1, Int((Double(rendered.wordCount) / 200).rounded(.up)))
+        var context: [String: Any] = [
+            "title": article.title,
+            "summary": article.summary,
+            "description": article.summary,
+            "reading_time": "\(minutes) min read",
+            "reading_minutes": minutes,
+            "body_html": rendered.html,
+            "breadcrumbs": crumbs(links, [("Articles", links.to(Page.articleList.path)), (article.title, nil)]),
+        ]
+        if let date = article.date { context["published"] = day(date) }
+        if let updated = article.updated { context["updated"] = day(updated) }
+        if let reviewed = article.reviewed {
+            context["reviewed"] = day(reviewed)
+            context["next_review"] = day(reviewed.adding(months: site.config.reviewCycleMonths))
+        }
+        if let reviewer = article.reviewer { context["reviewer"] = reviewer }
+        if let author = article.author { context["author"] = author }
+        if !article.keyPoints.isEmpty { context["key_points"] = article.keyPoints.map { ["text": $0] } }
+        let toc = tableOfContents(rendered.headings)
+        if !toc.isEmpty { context["toc"] = toc }
+        let answers = texts.faqAnswers[slug] ?? []
+        if !article.faq.isEmpty {
+            context["faq"] = article.faq.enumerated().map { index, entry -> [String: Any] in
+                ["question": entry.question, "answer_html": answers[index], "id": "faq-\(index + 1)"]
+            }
+        }
+        if !article.references.isEmpty { context["references"] = citations(article.references) }
+        let nutrientFacts = unique(article.nutrients.map(\.value)).compactMap { site.nutrientByID[$0] }.map { quickFacts($0, links) }
+        if !nutrientFacts.isEmpty { context["nutrients"] = nutrientFacts }
+        let conditions = unique(article.conditions.map(\.value)).compactMap { site.conditionByID[$0] }
+        if !conditions.isEmpty { context["conditions"] = conditions.map { item($0.name, links.condition($0.id), $0.summary) } }
+        let symptoms = unique(article.symptoms.map(\.value)).compactMap { site.symptomByID[$0] }
+        if !symptoms.isEmpty { context["symptoms"] = symptoms.map { item($0.name, links.symptom($0.id), $0.summary) } }
+        let related = (site.relatedArticles[slug] ?? []).compactMap { site.articleBySlug[$0] }
+        if !related.isEmpty { context["related"] = related.map { item($0.title, links.article($0.slug.value), $0.summary) } }
+        if !article.tags.isEmpty { context["tags"] = article.tags.map { ["tag": $0] } }
+        return context
+    }
+
+    /// h2 entries with their h3 children; deeper levels are left out of the contents list.
+    private func tableOfContents(_ headings: [Heading]) -> [[String: Any]] {
+        var entries: [[String: Any]] = []
+        var children: [[String: Any]] = []
+        func flush() {
+            if !children.isEmpty, !entries.isEmpty { entries[entries.count - 1]["children"] = children }
+            children = []
+        }
+        for heading in headings where heading.level == 2 || heading.level == 3 {
+            let entry: [String: Any] = ["text": heading.text, "id": heading.id]
+            if heading.level == 2 || entries.isEmpty {
+                flush()
+                entries.append(entry)
+            } else {
+                children.append(entry)
+            }
+        }
+        flush()
+        return entries
+    }
+
+    /// Adult RDA/AI ranges and adult upper limits, for the "nutrients in this article" box.
+    private func quickFacts(_ nutrient: Nutrient, _ links: Links) -> [String: Any] {
+        var facts: [String: Any] = ["name": nutrient.name, "href": links.nutrient(nutrient.id), "summary": nutrient.summary]
+        let adult = nutrient.referenceIntakes.filter { $0.stage == .adults || ($0.stage == nil && $0.group.lowercased().contains("adult")) }
+        var intakes: [[String: Any]] = []
+        for key in unique(adult.map { "\($0.authority.value) \($0.kind.rawValue)" }) {
+            let values = adult.filter { "\($0.authority.value) \($0.kind.rawValue)" == key }.map(\.value)
+            let low = values.min()!, high = values.max()!
+            let range = low == high ? format(low) : "\(format(low))–\(format(high))"
+            let first = adult.first { "\($0.authority.value) \($0.kind.rawValue)" == key }!
+            intakes.append(["authority": first.authority.value, "authority_name": authorityName(first.authority.value),
+                            "kind": first.kind.rawValue, "amount": "\(range) \(nutrient.unit)/day"])
+        }
+        if !intakes.isEmpty { facts["intakes"] = intakes }
+        let limits = nutrient.upperLimits.filter { $0.group.lowercased().contains("adult") }
+        let shown = limits.isEmpty ? nutrient.upperLimits : limits
+        if !shown.isEmpty { facts["limits"] = shown.map { upperLimit($0, nutrient) } }
+        return facts
+    }
+
+    private func upperLimit(_ limit: UpperLimit, _ nutrient: Nutrient) -> [String: Any] {
+        var entry: [String: Any] = ["authority": limit.authority.value, "authority_name": authorityName(limit.authority.value),
+                                    "group": limit.group, "amount": "\(format(limit.value)) \(nutrient.unit)/day"]
+        if let scope = limit.scope { entry["scope"] = scope }
+        return entry
+    }
+
+    private func nutrient(_ nutrient: Nutrient, _ links: Links) -> [String: Any] {
+        var context: [String: Any] = [
+            "title": nutrient.name, "summary": nutrient.summary, "description": nutrient.summary,
+            "kind": nutrient.kind.rawValue, "unit": nutrient.unit,
+            "breadcrumbs": crumbs(links, [("Nutrients", links.to(Page.nutrientList.path)), (nutrient.name, nil)]),
+        ]
+        if let html = texts.descriptions["nutrients/" + nutrient.id] { context["description_html"] = html }
+        if !nutrient.aliases.isEmpty { context["aliases"] = nutrient.aliases.joined(separator: ", ") }
+        if !nutrient.functions.isEmpty { context["functions"] = nutrient.functions.map { ["text": $0] } }
+        // Tables list life stages in age order; rows within a stage keep the data file's order.
+        let stageOrder = Dictionary(uniqueKeysWithValues: LifeStage.allCases.enumerated().map { ($1, $0) })
+        func rank(_ intake: ReferenceIntake) -> Int { intake.stage.flatMap { stageOrder[$0] } ?? LifeStage.allCases.count }
+        let intakes = nutrient.referenceIntakes.enumerated().sorted {
+            (rank($0.element), $0.offset) < (rank($1.element), $1.offset)
+        }.map(\.element)
+        if !intakes.isEmpty {
+            context["intakes"] = intakes.map { intake -> [String: Any] in
+                ["stage": intake.stage?.label ?? "", "group": intake.group, "authority": intake.authority.value,
+                 "authority_name": authorityName(intake.authority.value), "kind": intake.kind.rawValue,
+                 "amount": "\(format(intake.value)) \(nutrient.unit)"]
+            }
+        }
+        if !nutrient.upperLimits.isEmpty { context["limits"] = nutrient.upperLimits.map { upperLimit($0, nutrient) } }
+        if !nutrient.foodSources.isEmpty {
+            context["foods"] = nutrient.foodSources.map { food -> [String: Any] in
+                var entry: [String: Any] = ["food": food.food, "serving": food.serving ?? ""]
+                entry["amount"] = food.amount.map { "\(format($0)) \(nutrient.unit)" } ?? ""
+                return entry
+            }
+        }
+        var effects: [[String: Any]] = []
+        for (label, effect) in [("Too little (deficiency)", nutrient.deficiency), ("Too much (excess)", nutrient.excess)] {
+            guard let effect else { continue }
+            var entry: [String: Any] = ["label": label]
+            if let id = effect.condition?.value, let condition = site.conditionByID[id] {
+                entry["condition"] = item(condition.name, links.condition(id), condition.summary)
+            }
+            let symptoms = effect.symptoms.compactMap { site.symptomByID[$0.value] }
+            if !symptoms.isEmpty { entry["symptoms"] = symptoms.map { item($0.name, links.symptom($0.id), $0.summary) } }
+            effects.append(entry)
+        }
+        if !effects.isEmpty { context["effects"] = effects }
+        let conditions = (site.conditionsOfNutrient[nutrient.id] ?? []).compactMap { link in
+            site.conditionByID[link.id].map { relatedItem($0.name, links.condition($0.id), link.relation) }
+        }
+        if !conditions.isEmpty { context["conditions"] = conditions }
+        context["articles"] = articleItems(site.articlesByNutrient[nutrient.id], links)
+        if !nutrient.references.isEmpty { context["references"] = citations(nutrient.references) }
+        return context
+    }
+
+    private func condition(_ condition: Condition, _ links: Links) -> [String: Any] {
+        var context: [String: Any] = [
+            "title": condition.name, "summary": condition.summary, "description": condition.summary,
+            "breadcrumbs": crumbs(links, [("Conditions", links.to(Page.conditionList.path)), (condition.name, nil)]),
+        ]
+        if let html = texts.descriptions["conditions/" + condition.id] { context["description_html"] = html }
+        if !condition.aliases.isEmpty { context["aliases"] = condition.aliases.joined(separator: ", ") }
+        if !condition.causes.isEmpty { context["causes"] = condition.causes.map { ["text": $0] } }
+        let nutrients = (site.nutrientsOfCondition[condition.id] ?? []).compactMap { link in
+            site.nutrientByID[link.id].map { relatedItem($0.name, links.nutrient($0.id), link.relation) }
+        }
+        if !nutrients.isEmpty { context["nutrients"] = nutrients }
+        let symptoms = (site.symptomsOfCondition[condition.id] ?? []).compactMap { site.symptomByID[$0] }
+        if !symptoms.isEmpty { context["symptoms"] = symptoms.map { item($0.name, links.symptom($0.id), $0.summary) } }
+        context["articles"] = articleItems(site.articlesByCondition[condition.id], links)
+        if !condition.references.isEmpty { context["references"] = citations(condition.references) }
+        return context
+    }
+
+    private func symptom(_ symptom: Symptom, _ links: Links) -> [String: Any] {
+        var context: [String: Any] = [
+            "title": symptom.name, "summary": symptom.summary, "description": symptom.summary,
+            "breadcrumbs": crumbs(links, [("Symptoms", links.to(Page.symptomList.path)), (symptom.name, nil)]),
+        ]
+        if let html = texts.descriptions["symptoms/" + symptom.id] { context["description_html"] = html }
+        if !symptom.aliases.isEmpty { context["aliases"] = symptom.aliases.joined(separator: ", ") }
+        let conditions = (site.conditionsOfSymptom[symptom.id] ?? []).compactMap { site.conditionByID[$0] }
+        if !conditions.isEmpty { context["conditions"] = conditions.map { item($0.name, links.condition($0.id), $0.summary) } }
+        let nutrients = (site.nutrientsOfSymptom[symptom.id] ?? []).compactMap { link in
+            site.nutrientByID[link.id].map { relatedItem($0.name, links.nutrient($0.id), link.relation) }
+        }
+        if !nutrients.isEmpty { context["nutrients"] = nutrients }
+        context["articles"] = articleItems(site.articlesBySymptom[symptom.id], links)
+        if !symptom.references.isEmpty { context["references"] = citations(symptom.references) }
+        return context
+    }
+
+    private func faq(_ links: Links) -> [String: Any] {
+        // Each article's questions appear once, under its first nutrient, so no entry is duplicated.
+        var groups: [String: [[String: Any]]] = [:]
+        for article in site.articles where !article.faq.isEmpty {
+            let key = article.nutrients.first?.value ?? ""
+            let answers = texts.faqAnswers[article.slug.value] ?? []
+            for (index, entry) in article.faq.enumerated() {
+                groups[key, default: []].append([
+                    "question": entry.question, "answer_html": answers[index],
+                    "id": "\(article.slug.value)-\(index + 1)",
+                    "article_title": article.title, "article_href": links.article(article.slug.value),
+                ])
+            }
+        }
+        var result: [[String: Any]] = site.nutrients.compactMap { nutrient in
+            groups[nutrient.id].map { ["name": nutrient.name, "id": "faq-" + nutrient.id, "href": links.nutrient(nutrient.id), "entries": $0] }
+        }
+        if let general = groups[""] { result.append(["name": "General", "id": "faq-general", "entries": general]) }
+        return ["title": "Frequently asked questions", "groups": result,
+                "description": "Every question answered in our articles, grouped by nutrient.",
+                "breadcrumbs": crumbs(links, [("FAQ", nil)])]
+    }
+
+    private func keyPoints(_ links: Links) -> [String: Any] {
+        let articles = site.articles.filter { !$0.keyPoints.isEmpty }.map { article -> [String: Any] in
+            ["title": article.title, "href": links.article(article.slug.value), "points": article.keyPoints.map { ["text": $0] }]
+        }
+        return ["title": "Key points", "articles": articles,
+                "description": "The key points of every article on one page.",
+                "breadcrumbs": crumbs(links, [("Key points", nil)])]
+    }
+
+    // MARK: helpers
+
+    private func relatedItem(_ name: String, _ href: String, _ relation: NutrientRelation) -> [String: Any] {
+        var entry: [String: Any] = ["name": name, "href": href]
+        switch relation {
+        case .deficiency: entry["relation"] = "deficiency"
+        case .excess: entry["relation"] = "excess"
+        case .related: break
+        }
+        return entry
+    }
+
+    private func articleItems(_ slugs: [String]?, _ links: Links) -> [[String: Any]] {
+        (slugs ?? []).compactMap { site.articleBySlug[$0] }.map { item($0.title, links.article($0.slug.value), $0.summary) }
+    }
+
+    private func citations(_ citations: [Citation]) -> [[String: Any]] {
+        citations.enumerated().map { index, citation in
+            var entry: [String: Any] = ["number": index + 1, "title": citation.title]
+            if let url = citation.url { entry["url"] = url }
+            if let publisher = citation.publisher { entry["publisher"] = publisher }
+            if let year = citation.year { entry["year"] = String(year) }
+            return entry
+        }
+    }
+
+    private func day(_ day: Day) -> [String: Any] { ["iso": day.iso, "display": day.display] }
+
+    private func authorityName(_ id: String) -> String { site.config.authorities[id] ?? id }
+}
+
+/// Amounts as people write them: 400, 2.4, 0.25 (never 400.0).
+func format(_ value: Double) -> String {
+    if value == value.rounded(), abs(value) < 1e15 { return String(Int(value)) }
+    return String(value)
+}
+
+/// Relative links from one page to another, so the output works under any host path.
+struct Links {
+    let root: String
+
+    init(page: Page, basePath: String) {
+        if page == .notFound {
+            root = basePath
+        } else {
+            let depth = page.path.split(separator: "/").count
+            root = depth == 0 ? "./" : String(repeating: "../", count: depth)
+        }
+    }
+
+    var home: String { root }
+    func to(_ path: String) -> String { root + path }
+    func article(_ slug: String) -> String { to(Page.article(slug).path) }
+    func nutrient(_ id: String) -> String { to(Page.nutrient(id).path) }
+    func condition(_ id: String) -> String { to(Page.condition(id).path) }
+    func symptom(_ id: String) -> String { to(Page.symptom(id).path) }
+}

@@ -1,0 +1,132 @@
+import Foundation
+import MateriaContent
+
+/// Where a site's sources live and where its output goes.
+public struct SiteLayout: Sendable {
+    public let root: URL
+    public let output: URL
+
+    public init(root: URL, output: URL? = nil) {
+        self.root = root.standardizedFileURL
+        self.output = (output ?? root.appendingPathComponent("Output")).standardizedFileURL
+    }
+
+    public var configFile: URL { root.appendingPathComponent("materia.yaml") }
+    public var articlesDirectory: URL { root.appendingPathComponent("Content/articles") }
+    public var staticDirectory: URL { root.appendingPathComponent("Content/static") }
+    public var templatesDirectory: URL { root.appendingPathComponent("Templates") }
+    public var assetsDirectory: URL { root.appendingPathComponent("Templates/assets") }
+
+    public func dataDirectory(_ kind: String) -> URL { root.appendingPathComponent("Content/data/\(kind)") }
+
+    /// Path relative to the site root, as diagnostics print it.
+    public func relativePath(_ url: URL) -> String {
+        let full = url.standardizedFileURL.path
+        let base = root.path.hasSuffix("/") ? root.path : root.path + "/"
+        return full.hasPrefix(base) ? String(full.dropFirst(base.count)) : full
+    }
+}
+
+/// Everything read from disk, decoded but not yet checked against each other.
+public struct SiteSource: Sendable {
+    public var config: SiteConfig
+    public var articles: [Article]
+    public var nutrients: [Nutrient]
+    public var conditions: [Condition]
+    public var symptoms: [Symptom]
+    public var templates: TemplateSet
+}
+
+/// Phase 1 (load): reads `materia.yaml`, content, data and templates, and decodes them.
+public struct SiteLoader {
+    let layout: SiteLayout
+    let includeDrafts: Bool
+
+    public init(layout: SiteLayout, includeDrafts: Bool) {
+        self.layout = layout
+        self.includeDrafts = includeDrafts
+    }
+
+    public func load() -> (SiteSource?, Diagnostics) {
+        var diagnostics = Diagnostics()
+        let config = loadConfig(&diagnostics)
+        var articles: [Article] = []
+        for file in files(in: layout.articlesDirectory, extensions: ["md", "markdown"], required: true, &diagnostics) {
+            guard let text = read(file, &diagnostics) else { continue }
+            let slug = Slugify.make(file.deletingPathExtension().lastPathComponent)
+            let (article, problems) = ContentDecoder.article(text, path: layout.relativePath(file), defaultSlug: slug)
+            diagnostics.append(contentsOf: problems)
+            if let article, includeDrafts || !article.draft { articles.append(article) }
+        }
+        let nutrients = loadData("nutrients", &diagnostics, ContentDecoder.nutrient)
+        let conditions = loadData("conditions", &diagnostics, ContentDecoder.condition)
+        let symptoms = loadData("symptoms", &diagnostics, ContentDecoder.symptom)
+        let (templates, templateProblems) = TemplateSet.load(from: layout.templatesDirectory, layout: layout)
+        diagnostics.append(contentsOf: templateProblems)
+        guard let config, let templates, !diagnostics.hasErrors else { return (nil, diagnostics) }
+        return (SiteSource(config: config, articles: articles, nutrients: nutrients, conditions: conditions,
+                           symptoms: symptoms, templates: templates), diagnostics)
+    }
+
+    private func loadConfig(_ diagnostics: inout Diagnostics) -> SiteConfig? {
+        let path = layout.relativePath(layout.configFile)
+        guard FileManager.default.fileExists(atPath: layout.configFile.path) else {
+            diagnostics.error(SourceLocation(path: path), "no materia.yaml in \(layout.root.path)",
+                              fix: "run materia in the site's folder or pass --root DIR; a site needs materia.yaml with title and disclaimer")
+            return nil
+        }
+        guard let text = read(layout.configFile, &diagnostics) else { return nil }
+        let (config, problems) = ContentDecoder.config(text, path: path)
+        diagnostics.append(contentsOf: problems)
+        return config
+    }
+
+    private func loadData<T>(_ kind: String, _ diagnostics: inout Diagnostics,
+                             _ decode: (String, String, String) -> (T?, Diagnostics)) -> [T] {
+        var result: [T] = []
+        for file in files(in: layout.dataDirectory(kind), extensions: ["yaml", "yml"], required: false, &diagnostics) {
+            let id = file.deletingPathExtension().lastPathComponent
+            let path = layout.relativePath(file)
+            if !ContentDecoder.isIdentifier(id) {
+                diagnostics.error(SourceLocation(path: path), "'\(id)' cannot be used as an id (it names the page URL)",
+                                  fix: "rename the file to lowercase letters, digits and hyphens, e.g. '\(Slugify.make(id)).yaml'")
+                continue
+            }
+            guard let text = read(file, &diagnostics) else { continue }
+            let (value, problems) = decode(text, path, id)
+            diagnostics.append(contentsOf: problems)
+            if let value { result.append(value) }
+        }
+        return result
+    }
+
+    private func files(in directory: URL, extensions: Set<String>, required: Bool, _ diagnostics: inout Diagnostics) -> [URL] {
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+        } catch {
+            if required {
+                diagnostics.error(SourceLocation(path: layout.relativePath(directory)), "folder \(layout.relativePath(directory))/ is missing",
+                                  fix: "create it and put the site's Markdown articles in it")
+            }
+            return []
+        }
+        return names.sorted()
+            .filter { !$0.hasPrefix(".") && extensions.contains(($0 as NSString).pathExtension.lowercased()) }
+            .map { directory.appendingPathComponent($0) }
+    }
+
+    private func read(_ file: URL, _ diagnostics: inout Diagnostics) -> String? {
+        let path = layout.relativePath(file)
+        guard let data = FileManager.default.contents(atPath: file.path) else {
+            diagnostics.error(SourceLocation(path: path), "cannot read the file", fix: "check that it exists and is readable")
+            return nil
+        }
+        switch SourceText.decode([UInt8](data), path: path) {
+        case .success(let text): return text
+        case .failure(let diagnostic):
+            diagnostics.append(diagnostic)
+            return nil
+        }
+    }
+}

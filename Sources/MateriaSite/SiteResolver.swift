@@ -1,0 +1,166 @@
+import MateriaContent
+
+/// How a nutrient relates to a condition or symptom.
+public enum NutrientRelation: String, Sendable {
+    case deficiency, excess, related
+}
+
+/// A link from one entity to another, with why they are linked.
+public struct EntityLink: Sendable, Hashable {
+    public let id: String
+    public let relation: NutrientRelation
+}
+
+/// The validated site with every relation resolved in both directions. Immutable: pages
+/// render from it as pure functions, in any order, on any thread.
+public struct ResolvedSite: Sendable {
+    public let config: SiteConfig
+    /// Sorted by title.
+    public let articles: [Article]
+    public let nutrients: [Nutrient]
+    public let conditions: [Condition]
+    public let symptoms: [Symptom]
+
+    public let nutrientByID: [String: Nutrient]
+    public let conditionByID: [String: Condition]
+    public let symptomByID: [String: Symptom]
+
+    /// Article slugs per entity id, in article order.
+    public let articlesByNutrient: [String: [String]]
+    public let articlesByCondition: [String: [String]]
+    public let articlesBySymptom: [String: [String]]
+    public let articleBySlug: [String: Article]
+
+    public let nutrientsOfCondition: [String: [EntityLink]]
+    public let symptomsOfCondition: [String: [String]]
+    public let conditionsOfSymptom: [String: [String]]
+    public let nutrientsOfSymptom: [String: [EntityLink]]
+    public let conditionsOfNutrient: [String: [EntityLink]]
+    /// Up to five related articles per slug, best first.
+    public let relatedArticles: [String: [String]]
+}
+
+/// Phase 3 (resolve): links nutrients, conditions, symptoms and articles both ways.
+public struct SiteResolver {
+    let source: SiteSource
+
+    public init(source: SiteSource) { self.source = source }
+
+    public func resolve() -> ResolvedSite {
+        let articles = source.articles.sorted { ($0.title.lowercased(), $0.slug.value) < ($1.title.lowercased(), $1.slug.value) }
+        let nutrients = source.nutrients.sorted { $0.name.lowercased() < $1.name.lowercased() }
+        let conditions = source.conditions.sorted { $0.name.lowercased() < $1.name.lowercased() }
+        let symptoms = source.symptoms.sorted { $0.name.lowercased() < $1.name.lowercased() }
+
+        var byNutrient: [String: [String]] = [:], byCondition: [String: [String]] = [:], bySymptom: [String: [String]] = [:]
+        for article in articles {
+            for id in unique(article.nutrients.map(\.value)) { byNutrient[id, default: []].append(article.slug.value) }
+            for id in unique(article.conditions.map(\.value)) { byCondition[id, default: []].append(article.slug.value) }
+            for id in unique(article.symptoms.map(\.value)) { bySymptom[id, default: []].append(article.slug.value) }
+        }
+
+        // Relations are the union of what each side declares, so authors may write a link once.
+        var conditionNutrients: [String: Set<EntityLink>] = [:]
+        var conditionSymptoms: [String: Set<String>] = [:]
+        var symptomNutrients: [String: Set<EntityLink>] = [:]
+        var symptomConditions: [String: Set<String>] = [:]
+        for nutrient in nutrients {
+            for (effect, relation) in [(nutrient.deficiency, NutrientRelation.deficiency), (nutrient.excess, .excess)] {
+                guard let effect else { continue }
+                if let condition = effect.condition?.value {
+                    conditionNutrients[condition, default: []].insert(EntityLink(id: nutrient.id, relation: relation))
+                    for symptom in effect.symptoms {
+                        conditionSymptoms[condition, default: []].insert(symptom.value)
+                        symptomConditions[symptom.value, default: []].insert(condition)
+                    }
+                }
+                for symptom in effect.symptoms {
+                    symptomNutrients[symptom.value, default: []].insert(EntityLink(id: nutrient.id, relation: relation))
+                }
+            }
+        }
+        for condition in conditions {
+            for nutrient in condition.nutrients {
+                conditionNutrients[condition.id, default: []].insert(EntityLink(id: nutrient.value, relation: .related))
+            }
+            for symptom in condition.symptoms {
+                conditionSymptoms[condition.id, default: []].insert(symptom.value)
+                symptomConditions[symptom.value, default: []].insert(condition.id)
+            }
+        }
+        for symptom in symptoms {
+            for condition in symptom.conditions {
+                symptomConditions[symptom.id, default: []].insert(condition.value)
+                conditionSymptoms[condition.value, default: []].insert(symptom.id)
+            }
+            for nutrient in symptom.nutrients {
+                symptomNutrients[symptom.id, default: []].insert(EntityLink(id: nutrient.value, relation: .related))
+            }
+        }
+        var nutrientConditions: [String: Set<EntityLink>] = [:]
+        for (condition, links) in conditionNutrients {
+            for link in links { nutrientConditions[link.id, default: []].insert(EntityLink(id: condition, relation: link.relation)) }
+        }
+
+        let nutrientName = Dictionary(uniqueKeysWithValues: nutrients.map { ($0.id, $0.name.lowercased()) })
+        let conditionName = Dictionary(uniqueKeysWithValues: conditions.map { ($0.id, $0.name.lowercased()) })
+        let symptomName = Dictionary(uniqueKeysWithValues: symptoms.map { ($0.id, $0.name.lowercased()) })
+        // A specific relation (deficiency, excess) hides a plain "related" one for the same pair.
+        func links(_ set: Set<EntityLink>?, names: [String: String]) -> [EntityLink] {
+            let all = set ?? []
+            let specific = Set(all.filter { $0.relation != .related }.map(\.id))
+            return all.filter { $0.relation != .related || !specific.contains($0.id) }
+                .sorted { (names[$0.id] ?? $0.id, $0.relation.rawValue) < (names[$1.id] ?? $1.id, $1.relation.rawValue) }
+        }
+        func ids(_ set: Set<String>?, names: [String: String]) -> [String] {
+            (set ?? []).sorted { (names[$0] ?? $0) < (names[$1] ?? $1) }
+        }
+
+        return ResolvedSite(
+            config: source.config, articles: articles, nutrients: nutrients, conditions: conditions, symptoms: symptoms,
+            nutrientByID: Dictionary(uniqueKeysWithValues: nutrients.map { ($0.id, $0) }),
+            conditionByID: Dictionary(uniqueKeysWithValues: conditions.map { ($0.id, $0) }),
+            symptomByID: Dictionary(uniqueKeysWithValues: symptoms.map { ($0.id, $0) }),
+            articlesByNutrient: byNutrient, articlesByCondition: byCondition, articlesBySymptom: bySymptom,
+            articleBySlug: Dictionary(articles.map { ($0.slug.value, $0) }, uniquingKeysWith: { first, _ in first }),
+            nutrientsOfCondition: conditionNutrients.mapValues { links($0, names: nutrientName) },
+            symptomsOfCondition: conditionSymptoms.mapValues { ids($0, names: symptomName) },
+            conditionsOfSymptom: symptomConditions.mapValues { ids($0, names: conditionName) },
+            nutrientsOfSymptom: symptomNutrients.mapValues { links($0, names: nutrientName) },
+            conditionsOfNutrient: nutrientConditions.mapValues { links($0, names: conditionName) },
+            relatedArticles: related(articles))
+    }
+
+    /// Ranks other articles by what they share: nutrients, conditions and symptoms weigh more than tags.
+    private func related(_ articles: [Article]) -> [String: [String]] {
+        var index: [String: [Int]] = [:]
+        func keys(_ article: Article) -> [(String, Int)] {
+            unique(article.nutrients.map { "n:" + $0.value }).map { ($0, 3) }
+                + unique(article.conditions.map { "c:" + $0.value }).map { ($0, 3) }
+                + unique(article.symptoms.map { "s:" + $0.value }).map { ($0, 2) }
+                + unique(article.tags.map { "t:" + $0.lowercased() }).map { ($0, 1) }
+        }
+        let articleKeys = articles.map(keys)
+        for (position, keys) in articleKeys.enumerated() {
+            for (key, _) in keys { index[key, default: []].append(position) }
+        }
+        var result: [String: [String]] = [:]
+        for (position, article) in articles.enumerated() {
+            var scores: [Int: Int] = [:]
+            for (key, weight) in articleKeys[position] {
+                let holders = index[key] ?? []
+                // A key every article shares says nothing; skip very common ones on large sites.
+                if holders.count > 200 { continue }
+                for other in holders where other != position { scores[other, default: 0] += weight }
+            }
+            let best = scores.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.prefix(5)
+            result[article.slug.value] = best.map { articles[$0.key].slug.value }
+        }
+        return result
+    }
+}
+
+func unique(_ values: [String]) -> [String] {
+    var seen = Set<String>()
+    return values.filter { seen.insert($0).inserted }
+}

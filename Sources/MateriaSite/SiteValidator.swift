@@ -1,0 +1,70 @@
+import MateriaContent
+
+/// Phase 2 (validate): checks the decoded sources against each other before anything renders:
+/// every id that is referenced exists, slugs are unique, authorities are known.
+public struct SiteValidator {
+    let source: SiteSource
+
+    public init(source: SiteSource) { self.source = source }
+
+    public func validate() -> Diagnostics {
+        var diagnostics = Diagnostics()
+        let nutrientIDs = source.nutrients.map(\.id)
+        let conditionIDs = source.conditions.map(\.id)
+        let symptomIDs = source.symptoms.map(\.id)
+
+        func check(_ refs: [Located<String>], against ids: [String], kind: String, folder: String) {
+            let known = Set(ids)
+            for ref in refs where !known.contains(ref.value) {
+                diagnostics.error(ref.location, "unknown \(kind) id '\(ref.value)'",
+                                  fix: Suggestion.hint(for: ref.value, in: ids, noun: "\(kind) id")
+                                      + " (ids are the file names in Content/data/\(folder)/)")
+            }
+        }
+        func checkEffect(_ effect: NutrientEffect?) {
+            guard let effect else { return }
+            if let condition = effect.condition { check([condition], against: conditionIDs, kind: "condition", folder: "conditions") }
+            check(effect.symptoms, against: symptomIDs, kind: "symptom", folder: "symptoms")
+        }
+
+        var slugs: [String: Article] = [:]
+        for article in source.articles {
+            if let first = slugs[article.slug.value] {
+                diagnostics.error(article.slug.location, "duplicate slug '\(article.slug.value)': \(first.sourcePath) already uses it",
+                                  fix: "give one of the two articles another 'slug:' (or rename its file)")
+            } else {
+                slugs[article.slug.value] = article
+            }
+            check(article.nutrients, against: nutrientIDs, kind: "nutrient", folder: "nutrients")
+            check(article.conditions, against: conditionIDs, kind: "condition", folder: "conditions")
+            check(article.symptoms, against: symptomIDs, kind: "symptom", folder: "symptoms")
+            if let reviewed = article.reviewed, let date = article.date, reviewed < date {
+                diagnostics.warning(SourceLocation(path: article.sourcePath),
+                                    "the article was reviewed (\(reviewed)) before it was first published (\(date))",
+                                    fix: "check the 'reviewed' and 'date' fields")
+            }
+        }
+        let authorities = source.config.authorities.keys.sorted()
+        for nutrient in source.nutrients {
+            checkEffect(nutrient.deficiency)
+            checkEffect(nutrient.excess)
+            if !authorities.isEmpty {
+                let used = nutrient.referenceIntakes.map(\.authority) + nutrient.upperLimits.map(\.authority)
+                for authority in used where source.config.authorities[authority.value] == nil {
+                    diagnostics.error(authority.location, "unknown authority '\(authority.value)'",
+                                      fix: Suggestion.hint(for: authority.value, in: authorities, noun: "authority")
+                                          + " (authorities are listed under 'authorities:' in materia.yaml)")
+                }
+            }
+        }
+        for condition in source.conditions {
+            check(condition.nutrients, against: nutrientIDs, kind: "nutrient", folder: "nutrients")
+            check(condition.symptoms, against: symptomIDs, kind: "symptom", folder: "symptoms")
+        }
+        for symptom in source.symptoms {
+            check(symptom.conditions, against: conditionIDs, kind: "condition", folder: "conditions")
+            check(symptom.nutrients, against: nutrientIDs, kind: "nutrient", folder: "nutrients")
+        }
+        return diagnostics
+    }
+}

@@ -1,0 +1,77 @@
+import ArgumentParser
+import Foundation
+import MateriaContent
+import MateriaSite
+
+/// The `materia` command line: a thin layer over MateriaSite.
+@main
+struct Materia: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "materia",
+        abstract: "Build a static health knowledge base from Markdown articles and nutrient data.",
+        version: "0.1.0",
+        subcommands: [Build.self],
+        defaultSubcommand: nil
+    )
+}
+
+/// Options every command that reads a site shares.
+struct SiteOptions: ParsableArguments {
+    @Option(name: .long, help: "The site folder (holding materia.yaml, Content/ and Templates/).")
+    var root: String = "."
+
+    @Option(name: .long, help: "Where to write the site (default: ROOT/Output).")
+    var output: String?
+
+    func layout() -> SiteLayout {
+        let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+        let rootURL = URL(fileURLWithPath: root, relativeTo: cwd).standardizedFileURL
+        return SiteLayout(root: rootURL, output: output.map { URL(fileURLWithPath: $0, relativeTo: cwd).standardizedFileURL })
+    }
+}
+
+struct Build: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Build the site into the output folder.")
+
+    @OptionGroup var site: SiteOptions
+
+    @Flag(name: .long, help: "Include articles marked 'draft: true'.")
+    var drafts = false
+
+    @Flag(name: .long, help: "Print errors only.")
+    var quiet = false
+
+    @Option(name: .long, help: "Threads for rendering and writing (default: all cores; Markdown parsing always uses one).")
+    var jobs: Int?
+
+    func validate() throws {
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+    }
+
+    func run() throws {
+        let start = ContinuousClock.now
+        let quiet = self.quiet
+        let options = BuildOptions(layout: site.layout(), includeDrafts: drafts,
+                                   jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount)
+        let builder = SiteBuilder(options: options) { line in if !quiet { print(line) } }
+        do {
+            let report = try builder.build()
+            if !quiet {
+                for warning in report.warnings { printError(warning.description) }
+                let elapsed = ContinuousClock.now - start
+                let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+                print("Built \(report.pages) pages (\(report.articles) articles, \(report.nutrients) nutrients, "
+                      + "\(report.conditions) conditions, \(report.symptoms) symptoms) in \(String(format: "%.2f", seconds)) s")
+            }
+        } catch {
+            for diagnostic in error.diagnostics { printError(diagnostic.description) }
+            let count = error.diagnostics.filter { $0.severity == .error }.count
+            printError("Build failed with \(count) error\(count == 1 ? "" : "s"); \(options.layout.relativePath(options.layout.output))/ was left unchanged.")
+            throw ExitCode(1)
+        }
+    }
+}
+
+func printError(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}
