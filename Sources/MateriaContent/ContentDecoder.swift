@@ -67,11 +67,9 @@ public enum ContentDecoder {
                 object.typeError("authorities", node, expected: "a mapping of 'ID: full name' lines")
             }
         }
-        guard let title, let short, let full, !document.diagnostics.hasErrors else {
-            return (nil, document.diagnostics)
-        }
-        let config = SiteConfig(title: title, description: description, baseURL: baseURL, language: language,
-                                disclaimerShort: short, disclaimerFull: full, reviewCycleMonths: cycle,
+        // Returned even with errors so that content can still be checked against it.
+        let config = SiteConfig(title: title ?? "", description: description, baseURL: baseURL, language: language,
+                                disclaimerShort: short ?? "", disclaimerFull: full ?? "", reviewCycleMonths: cycle,
                                 allowRawHTML: allowRaw, authorities: authorities, location: object.location)
         return (config, document.diagnostics)
     }
@@ -134,7 +132,8 @@ public enum ContentDecoder {
             body: frontMatter.body,
             bodyStartLine: frontMatter.bodyStartLine
         )
-        return (document.diagnostics.hasErrors ? nil : article, document.diagnostics)
+        // Returned even with errors, so later checks (ids, slugs) still run and all problems are reported.
+        return (article, document.diagnostics)
     }
 
     static func citations(_ object: YAMLObject) -> [Citation] {
@@ -198,7 +197,7 @@ public enum ContentDecoder {
             referenceIntakes: intakes, upperLimits: limits, foodSources: foods,
             deficiency: effect(object, "deficiency"), excess: effect(object, "excess"),
             references: citations(object))
-        return (document.diagnostics.hasErrors ? nil : nutrient, document.diagnostics)
+        return (nutrient, document.diagnostics)
     }
 
     static func effect(_ object: YAMLObject, _ key: String) -> NutrientEffect? {
@@ -231,7 +230,7 @@ public enum ContentDecoder {
             summary: summary ?? "", description: object.string("description"),
             causes: object.strings("causes").map(\.value), nutrients: object.strings("nutrients"),
             symptoms: object.strings("symptoms"), references: citations(object))
-        return (document.diagnostics.hasErrors ? nil : condition, document.diagnostics)
+        return (condition, document.diagnostics)
     }
 
     public static func symptom(_ text: String, path: String, id: String) -> (Symptom?, Diagnostics) {
@@ -247,7 +246,7 @@ public enum ContentDecoder {
             summary: summary ?? "", description: object.string("description"),
             conditions: object.strings("conditions"), nutrients: object.strings("nutrients"),
             references: citations(object))
-        return (document.diagnostics.hasErrors ? nil : symptom, document.diagnostics)
+        return (symptom, document.diagnostics)
     }
 }
 

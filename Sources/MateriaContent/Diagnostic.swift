@@ -87,7 +87,7 @@ public enum Suggestion {
     public static func closest(to word: String, in candidates: some Sequence<String>) -> String? {
         let lowered = word.lowercased()
         var best: (name: String, distance: Int)?
-        for candidate in candidates {
+        for candidate in candidates where !isOpposite(lowered, candidate.lowercased()) {
             let distance = editDistance(lowered, candidate.lowercased())
             if best == nil || distance < best!.distance || (distance == best!.distance && candidate < best!.name) {
                 best = (candidate, distance)
@@ -99,13 +99,20 @@ public enum Suggestion {
         return best.distance <= limit ? best.name : nil
     }
 
+    /// "hypermagnesemia" is one edit from "hypomagnesemia" but means the opposite condition:
+    /// suggesting one for the other would send an author to the wrong medical page.
+    static func isOpposite(_ a: String, _ b: String) -> Bool {
+        let pairs = [("hyper", "hypo"), ("hypo", "hyper")]
+        return pairs.contains { a.hasPrefix($0.0) && b.hasPrefix($0.1) && a.dropFirst($0.0.count) == b.dropFirst($0.1.count) }
+    }
+
     /// "did you mean 'x'?" or a list of what is allowed when nothing is close.
     public static func hint(for word: String, in candidates: [String], noun: String) -> String {
         if let match = closest(to: word, in: candidates) {
             return "did you mean '\(match)'?"
         }
-        let shown = candidates.sorted().prefix(12).map { "'\($0)'" }.joined(separator: ", ")
-        return candidates.isEmpty ? "no \(noun) is defined" : "known \(noun)s: \(shown)\(candidates.count > 12 ? ", …" : "")"
+        let shown = candidates.sorted().prefix(24).map { "'\($0)'" }.joined(separator: ", ")
+        return candidates.isEmpty ? "no \(noun) is defined" : "known \(noun)s: \(shown)\(candidates.count > 24 ? ", …" : "")"
     }
 
     /// Optimal-string-alignment distance: insertions, deletions, substitutions, adjacent swaps.

@@ -36,9 +36,15 @@ public final class YAMLDocument {
         switch error {
         case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
              let .composer(context, problem, mark, _):
+            // Where the construct began (an opening quote, a bracket) is where the author must look;
+            // where the parser noticed the problem is often the end of the block.
             var what = "malformed YAML: \(problem)"
-            if let context { what += " (\(context.text) at line \(context.mark.line + lineOffset))" }
-            self.error(at: location(mark), what, fix: "check the indentation and quoting here; quote values that contain ': ' or start with a special character")
+            var place = location(mark)
+            if let context {
+                what = "malformed YAML: \(context.text), \(problem) at line \(mark.line + lineOffset)"
+                place = location(context.mark)
+            }
+            self.error(at: place, what, fix: "check the indentation and quoting here; quote values that contain ': ' or start with a special character")
         case let .duplicatedKeysInMapping(duplicates, context):
             self.error(at: location(context.mark), "duplicate key \(duplicates.map { "'\($0)'" }.joined(separator: ", "))",
                        fix: "keep one of the entries and remove the other")

@@ -50,17 +50,16 @@ public struct SiteBuilder {
         let (loaded, loadProblems) = SiteLoader(layout: layout, includeDrafts: options.includeDrafts).load()
         var diagnostics = loadProblems
         guard let source = loaded else { throw BuildFailure(diagnostics.sorted) }
-        step(1, "\(source.articles.count) articles, \(source.nutrients.count) nutrients, \(source.conditions.count) conditions, "
-            + "\(source.symptoms.count) symptoms, \(source.templates.names.count) templates")
-
         diagnostics.append(contentsOf: SiteValidator(source: source).validate())
-        if diagnostics.hasErrors { throw BuildFailure(diagnostics.sorted) }
+        guard let templates = source.templates, !diagnostics.hasErrors else { throw BuildFailure(diagnostics.sorted) }
+        step(1, "\(source.articles.count) articles, \(source.nutrients.count) nutrients, \(source.conditions.count) conditions, "
+            + "\(source.symptoms.count) symptoms, \(templates.names.count) templates")
         step(2, "no errors" + (diagnostics.warnings.isEmpty ? "" : ", \(diagnostics.warnings.count) warnings"))
 
         let site = SiteResolver(source: source).resolve()
         step(3, "links between \(site.articles.count + site.nutrients.count + site.conditions.count + site.symptoms.count) pages")
 
-        let renderer = PageRenderer(site: site, templates: source.templates, jobs: options.jobs)
+        let renderer = PageRenderer(site: site, templates: templates, jobs: options.jobs)
         let pages = renderer.pages()
         let files = try renderer.render(pages).get()
         step(4, "\(pages.count) pages")

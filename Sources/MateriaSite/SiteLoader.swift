@@ -34,7 +34,8 @@ public struct SiteSource: Sendable {
     public var nutrients: [Nutrient]
     public var conditions: [Condition]
     public var symptoms: [Symptom]
-    public var templates: TemplateSet
+    /// Nil when the templates have errors; the content is still validated so all errors are reported.
+    public var templates: TemplateSet?
 }
 
 /// Phase 1 (load): reads `materia.yaml`, content, data and templates, and decodes them.
@@ -63,7 +64,7 @@ public struct SiteLoader {
         let symptoms = loadData("symptoms", &diagnostics, ContentDecoder.symptom)
         let (templates, templateProblems) = TemplateSet.load(from: layout.templatesDirectory, layout: layout)
         diagnostics.append(contentsOf: templateProblems)
-        guard let config, let templates, !diagnostics.hasErrors else { return (nil, diagnostics) }
+        guard let config else { return (nil, diagnostics) }
         return (SiteSource(config: config, articles: articles, nutrients: nutrients, conditions: conditions,
                            symptoms: symptoms, templates: templates), diagnostics)
     }
@@ -71,7 +72,7 @@ public struct SiteLoader {
     private func loadConfig(_ diagnostics: inout Diagnostics) -> SiteConfig? {
         let path = layout.relativePath(layout.configFile)
         guard FileManager.default.fileExists(atPath: layout.configFile.path) else {
-            diagnostics.error(SourceLocation(path: path), "no materia.yaml in \(layout.root.path)",
+            diagnostics.error(SourceLocation(path: path), "the site folder has no materia.yaml",
                               fix: "run materia in the site's folder or pass --root DIR; a site needs materia.yaml with title and disclaimer")
             return nil
         }

@@ -1,0 +1,101 @@
+import Testing
+@testable import MateriaContent
+
+@Suite struct ContentDecoderTests {
+    @Test func frontMatterSplitsOnlyOnWholeFenceLines() throws {
+        let text = "---\ntitle: A --- B\nsummary: x\n---\nBody --- here\n----\nmore\n"
+        let front = try FrontMatter.split(text, path: "a.md").get()
+        #expect(front.yaml == "title: A --- B\nsummary: x")
+        #expect(front.body == "Body --- here\n----\nmore")
+        #expect(front.bodyStartLine == 5)
+    }
+
+    @Test func missingAndUnclosedFrontMatterAreErrors() {
+        guard case .failure(let missing) = FrontMatter.split("# Title\n", path: "a.md") else { Issue.record("expected failure"); return }
+        #expect(missing.description.hasPrefix("a.md:1:1: error: the article has no front matter — "))
+        guard case .failure(let open) = FrontMatter.split("---\ntitle: x\n", path: "b.md") else { Issue.record("expected failure"); return }
+        #expect(open.description.contains("never closed"))
+    }
+
+    @Test func articleUnknownKeySuggestsTheClosestKnownOne() {
+        let (article, diagnostics) = ContentDecoder.article("---\ntitle: T\nsummary: S\nreviwed: 2026-01-01\n---\nx\n", path: "a.md", defaultSlug: "a")
+        #expect(article?.title == "T")
+        #expect(diagnostics.hasErrors)
+        #expect(diagnostics.items.map(\.description) == ["a.md:4:1: error: unknown key 'reviwed' in front matter — did you mean 'reviewed'?"])
+    }
+
+    @Test func articleErrorsAreAllReportedWithFileLines() {
+        let text = "---\ntitle: [a, b]\ndate: 2026-02-30\nnutrients: magnesium\ndraft: maybe\n---\n"
+        let (_, diagnostics) = ContentDecoder.article(text, path: "x.md", defaultSlug: "x")
+        let lines = diagnostics.sorted.map(\.description)
+        #expect(lines.count == 5)
+        #expect(lines[0].hasPrefix("x.md:2:1: error: missing required field 'summary'"))
+        #expect(lines[1].hasPrefix("x.md:2:8: error: field 'title' in front matter must be text, found a list"))
+        #expect(lines[2].hasPrefix("x.md:3:7: error: '2026-02-30' in field 'date' is not a date"))
+        #expect(lines[3].hasPrefix("x.md:4:12: error: field 'nutrients' in front matter must be a list"))
+        #expect(lines[4].hasPrefix("x.md:5:8: error: field 'draft' in front matter must be true or false"))
+    }
+
+    @Test func malformedYAMLReportsItsPosition() {
+        let (_, diagnostics) = ContentDecoder.article("---\ntitle: \"open\nsummary: x\n---\n", path: "m.md", defaultSlug: "m")
+        let first = diagnostics.items.first?.description ?? ""
+        #expect(first.hasPrefix("m.md:"))
+        #expect(first.contains("malformed YAML"))
+    }
+
+    @Test func nutrientDecodesValuesAndRejectsBadEnums() {
+        let yaml = """
+        name: Magnesium
+        kind: minerl
+        unit: mg
+        summary: s
+        reference_intakes:
+          - {authority: NASEM, kind: RDA, group: Adults, stage: adults, value: 400}
+          - {authority: NASEM, kind: RDI, group: Adults, value: lots}
+        """
+        let (nutrient, diagnostics) = ContentDecoder.nutrient(yaml, path: "n.yaml", id: "magnesium")
+        #expect(nutrient?.referenceIntakes.count == 1)
+        #expect(diagnostics.hasErrors)
+        let lines = diagnostics.sorted.map(\.description)
+        #expect(lines == [
+            "n.yaml:2:7: error: 'minerl' is not a valid kind — use one of mineral, vitamin (did you mean 'mineral'?)",
+            "n.yaml:7:30: error: 'RDI' is not a valid kind — use one of RDA, AI (did you mean 'RDA'?)",
+            "n.yaml:7:57: error: field 'value' in reference intake must be a number (such as 350 or 2.4, without a unit), found the text 'lots' — change the value of 'value'",
+        ])
+    }
+
+    @Test func invalidUTF8IsLocated() {
+        let bytes: [UInt8] = Array("---\ntitle: caf".utf8) + [0xE9] + Array("\n".utf8)
+        guard case .failure(let diagnostic) = SourceText.decode(bytes, path: "l.md") else { Issue.record("expected failure"); return }
+        #expect(diagnostic.description.hasPrefix("l.md:2:11: error: the file is not valid UTF-8 (byte 0xE9)"))
+    }
+
+    @Test func validUTF8AndCRLFAreAccepted() throws {
+        let text = try SourceText.decode(Array("a\r\nµg – ok\r\n".utf8), path: "x").get()
+        #expect(text == "a\nµg – ok\n")
+    }
+
+    @Test func daysAreStrictAndAddMonthsClamped() {
+        #expect(Day(iso: "2026-02-29") == nil)
+        #expect(Day(iso: "2024-02-29") != nil)
+        #expect(Day(iso: "2026-1-05") == nil)
+        #expect(Day(iso: "2026-01-31")!.adding(months: 1).iso == "2026-02-28")
+        #expect(Day(iso: "2026-09-14")!.adding(months: 12).display == "14 September 2027")
+    }
+
+    @Test func suggestionsFindCloseNamesOnly() {
+        #expect(Suggestion.closest(to: "magnesum", in: ["magnesium", "calcium"]) == "magnesium")
+        #expect(Suggestion.closest(to: "reivewed", in: ["reviewed", "reviewer"]) == "reviewed")
+        #expect(Suggestion.closest(to: "zinc", in: ["magnesium", "calcium"]) == nil)
+    }
+
+    @Test func configRequiresDisclaimerAndValidatesLanguage() {
+        let (config, diagnostics) = ContentDecoder.config("title: T\nlanguage: english!\n", path: "materia.yaml")
+        #expect(config?.title == "T")
+        #expect(diagnostics.hasErrors)
+        #expect(diagnostics.sorted.map(\.description) == [
+            "materia.yaml:1:1: error: missing required field 'disclaimer' in materia.yaml — add 'disclaimer:' with 'short:' (one line for every footer) and 'full:' (the disclaimer page)",
+            "materia.yaml:2:11: error: language 'english!' is not a language tag — use a BCP 47 tag such as en, en-GB or de",
+        ])
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import Testing
+@testable import MateriaMarkdown
+
+@Suite struct MarkdownRendererTests {
+    func html(_ source: String, raw: Bool = false) -> String {
+        MarkdownRenderer.render(source, options: MarkdownOptions(allowRawHTML: raw)).html
+    }
+
+    @Test func rendersGFMExtensions() {
+        let out = html("~~old~~ and www.example.org and a | table\n\n| a | b |\n|:--|--:|\n| 1 | 2 |\n")
+        #expect(out.contains("<del>old</del>"))
+        #expect(out.contains("<a href=\"http://www.example.org\">www.example.org</a>"))
+        #expect(out.contains("<table>"))
+    }
+
+    @Test func tablesUseStyleAttributesAndHeaderScope() {
+        let out = html("| a | b |\n|:--|--:|\n| 1 | 2 |\n")
+        #expect(!out.contains("align="))
+        #expect(out.contains("<th scope=\"col\" style=\"text-align: left\">a</th>"))
+        #expect(out.contains("<div class=\"table-wrap\">"))
+    }
+
+    @Test func tableCaptionFromPrecedingParagraph() {
+        let out = html("Table: Magnesium *by age*\n\n| a |\n|---|\n| 1 |\n")
+        #expect(out.contains("<table>\n<caption>Magnesium <em>by age</em></caption>"))
+        #expect(!out.contains("Table:"))
+    }
+
+    @Test func headingsGetUniqueIDsAvoidingReservedOnes() {
+        let rendered = MarkdownRenderer.render("## Key points\n\n## Dose & *safety*\n\n## Dose & safety\n",
+                                               options: MarkdownOptions(reservedIDs: ["key-points"]))
+        #expect(rendered.headings.map(\.id) == ["key-points-1", "dose-safety", "dose-safety-1"])
+        #expect(rendered.headings.map(\.text) == ["Key points", "Dose & safety", "Dose & safety"])
+        #expect(rendered.html.contains("<h2 id=\"dose-safety\">Dose &amp; <em>safety</em></h2>"))
+        #expect(rendered.headings.map(\.line) == [1, 3, 5])
+    }
+
+    @Test func rawHTMLIsEscapedByDefault() {
+        let out = html("<script>alert(1)</script>\n\nText with <b>bold</b>.\n")
+        #expect(!out.contains("<script>"))
+        #expect(out.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
+        #expect(out.contains("&lt;b&gt;bold&lt;/b&gt;"))
+    }
+
+    @Test func optedInRawHTMLStillFiltersDangerousTags() {
+        let out = html("<div class=\"note\">ok</div>\n\n<script>alert(1)</script>\n\nInline <b>bold</b> <iframe src=x></iframe>\n", raw: true)
+        #expect(out.contains("<div class=\"note\">ok</div>"))
+        #expect(out.contains("<b>bold</b>"))
+        #expect(!out.contains("<script>"))
+        #expect(out.contains("&lt;script>"))
+        #expect(!out.contains("<iframe"))
+    }
+
+    @Test func dangerousURLsAreRemoved() {
+        let out = html("[a](javascript:alert(1)) [b](JAVASCRIPT:x) [c](vbscript:x) [d](data:text/html,x) ![e](data:image/png;base64,AA) [f](https://ok.example/)")
+        #expect(!out.lowercased().contains("javascript:"))
+        #expect(!out.contains("vbscript:"))
+        #expect(!out.contains("data:text/html"))
+        #expect(out.contains("data:image/png;base64,AA"))
+        #expect(out.contains("href=\"https://ok.example/\""))
+    }
+
+    @Test func taskListCheckboxesHaveLabels() {
+        let out = html("- [x] done **well**\n- [ ] open\n- plain\n")
+        #expect(out.contains("<li><label class=\"task\"><input type=\"checkbox\" disabled checked> done <strong>well</strong></label></li>"))
+        #expect(out.contains("<li><label class=\"task\"><input type=\"checkbox\" disabled> open</label></li>"))
+        #expect(out.contains("<li>plain</li>"))
+    }
+
+    @Test func smartPunctuationAndFootnotes() {
+        let out = html("It's \"quoted\" -- yes...[^n]\n\n[^n]: Note.\n")
+        #expect(out.contains("It’s “quoted” – yes…"))
+        #expect(out.contains("<section class=\"footnotes\" data-footnotes>"))
+    }
+
+    @Test func noSourcePositionsLeakIntoHTML() {
+        #expect(!html("# A\n\npara\n").contains("data-sourcepos"))
+    }
+
+    @Test func wordCountCountsWhitespaceSeparatedWords() {
+        #expect(MarkdownRenderer.render("one two\n\nthree  four\tfive").wordCount == 5)
+    }
+
+    /// cmark-gfm's parser is not thread-safe: rendering from many threads must still give
+    /// exactly the serial result, because all cmark work is serialised inside the renderer.
+    @Test func concurrentRenderingEqualsSerial() {
+        let documents = (0..<400).map { i in
+            "## Part \(i)\n\n~~struck \(i)~~ and **strong** and https://example.org/\(i)\n\n| a | b |\n|---|---|\n| \(i) | x |\n\n- [ ] task \(i)\n"
+        }
+        let serial = documents.map { MarkdownRenderer.render($0).html }
+        nonisolated(unsafe) var parallel = [String](repeating: "", count: documents.count)
+        let lock = NSLock()
+        DispatchQueue.concurrentPerform(iterations: documents.count) { index in
+            let out = MarkdownRenderer.render(documents[index]).html
+            lock.lock(); parallel[index] = out; lock.unlock()
+        }
+        #expect(parallel == serial)
+        #expect(serial.allSatisfy { $0.contains("<del>struck") })
+    }
+}

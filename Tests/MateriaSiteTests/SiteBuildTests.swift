@@ -1,0 +1,122 @@
+import Foundation
+import Testing
+import MateriaContent
+@testable import MateriaSite
+
+@Suite struct SiteBuildTests {
+    func build(_ site: FixtureSite, output: URL? = nil, jobs: Int = 2, drafts: Bool = false) throws(BuildFailure) -> BuildReport {
+        try SiteBuilder(options: BuildOptions(layout: SiteLayout(root: site.root, output: output), includeDrafts: drafts, jobs: jobs)).build()
+    }
+
+    /// The minimal fixture, built end to end, must match its golden HTML byte for byte.
+    /// Set MATERIA_UPDATE_GOLDEN=1 to rewrite the golden files after an intended change.
+    @Test func minimalSiteMatchesGoldenFiles() throws {
+        let site = try FixtureSite(base: "minimal")
+        defer { site.remove() }
+        let report = try build(site)
+        #expect(report.articles == 1)
+        let built = readTree(site.root.appendingPathComponent("Output")).filter { !$0.key.hasPrefix("assets/") }
+        let goldenDirectory = Repository.fixtures.appendingPathComponent("golden/minimal")
+        if ProcessInfo.processInfo.environment["MATERIA_UPDATE_GOLDEN"] == "1" {
+            try? FileManager.default.removeItem(at: goldenDirectory)
+            for (path, data) in built {
+                let target = goldenDirectory.appendingPathComponent(path)
+                try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try data.write(to: target)
+            }
+        }
+        let golden = readTree(goldenDirectory)
+        #expect(golden.count >= 13)
+        #expect(Set(built.keys) == Set(golden.keys))
+        for (path, data) in golden.sorted(by: { $0.key < $1.key }) {
+            #expect(built[path] == data, "\(path) differs from its golden file")
+        }
+    }
+
+    @Test func draftsAreSkippedUnlessAskedFor() throws {
+        let site = try FixtureSite(base: "minimal")
+        defer { site.remove() }
+        _ = try build(site)
+        #expect(!FileManager.default.fileExists(atPath: site.root.appendingPathComponent("Output/articles/draft-note/index.html").path))
+        let report = try build(site, drafts: true)
+        #expect(report.articles == 2)
+        #expect(FileManager.default.fileExists(atPath: site.root.appendingPathComponent("Output/articles/draft-note/index.html").path))
+    }
+
+    /// Every `Tests/Fixtures/invalid/<case>/` must fail with exactly the lines of its expected.txt,
+    /// and leave the previous output untouched.
+    @Test(arguments: try FileManager.default.contentsOfDirectory(atPath: Repository.fixtures.appendingPathComponent("invalid").path).sorted())
+    func invalidFixtureFailsWithExpectedErrors(_ name: String) throws {
+        let caseDirectory = Repository.fixtures.appendingPathComponent("invalid/\(name)")
+        let expected = try String(contentsOf: caseDirectory.appendingPathComponent("expected.txt"), encoding: .utf8)
+            .split(separator: "\n").map(String.init)
+        let site = try FixtureSite(base: "minimal", overlay: caseDirectory)
+        defer { site.remove() }
+        let output = site.root.appendingPathComponent("Output")
+        try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
+        try Data("previous build".utf8).write(to: output.appendingPathComponent("index.html"))
+        do {
+            _ = try build(site)
+            Issue.record("\(name): the build succeeded but should have failed")
+        } catch {
+            let errors = error.diagnostics.filter { $0.severity == .error }.map(\.description)
+            #expect(errors == expected, "\(name)")
+        }
+        #expect(readTree(output) == ["index.html": Data("previous build".utf8)], "\(name): the previous output changed")
+    }
+
+    /// cmark-gfm cannot parse on two threads; the build parses on one and renders pages on many.
+    /// A parallel build of a few hundred articles must equal a serial one byte for byte.
+    @Test func parallelBuildEqualsSerialBuild() throws {
+        let site = try FixtureSite(base: "minimal")
+        defer { site.remove() }
+        try CorpusGenerator.write(count: 300, into: site.root.appendingPathComponent("Content/articles"), nutrients: ["magnesium"])
+        let serial = site.root.appendingPathComponent("serial"), parallel = site.root.appendingPathComponent("parallel")
+        let serialReport = try build(site, output: serial, jobs: 1)
+        _ = try build(site, output: parallel, jobs: 8)
+        #expect(serialReport.articles == 301)
+        let a = readTree(serial), b = readTree(parallel)
+        #expect(a.count == serialReport.files)
+        #expect(a.keys.sorted() == b.keys.sorted())
+        let differing = a.keys.filter { a[$0] != b[$0] }.sorted()
+        #expect(differing.isEmpty, "differs: \(differing.prefix(5))")
+        let page = String(decoding: a["articles/generated-3/index.html"] ?? Data(), as: UTF8.self)
+        #expect(page.contains("<del>"))
+        #expect(page.contains("<caption>") == false && page.contains("<table>"))
+    }
+
+    @Test func twoBuildsAreByteIdentical() throws {
+        let site = try FixtureSite(base: "minimal")
+        defer { site.remove() }
+        let first = site.root.appendingPathComponent("one"), second = site.root.appendingPathComponent("two")
+        _ = try build(site, output: first)
+        _ = try build(site, output: second)
+        #expect(readTree(first) == readTree(second))
+    }
+
+    @Test func outputInsideSourcesIsRefused() throws {
+        let site = try FixtureSite(base: "minimal")
+        defer { site.remove() }
+        for target in [site.root, site.root.appendingPathComponent("Content"), site.root.appendingPathComponent("Templates/out")] {
+            do {
+                _ = try build(site, output: target)
+                Issue.record("building into \(target.path) should fail")
+            } catch {
+                #expect(error.diagnostics.first?.message == "the output folder would replace the site's own sources")
+            }
+        }
+        #expect(FileManager.default.fileExists(atPath: site.root.appendingPathComponent("Content/articles/magnesium-basics.md").path))
+    }
+
+    @Test func staticFilesAndAssetsAreCopied() throws {
+        let site = try FixtureSite(base: "minimal")
+        defer { site.remove() }
+        let staticDirectory = site.root.appendingPathComponent("Content/static/images")
+        try FileManager.default.createDirectory(at: staticDirectory, withIntermediateDirectories: true)
+        try Data([0x89, 0x50]).write(to: staticDirectory.appendingPathComponent("logo.png"))
+        _ = try build(site)
+        let tree = readTree(site.root.appendingPathComponent("Output"))
+        #expect(tree["images/logo.png"] == Data([0x89, 0x50]))
+        #expect(tree["assets/style.css"] != nil)
+    }
+}
