@@ -1,0 +1,128 @@
+import Foundation
+import Testing
+
+/// Runs the built `materia` binary the way a user does and checks exit codes and output.
+@Suite struct CLITests {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// The binary next to the test bundle (same build folder), else the default debug build.
+    static let binary: URL = {
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("materia")
+        if FileManager.default.isExecutableFile(atPath: beside.path) { return beside }
+        return repository.appendingPathComponent(".build/debug/materia")
+    }()
+
+    struct Run {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    func run(_ arguments: [String], in directory: URL? = nil) throws -> Run {
+        let process = Process()
+        process.executableURL = Self.binary
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                   stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    /// A copy of the repository's sample site (materia.yaml, Content/, Templates/) in a temp folder.
+    func sampleSite() throws -> URL {
+        let site = FileManager.default.temporaryDirectory.appendingPathComponent("materia-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: site, withIntermediateDirectories: true)
+        for item in ["materia.yaml", "Content", "Templates"] {
+            try FileManager.default.copyItem(at: Self.repository.appendingPathComponent(item), to: site.appendingPathComponent(item))
+        }
+        return site
+    }
+
+    func read(_ url: URL) -> String { (try? String(contentsOf: url, encoding: .utf8)) ?? "" }
+
+    @Test func buildsTheSampleSiteWithProgressAndEveryPageKind() throws {
+        let site = try sampleSite()
+        defer { try? FileManager.default.removeItem(at: site) }
+        let result = try run(["build"], in: site)
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.count == 6)
+        for (index, phase) in ["Load", "Validate", "Resolve", "Render", "Write"].enumerated() {
+            #expect(lines[index].hasPrefix("[\(index + 1)/5] \(phase) "))
+        }
+        #expect(lines.last?.hasPrefix("Built ") == true)
+        let output = site.appendingPathComponent("Output")
+        let articles = try FileManager.default.contentsOfDirectory(atPath: site.appendingPathComponent("Content/articles").path)
+        #expect(articles.count >= 5)
+        for page in ["index.html", "404.html", "faq/index.html", "key-points/index.html", "disclaimer/index.html",
+                     "articles/index.html", "nutrients/index.html", "conditions/index.html", "symptoms/index.html",
+                     "assets/style.css"] {
+            #expect(FileManager.default.fileExists(atPath: output.appendingPathComponent(page).path), "missing \(page)")
+        }
+        for id in ["magnesium", "calcium", "potassium", "vitamin-d", "vitamin-b12", "vitamin-b6"] {
+            let page = read(output.appendingPathComponent("nutrients/\(id)/index.html"))
+            #expect(page.contains("<table>"), "nutrient \(id) has no tables")
+            #expect(page.contains("Medical disclaimer"), "nutrient \(id) has no disclaimer")
+        }
+        let magnesium = read(output.appendingPathComponent("nutrients/magnesium/index.html"))
+        #expect(magnesium.contains("350 mg/day") && magnesium.contains("250 mg/day"))
+        let b6 = read(output.appendingPathComponent("nutrients/vitamin-b6/index.html"))
+        #expect(b6.contains("100 mg/day") && b6.contains("12 mg/day"))
+        for id in ["hypomagnesemia", "hypermagnesemia", "hypocalcemia", "hypokalemia", "vitamin-b6-toxicity"] {
+            #expect(FileManager.default.fileExists(atPath: output.appendingPathComponent("conditions/\(id)/index.html").path), "condition \(id)")
+        }
+        for id in ["fasciculations", "muscle-cramps", "tetany", "lip-twitching", "muscle-weakness", "numbness-tingling"] {
+            #expect(FileManager.default.fileExists(atPath: output.appendingPathComponent("symptoms/\(id)/index.html").path), "symptom \(id)")
+        }
+        // Cross-links both ways: the condition page links to magnesium, and magnesium back to it.
+        let hypo = read(output.appendingPathComponent("conditions/hypomagnesemia/index.html"))
+        #expect(hypo.contains("href=\"../../nutrients/magnesium/\""))
+        #expect(magnesium.contains("href=\"../../conditions/hypomagnesemia/\""))
+    }
+
+    @Test func quietPrintsNothingOnSuccess() throws {
+        let site = try sampleSite()
+        defer { try? FileManager.default.removeItem(at: site) }
+        let result = try run(["build", "--root", site.path, "--quiet", "--output", site.appendingPathComponent("out").path])
+        #expect(result.status == 0)
+        #expect(result.stdout.isEmpty)
+        #expect(FileManager.default.fileExists(atPath: site.appendingPathComponent("out/index.html").path))
+    }
+
+    @Test func brokenSiteExitsOneListsEveryErrorAndKeepsTheOldOutput() throws {
+        let site = try sampleSite()
+        defer { try? FileManager.default.removeItem(at: site) }
+        #expect(try run(["build", "--quiet"], in: site).status == 0)
+        let index = site.appendingPathComponent("Output/index.html")
+        let before = read(index)
+        let articles = site.appendingPathComponent("Content/articles")
+        try "---\ntitle: Broken\nsummary: x\nreviwed: 2026-01-01\nnutrients: [magnesum]\n---\nBody\n"
+            .write(to: articles.appendingPathComponent("broken.md"), atomically: true, encoding: .utf8)
+        try "no front matter\n".write(to: articles.appendingPathComponent("other.md"), atomically: true, encoding: .utf8)
+        let result = try run(["build"], in: site)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("Content/articles/broken.md:4:1: error: unknown key 'reviwed' in front matter — did you mean 'reviewed'?"))
+        #expect(result.stderr.contains("Content/articles/broken.md:5:13: error: unknown nutrient id 'magnesum' — did you mean 'magnesium'?"))
+        #expect(result.stderr.contains("Content/articles/other.md:1:1: error: the article has no front matter"))
+        #expect(result.stderr.contains("Build failed with 3 errors; Output/ was left unchanged."))
+        #expect(read(index) == before)
+    }
+
+    @Test func usageErrorsExitWith64() throws {
+        #expect(try run(["build", "--jobs", "0"]).status == 64)
+        #expect(try run(["build", "--no-such-flag"]).status == 64)
+        #expect(try run(["frobnicate"]).status == 64)
+    }
+
+    @Test func helpDescribesTheBuildCommand() throws {
+        let result = try run(["build", "--help"])
+        #expect(result.status == 0)
+        for option in ["--root", "--output", "--drafts", "--quiet"] { #expect(result.stdout.contains(option)) }
+    }
+}

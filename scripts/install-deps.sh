@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Installs the C library Materia links against (Debian's cmark-gfm + its GFM extensions) if missing.
+set -euo pipefail
+if pkg-config --exists libcmark-gfm 2>/dev/null && [ -f /usr/include/cmark-gfm-core-extensions.h ]; then
+  exit 0
+fi
+echo "Installing cmark-gfm (libcmark-gfm-dev, libcmark-gfm-extensions-dev)…"
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+  pkg-config libcmark-gfm-dev libcmark-gfm-extensions-dev >/dev/null
+pkg-config --exists libcmark-gfm
