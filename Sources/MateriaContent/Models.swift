@@ -132,9 +132,10 @@ public enum NutrientKind: String, Sendable, CaseIterable {
     case mineral, vitamin
 }
 
-/// RDA (Recommended Dietary Allowance) or AI (Adequate Intake).
+/// RDA (Recommended Dietary Allowance, NASEM), PRI (Population Reference Intake, EFSA's
+/// equivalent) or AI (Adequate Intake, used by both where evidence is thinner).
 public enum IntakeKind: String, Sendable, CaseIterable {
-    case RDA, AI
+    case RDA, PRI, AI
 }
 
 /// Life stages, in the order tables list them.

@@ -59,7 +59,7 @@ import Testing
         let lines = diagnostics.sorted.map(\.description)
         #expect(lines == [
             "n.yaml:2:7: error: 'minerl' is not a valid kind — use one of mineral, vitamin (did you mean 'mineral'?)",
-            "n.yaml:7:30: error: 'RDI' is not a valid kind — use one of RDA, AI (did you mean 'RDA'?)",
+            "n.yaml:7:30: error: 'RDI' is not a valid kind — use one of RDA, PRI, AI (did you mean 'RDA'?)",
             "n.yaml:7:57: error: field 'value' in reference intake must be a number (such as 350 or 2.4, without a unit), found the text 'lots' — change the value of 'value'",
         ])
     }
