@@ -172,7 +172,7 @@ public enum ContentDecoder {
             let kind: IntakeKind? = enumValue(entry, "kind", required: true)
             let group = entry.string("group", required: true)
             let stage: LifeStage? = enumValue(entry, "stage")
-            let value = entry.number("value", required: true)
+            let value = positive(entry, "value")
             guard let authority, let kind, let group, let value else { return nil }
             return ReferenceIntake(authority: Located(authority, at: entry.location(of: "authority")), kind: kind,
                                    group: group, stage: stage, value: value)
@@ -181,7 +181,7 @@ public enum ContentDecoder {
                                     keys: ["authority", "group", "value", "scope"]) { entry -> UpperLimit? in
             let authority = entry.string("authority", required: true)
             let group = entry.string("group", required: true)
-            let value = entry.number("value", required: true)
+            let value = positive(entry, "value")
             guard let authority, let group, let value else { return nil }
             return UpperLimit(authority: Located(authority, at: entry.location(of: "authority")), group: group,
                               value: value, scope: entry.string("scope"))
@@ -198,6 +198,17 @@ public enum ContentDecoder {
             deficiency: effect(object, "deficiency"), excess: effect(object, "excess"),
             references: citations(object))
         return (nutrient, document.diagnostics)
+    }
+
+    /// Intakes and limits are amounts: zero or negative is a typo, never a real figure.
+    static func positive(_ entry: YAMLObject, _ key: String) -> Double? {
+        guard let value = entry.number(key, required: true) else { return nil }
+        if value <= 0 {
+            entry.document.error(at: entry.location(of: key), "'\(Amount.format(value))' is not a valid amount",
+                                 fix: "write the amount per day as a positive number in the nutrient's unit")
+            return nil
+        }
+        return value
     }
 
     static func effect(_ object: YAMLObject, _ key: String) -> NutrientEffect? {

@@ -230,3 +230,10 @@ public struct Symptom: Sendable {
     public let nutrients: [Located<String>]
     public let references: [Citation]
 }
+
+/// Amounts as people write them: 400, 2.4, 0.25 (never 400.0).
+public enum Amount {
+    public static func format(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
+    }
+}

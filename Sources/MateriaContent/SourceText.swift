@@ -14,7 +14,7 @@ public enum SourceText {
                                        fix: "re-save the file with UTF-8 encoding (e.g. `iconv -f latin1 -t utf-8`)"))
         }
         var text = String(decoding: bytes, as: UTF8.self)
-        if text.contains("\r") {
+        if bytes.contains(0x0D) {
             text = text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
         }
         return .success(text)
@@ -60,26 +60,42 @@ public struct FrontMatter: Sendable {
     public let bodyStartLine: Int
 
     /// Splits `text`; never splits on a `---` inside a line or a longer dash run.
+    /// Works on UTF-8 bytes: this runs once per article and shows up in build profiles.
     public static func split(_ text: String, path: String) -> Result<FrontMatter, Diagnostic> {
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        if lines.last == "" { lines.removeLast() }
-        func isFence(_ line: Substring) -> Bool {
-            var line = line
-            while line.last == " " || line.last == "\t" { line.removeLast() }
-            return line == "---"
+        let bytes = Array(text.utf8)
+        // Line i spans lineStarts[i] ..< (next line start - 1).
+        func isFence(_ start: Int, _ end: Int) -> Bool {
+            var end = end
+            while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
+            return end - start == 3 && bytes[start] == 0x2D && bytes[start + 1] == 0x2D && bytes[start + 2] == 0x2D
         }
-        guard let first = lines.first, isFence(first) else {
+        func lineEnd(_ start: Int) -> Int {
+            var index = start
+            while index < bytes.count, bytes[index] != 0x0A { index += 1 }
+            return index
+        }
+        let firstEnd = lineEnd(0)
+        guard !bytes.isEmpty, isFence(0, firstEnd) else {
             return .failure(Diagnostic(at: SourceLocation(path: path, line: 1, column: 1),
                                        "the article has no front matter",
                                        fix: "start the file with a line '---', then 'title: …' and 'summary: …', then a line '---'"))
         }
-        guard let close = lines.indices.dropFirst().first(where: { isFence(lines[$0]) }) else {
-            return .failure(Diagnostic(at: SourceLocation(path: path, line: 1, column: 1),
-                                       "the front matter opened here is never closed",
-                                       fix: "add a line that is exactly '---' after the last front matter field"))
+        var start = firstEnd + 1
+        var line = 2
+        while start <= bytes.count {
+            let end = lineEnd(start)
+            if start < bytes.count, isFence(start, end) {
+                let yaml = String(decoding: bytes[min(firstEnd + 1, start)..<max(firstEnd + 1, start - 1)], as: UTF8.self)
+                var body = bytes[min(end + 1, bytes.count)...]
+                while body.last == 0x0A { body = body.dropLast() }
+                return .success(FrontMatter(yaml: start > firstEnd + 1 ? yaml : "", yamlLineOffset: 1,
+                                            body: String(decoding: body, as: UTF8.self), bodyStartLine: line + 1))
+            }
+            start = end + 1
+            line += 1
         }
-        let yaml = lines[1..<close].joined(separator: "\n")
-        let body = lines[(close + 1)...].joined(separator: "\n")
-        return .success(FrontMatter(yaml: yaml, yamlLineOffset: 1, body: body, bodyStartLine: close + 2))
+        return .failure(Diagnostic(at: SourceLocation(path: path, line: 1, column: 1),
+                                   "the front matter opened here is never closed",
+                                   fix: "add a line that is exactly '---' after the last front matter field"))
     }
 }

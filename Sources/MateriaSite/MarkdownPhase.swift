@@ -22,10 +22,12 @@ struct MarkdownPhase {
     let site: ResolvedSite
 
     func run() -> RenderedTexts {
-        let options = MarkdownOptions(allowRawHTML: site.config.allowRawHTML, reservedIDs: Self.reservedIDs)
         let inline = MarkdownOptions(allowRawHTML: site.config.allowRawHTML)
         var texts = RenderedTexts()
         for article in site.articles {
+            // FAQ entries are anchored as faq-1, faq-2, … on the same page.
+            let faqIDs = (0..<article.faq.count).map { "faq-\($0 + 1)" }
+            let options = MarkdownOptions(allowRawHTML: site.config.allowRawHTML, reservedIDs: Self.reservedIDs.union(faqIDs))
             texts.articleBodies[article.slug.value] = MarkdownRenderer.render(article.body, options: options)
             texts.faqAnswers[article.slug.value] = article.faq.map { MarkdownRenderer.render($0.answer, options: inline).html }
         }

@@ -251,7 +251,7 @@ struct PageContexts: Sendable {
         for key in unique(adult.map { "\($0.authority.value) \($0.kind.rawValue)" }) {
             let values = adult.filter { "\($0.authority.value) \($0.kind.rawValue)" == key }.map(\.value)
             let low = values.min()!, high = values.max()!
-            let range = low == high ? format(low) : "\(format(low))–\(format(high))"
+            let range = low == high ? Amount.format(low) : "\(Amount.format(low))–\(Amount.format(high))"
             let first = adult.first { "\($0.authority.value) \($0.kind.rawValue)" == key }!
             intakes.append(["authority": first.authority.value, "authority_name": authorityName(first.authority.value),
                             "kind": first.kind.rawValue, "amount": "\(range) \(nutrient.unit)/day"])
@@ -265,7 +265,7 @@ struct PageContexts: Sendable {
 
     private func upperLimit(_ limit: UpperLimit, _ nutrient: Nutrient) -> [String: Any] {
         var entry: [String: Any] = ["authority": limit.authority.value, "authority_name": authorityName(limit.authority.value),
-                                    "group": limit.group, "amount": "\(format(limit.value)) \(nutrient.unit)/day"]
+                                    "group": limit.group, "amount": "\(Amount.format(limit.value)) \(nutrient.unit)/day"]
         if let scope = limit.scope { entry["scope"] = scope }
         return entry
     }
@@ -289,14 +289,14 @@ struct PageContexts: Sendable {
             context["intakes"] = intakes.map { intake -> [String: Any] in
                 ["stage": intake.stage?.label ?? "", "group": intake.group, "authority": intake.authority.value,
                  "authority_name": authorityName(intake.authority.value), "kind": intake.kind.rawValue,
-                 "amount": "\(format(intake.value)) \(nutrient.unit)"]
+                 "amount": "\(Amount.format(intake.value)) \(nutrient.unit)"]
             }
         }
         if !nutrient.upperLimits.isEmpty { context["limits"] = nutrient.upperLimits.map { upperLimit($0, nutrient) } }
         if !nutrient.foodSources.isEmpty {
             context["foods"] = nutrient.foodSources.map { food -> [String: Any] in
                 var entry: [String: Any] = ["food": food.food, "serving": food.serving ?? ""]
-                entry["amount"] = food.amount.map { "\(format($0)) \(nutrient.unit)" } ?? ""
+                entry["amount"] = food.amount.map { "\(Amount.format($0)) \(nutrient.unit)" } ?? ""
                 return entry
             }
         }
@@ -421,11 +421,6 @@ struct PageContexts: Sendable {
     private func authorityName(_ id: String) -> String { site.config.authorities[id] ?? id }
 }
 
-/// Amounts as people write them: 400, 2.4, 0.25 (never 400.0).
-func format(_ value: Double) -> String {
-    if value == value.rounded(), abs(value) < 1e15 { return String(Int(value)) }
-    return String(value)
-}
 
 /// Relative links from one page to another, so the output works under any host path.
 struct Links {

@@ -131,30 +131,44 @@ public struct SiteResolver {
             relatedArticles: related(articles))
     }
 
-    /// Ranks other articles by what they share: nutrients, conditions and symptoms weigh more than tags.
+    /// Ranks other articles by what they share: nutrients and conditions weigh 3, symptoms 2, tags 1.
+    ///
+    /// Candidates come from the rarest shared keys first and are capped, so the cost stays linear
+    /// on large sites where thousands of articles share a nutrient; the ranking is exact whenever
+    /// fewer than `candidateLimit` articles share the article's keys. Ties go to the earlier title.
     private func related(_ articles: [Article]) -> [String: [String]] {
-        var index: [String: [Int]] = [:]
-        func keys(_ article: Article) -> [(String, Int)] {
-            unique(article.nutrients.map { "n:" + $0.value }).map { ($0, 3) }
-                + unique(article.conditions.map { "c:" + $0.value }).map { ($0, 3) }
-                + unique(article.symptoms.map { "s:" + $0.value }).map { ($0, 2) }
-                + unique(article.tags.map { "t:" + $0.lowercased() }).map { ($0, 1) }
+        let candidateLimit = 64
+        func weights(_ article: Article) -> [String: Int] {
+            var result: [String: Int] = [:]
+            for id in article.nutrients { result["n:" + id.value] = 3 }
+            for id in article.conditions { result["c:" + id.value] = 3 }
+            for id in article.symptoms { result["s:" + id.value] = 2 }
+            for tag in article.tags { result["t:" + tag.lowercased()] = 1 }
+            return result
         }
-        let articleKeys = articles.map(keys)
-        for (position, keys) in articleKeys.enumerated() {
-            for (key, _) in keys { index[key, default: []].append(position) }
+        let articleWeights = articles.map(weights)
+        var index: [String: [Int]] = [:]
+        for (position, keys) in articleWeights.enumerated() {
+            for key in keys.keys { index[key, default: []].append(position) }
         }
         var result: [String: [String]] = [:]
         for (position, article) in articles.enumerated() {
-            var scores: [Int: Int] = [:]
-            for (key, weight) in articleKeys[position] {
-                let holders = index[key] ?? []
-                // A key every article shares says nothing; skip very common ones on large sites.
-                if holders.count > 200 { continue }
-                for other in holders where other != position { scores[other, default: 0] += weight }
+            let own = articleWeights[position]
+            let keys = own.keys.sorted { (index[$0]!.count, $0) < (index[$1]!.count, $1) }
+            var candidates: [Int] = []
+            var seen: Set<Int> = [position]
+            gather: for key in keys {
+                for other in index[key]! where seen.insert(other).inserted {
+                    candidates.append(other)
+                    if candidates.count >= candidateLimit { break gather }
+                }
             }
-            let best = scores.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.prefix(5)
-            result[article.slug.value] = best.map { articles[$0.key].slug.value }
+            let scored = candidates.map { other -> (Int, Int) in
+                let theirs = articleWeights[other]
+                return (other, own.reduce(0) { $0 + (theirs[$1.key] != nil ? $1.value : 0) })
+            }
+            let best = scored.sorted { ($1.1, $0.0) < ($0.1, $1.0) }.prefix(5)
+            result[article.slug.value] = best.map { articles[$0.0].slug.value }
         }
         return result
     }

@@ -38,6 +38,10 @@ public struct SiteValidator {
             check(article.nutrients, against: nutrientIDs, kind: "nutrient", folder: "nutrients")
             check(article.conditions, against: conditionIDs, kind: "condition", folder: "conditions")
             check(article.symptoms, against: symptomIDs, kind: "symptom", folder: "symptoms")
+            if article.reviewed == nil {
+                diagnostics.warning(SourceLocation(path: article.sourcePath), "the article has no 'reviewed' date",
+                                    fix: "add 'reviewed: YYYY-MM-DD' and 'reviewer: …' once a clinician has checked it")
+            }
             if let reviewed = article.reviewed, let date = article.date, reviewed < date {
                 diagnostics.warning(SourceLocation(path: article.sourcePath),
                                     "the article was reviewed (\(reviewed)) before it was first published (\(date))",

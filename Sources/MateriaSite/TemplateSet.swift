@@ -31,12 +31,14 @@ public struct TemplateSet: Sendable {
             }
         }
         var library = MustacheLibrary()
+        MustacheContentTypes.register(ByteHTMLEscaping(), named: ByteHTMLEscaping.name)
         for name in sources.keys.sorted() {
             let (path, text) = sources[name]!
             do {
-                library.register(try MustacheTemplate(string: text), named: name)
+                library.register(try MustacheTemplate(string: ByteHTMLEscaping.pragma + text), named: name)
             } catch let error as MustacheTemplate.ParserError {
-                diagnostics.error(SourceLocation(path: path, line: error.context.lineNumber, column: error.context.columnNumber),
+                // The pragma takes line 1 of what the parser sees.
+                diagnostics.error(SourceLocation(path: path, line: error.context.lineNumber - 1, column: error.context.columnNumber),
                                   "broken template: \(describe(error.error))",
                                   fix: "check that every {{#section}} and {{<parent}} is closed with a matching {{/name}}")
             } catch {
@@ -94,5 +96,34 @@ public struct TemplateSet: Sendable {
             line += 1
         }
         return result
+    }
+}
+
+/// The same HTML escaping as Mustache's default (`& < > " '`), done on UTF-8 bytes instead of
+/// Characters: list pages escape tens of thousands of titles and summaries. Every template is
+/// loaded with a pragma line selecting it; error positions are shifted back by that line.
+struct ByteHTMLEscaping: MustacheContentType {
+    static let name = "MATERIA_HTML"
+    /// A standalone tag on its own line: Mustache removes the whole line from the output.
+    static let pragma = "{{% CONTENT_TYPE: \(name) }}\n"
+
+    func escapeText(_ text: String) -> String {
+        let utf8 = text.utf8
+        guard utf8.contains(where: { $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 || $0 == 0x27 }) else {
+            return text
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(utf8.count + 16)
+        for byte in utf8 {
+            switch byte {
+            case 0x26: out.append(contentsOf: [0x26, 0x61, 0x6D, 0x70, 0x3B])              // &amp;
+            case 0x3C: out.append(contentsOf: [0x26, 0x6C, 0x74, 0x3B])                    // &lt;
+            case 0x3E: out.append(contentsOf: [0x26, 0x67, 0x74, 0x3B])                    // &gt;
+            case 0x22: out.append(contentsOf: [0x26, 0x71, 0x75, 0x6F, 0x74, 0x3B])        // &quot;
+            case 0x27: out.append(contentsOf: [0x26, 0x23, 0x33, 0x39, 0x3B])              // &#39;
+            default: out.append(byte)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -98,4 +98,17 @@ import Testing
             "materia.yaml:2:11: error: language 'english!' is not a language tag — use a BCP 47 tag such as en, en-GB or de",
         ])
     }
+
+    @Test func emptyFrontMatterSaysWhatIsMissing() {
+        let (_, diagnostics) = ContentDecoder.article("---\n---\nBody\n", path: "e.md", defaultSlug: "e")
+        #expect(diagnostics.items.map(\.description) == ["e.md:2:1: error: the YAML is empty — add the required fields"])
+    }
+
+    @Test func amountsMustBePositive() {
+        let yaml = "name: M\nkind: mineral\nunit: mg\nsummary: s\nupper_limits:\n  - {authority: EFSA, group: Adults, value: -250}\n"
+        let (_, diagnostics) = ContentDecoder.nutrient(yaml, path: "n.yaml", id: "m")
+        #expect(diagnostics.items.map(\.description) == [
+            "n.yaml:6:45: error: '-250' is not a valid amount — write the amount per day as a positive number in the nutrient's unit",
+        ])
+    }
 }

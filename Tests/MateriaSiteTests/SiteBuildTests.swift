@@ -40,6 +40,9 @@ import MateriaContent
         #expect(!FileManager.default.fileExists(atPath: site.root.appendingPathComponent("Output/articles/draft-note/index.html").path))
         let report = try build(site, drafts: true)
         #expect(report.articles == 2)
+        #expect(report.warnings.map(\.description) == [
+            "Content/articles/draft-note.md:1:1: warning: the article has no 'reviewed' date — add 'reviewed: YYYY-MM-DD' and 'reviewer: …' once a clinician has checked it",
+        ])
         #expect(FileManager.default.fileExists(atPath: site.root.appendingPathComponent("Output/articles/draft-note/index.html").path))
     }
 
