@@ -6,9 +6,23 @@ public struct SiteLayout: Sendable {
     public let root: URL
     public let output: URL
 
+    /// Paths are resolved through symlinks, so that checks on where the output may go compare
+    /// real folders (a symlinked root must not let a build replace the sources).
     public init(root: URL, output: URL? = nil) {
-        self.root = root.standardizedFileURL
-        self.output = (output ?? root.appendingPathComponent("Output")).standardizedFileURL
+        self.root = SiteLayout.realPath(root)
+        self.output = SiteLayout.realPath(output ?? self.root.appendingPathComponent("Output"))
+    }
+
+    static func realPath(_ url: URL, depth: Int = 0) -> URL {
+        let url = url.standardizedFileURL
+        if FileManager.default.fileExists(atPath: url.path) { return url.resolvingSymlinksInPath().standardizedFileURL }
+        // A link whose target does not exist yet (an output folder still to be made).
+        if depth < 16, let target = try? FileManager.default.destinationOfSymbolicLink(atPath: url.path) {
+            return realPath(URL(fileURLWithPath: target, relativeTo: url.deletingLastPathComponent()), depth: depth + 1)
+        }
+        let parent = url.deletingLastPathComponent()
+        guard parent.path != url.path else { return url }
+        return realPath(parent).appendingPathComponent(url.lastPathComponent)
     }
 
     public var configFile: URL { root.appendingPathComponent("materia.yaml") }

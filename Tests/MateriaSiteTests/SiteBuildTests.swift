@@ -58,6 +58,7 @@ import MateriaContent
         let output = site.root.appendingPathComponent("Output")
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
         try Data("previous build".utf8).write(to: output.appendingPathComponent("index.html"))
+        try Data("marker".utf8).write(to: output.appendingPathComponent(".materia-output"))
         do {
             _ = try build(site)
             Issue.record("\(name): the build succeeded but should have failed")
@@ -65,7 +66,8 @@ import MateriaContent
             let errors = error.diagnostics.filter { $0.severity == .error }.map(\.description)
             #expect(errors == expected, "\(name)")
         }
-        #expect(readTree(output) == ["index.html": Data("previous build".utf8)], "\(name): the previous output changed")
+        #expect(readTree(output) == ["index.html": Data("previous build".utf8), ".materia-output": Data("marker".utf8)],
+                "\(name): the previous output changed")
     }
 
     /// cmark-gfm cannot parse on two threads; the build parses on one and renders pages on many.
@@ -109,6 +111,41 @@ import MateriaContent
             }
         }
         #expect(FileManager.default.fileExists(atPath: site.root.appendingPathComponent("Content/articles/magnesium-basics.md").path))
+    }
+
+    /// A symlinked root or an unrelated folder passed as --output must never be replaced.
+    @Test func foldersMateriaDidNotMakeAreNeverReplaced() throws {
+        let site = try FixtureSite(base: "minimal")
+        defer { site.remove() }
+        let fileManager = FileManager.default
+        let link = site.root.deletingLastPathComponent().appendingPathComponent("materia-link-\(UUID().uuidString)")
+        try fileManager.createSymbolicLink(at: link, withDestinationURL: site.root)
+        defer { try? fileManager.removeItem(at: link) }
+        do {
+            _ = try SiteBuilder(options: BuildOptions(layout: SiteLayout(root: link, output: site.root))).build()
+            Issue.record("building over the symlinked root should fail")
+        } catch {
+            #expect(error.diagnostics.first?.message == "the output folder would replace the site's own sources")
+        }
+        let unrelated = site.root.appendingPathComponent("unrelated")
+        try fileManager.createDirectory(at: unrelated, withIntermediateDirectories: true)
+        try Data("keep".utf8).write(to: unrelated.appendingPathComponent("keep.txt"))
+        do {
+            _ = try build(site, output: unrelated)
+            Issue.record("replacing a folder Materia did not make should fail")
+        } catch {
+            #expect(error.diagnostics.first?.message.hasPrefix("the output folder is not empty and was not made by Materia") == true)
+        }
+        #expect(readTree(unrelated) == ["keep.txt": Data("keep".utf8)])
+        #expect(fileManager.fileExists(atPath: site.root.appendingPathComponent("materia.yaml").path))
+        // An output folder reached through a symlink is rebuilt in place; the link stays a link.
+        let real = site.root.appendingPathComponent("real-output")
+        let linkedOutput = site.root.appendingPathComponent("linked-output")
+        try fileManager.createSymbolicLink(at: linkedOutput, withDestinationURL: real)
+        _ = try build(site, output: linkedOutput)
+        _ = try build(site, output: linkedOutput)
+        #expect(try fileManager.destinationOfSymbolicLink(atPath: linkedOutput.path) == real.path)
+        #expect(fileManager.fileExists(atPath: real.appendingPathComponent("index.html").path))
     }
 
     @Test func staticFilesAndAssetsAreCopied() throws {
