@@ -29,9 +29,9 @@ public struct Day: Sendable, Hashable, Comparable, CustomStringConvertible {
         }
     }
 
-    /// The same day `months` later, clamped to the end of a shorter month.
+    /// The same day `months` later, clamped to the end of a shorter month (and to year 9999).
     public func adding(months: Int) -> Day {
-        let total = year * 12 + (month - 1) + months
+        let total = min(year * 12 + (month - 1) + months, 9999 * 12 + 11)
         let y = total / 12, m = total % 12 + 1
         return Day(year: y, month: m, day: min(day, Day.daysIn(month: m, year: y)))!
     }

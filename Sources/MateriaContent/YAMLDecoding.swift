@@ -34,25 +34,59 @@ public final class YAMLDocument {
 
     private func report(_ error: YamlError) {
         switch error {
-        case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
-             let .composer(context, problem, mark, _):
+        case let .scanner(context, problem, mark, yaml), let .parser(context, problem, mark, yaml),
+             let .composer(context, problem, mark, yaml):
+            if Self.character(in: yaml, at: mark) == "\t" {
+                self.error(at: location(mark), "malformed YAML: a tab character here; YAML indents with spaces only",
+                           fix: "replace the tab with spaces")
+                return
+            }
             // Where the construct began (an opening quote, a bracket) is where the author must look;
             // where the parser noticed the problem is often the end of the block.
             var what = "malformed YAML: \(problem)"
             var place = location(mark)
+            if problem.contains("another document") {
+                self.error(at: place, "a second YAML document starts here", fix: "a file holds one YAML document: remove this '---' line")
+                return
+            }
             if let context {
                 what = "malformed YAML: \(context.text), \(problem) at line \(mark.line + lineOffset)"
                 place = location(context.mark)
             }
             self.error(at: place, what, fix: "check the indentation and quoting here; quote values that contain ': ' or start with a special character")
         case let .duplicatedKeysInMapping(duplicates, context):
-            self.error(at: location(context.mark), "duplicate key \(duplicates.map { "'\($0)'" }.joined(separator: ", "))",
+            let place = Self.secondOccurrence(of: duplicates.first ?? "", after: context.mark, in: context.text)
+                ?? (context.mark.line, context.mark.column)
+            self.error(at: location(line: place.line, column: place.column), "duplicate key \(duplicates.map { "'\($0)'" }.joined(separator: ", "))",
                        fix: "keep one of the entries and remove the other")
         case let .reader(problem, _, _, _):
             self.error(at: location(line: 1, column: 1), "unreadable YAML: \(problem)", fix: "save the file as UTF-8 text")
         default:
             self.error(at: location(line: 1, column: 1), "malformed YAML: \(error)")
         }
+    }
+
+    /// Yams names the first of two equal keys; the author needs the second, which is the extra one.
+    static func secondOccurrence(of key: String, after first: Mark, in yaml: String) -> (line: Int, column: Int)? {
+        let lines = yaml.split(separator: "\n", omittingEmptySubsequences: false)
+        guard first.line >= 1 else { return nil }
+        for index in first.line..<lines.count {
+            let line = lines[index]
+            guard line.count >= first.column else { continue }
+            let rest = line.dropFirst(first.column - 1)
+            if rest.hasPrefix(key + ":") || rest.hasPrefix("\"\(key)\":") || rest.hasPrefix("'\(key)':") {
+                return (index + 1, first.column)
+            }
+        }
+        return nil
+    }
+
+    static func character(in yaml: String, at mark: Mark) -> Character? {
+        let lines = yaml.split(separator: "\n", omittingEmptySubsequences: false)
+        guard mark.line >= 1, mark.line <= lines.count else { return nil }
+        let line = lines[mark.line - 1]
+        guard mark.column >= 1, mark.column <= line.count else { return nil }
+        return line[line.index(line.startIndex, offsetBy: mark.column - 1)]
     }
 
     func location(_ mark: Mark?) -> SourceLocation {
@@ -97,16 +131,40 @@ public struct YAMLObject {
         self.mapping = mapping
         self.node = node
         self.what = what
+        var merged: [Node] = []
         for (key, value) in mapping {
             guard let name = key.string else {
                 document.error(at: document.location(of: key), "\(what) has a key that is not text", fix: "use a plain name such as 'title'")
                 continue
             }
-            if keys.contains(name) {
+            if name == "<<" {
+                merged.append(value)
+            } else if keys.contains(name) {
                 values[name] = (key, value)
             } else {
                 document.error(at: document.location(of: key), "unknown key '\(name)' in \(what)",
                                fix: Suggestion.hint(for: name, in: keys, noun: "key"))
+            }
+        }
+        // YAML merge keys (`<<: *defaults` or `<<: [*a, *b]`): explicit keys win, then earlier merges.
+        for source in merged {
+            let sources: [Node]
+            if case let .sequence(sequence) = source { sources = Array(sequence) } else { sources = [source] }
+            for item in sources {
+                guard case let .mapping(inner) = item else {
+                    document.error(at: document.location(of: item), "'<<' must merge a mapping (an alias such as *defaults)",
+                                   fix: "point '<<' at an anchored mapping")
+                    continue
+                }
+                for (key, value) in inner {
+                    guard let name = key.string, values[name] == nil else { continue }
+                    if keys.contains(name) {
+                        values[name] = (key, value)
+                    } else {
+                        document.error(at: document.location(of: key), "unknown key '\(name)' in \(what)",
+                                       fix: Suggestion.hint(for: name, in: keys, noun: "key"))
+                    }
+                }
             }
         }
     }
@@ -180,7 +238,12 @@ public struct YAMLObject {
     public func date(_ key: String, required: Bool = false) -> Day? {
         guard let value = node(key, required: required) else { return nil }
         if case let .scalar(scalar) = value {
-            if let day = Day(iso: scalar.string) { return day }
+            if let day = Day(iso: scalar.string) {
+                if (1900...2199).contains(day.year) { return day }
+                document.error(at: document.location(of: value), "'\(scalar.string)' in field '\(key)' is outside the years 1900–2199",
+                               fix: "check the year")
+                return nil
+            }
             document.error(at: document.location(of: value), "'\(scalar.string)' in field '\(key)' is not a date",
                            fix: "write a real calendar date as YYYY-MM-DD, e.g. 2026-03-14")
             return nil

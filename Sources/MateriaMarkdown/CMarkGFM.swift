@@ -34,7 +34,9 @@ public enum MarkdownRenderer {
             extensionsRegistered = true
         }
 
-        guard let parser = cmark_parser_new(parseOptions) else {
+        let options = options
+        let parseFlags = options.isFragment ? parseOptions & ~CMARK_OPT_FOOTNOTES : parseOptions
+        guard let parser = cmark_parser_new(parseFlags) else {
             fatalError("cmark_parser_new failed: out of memory")
         }
         defer { cmark_parser_free(parser) }
@@ -127,7 +129,9 @@ public enum MarkdownRenderer {
             }
             for node in links { sanitizeURL(node) }
             for node in items { labelTaskItem(node) }
-            for node in headingNodes { anchorHeading(node) }
+            for node in headingNodes {
+                if options.isFragment { flattenHeading(node) } else { anchorHeading(node) }
+            }
             for node in tables { captionTable(node) }
         }
 
@@ -221,6 +225,18 @@ public enum MarkdownRenderer {
             replace(node, withHTMLBlock: html)
         }
 
+        /// A heading inside a fragment becomes `<p><strong>…</strong></p>`. Rendered to a string
+        /// first: inline literals point into their block's buffer, so they must not outlive it.
+        private func flattenHeading(_ node: OpaquePointer) {
+            let level = Int(cmark_node_get_heading_level(node))
+            var html = renderNode(node)
+            let open = "<h\(level)>", close = "</h\(level)>\n"
+            if html.hasPrefix(open) && html.hasSuffix(close) {
+                html = "<p><strong>" + html.dropFirst(open.count).dropLast(close.count) + "</strong></p>\n"
+            }
+            replace(node, withHTMLBlock: html)
+        }
+
         /// Tables get `scope` on header cells, a caption from a preceding `Table: …` paragraph,
         /// and a scrolling wrapper so wide tables do not break narrow screens.
         private func captionTable(_ table: OpaquePointer) {
@@ -286,13 +302,22 @@ public enum MarkdownRenderer {
             let base = Slug.make(text, fallback: "section")
             var candidate = base
             var counter = 1
-            while usedIDs.contains(candidate) {
+            while usedIDs.contains(candidate) || MarkdownRenderer.isFootnoteID(candidate) {
                 candidate = "\(base)-\(counter)"
                 counter += 1
             }
             usedIDs.insert(candidate)
             return candidate
         }
+    }
+
+    /// cmark-gfm names footnotes `fn-N` and their references `fnref-N`.
+    fileprivate static func isFootnoteID(_ id: String) -> Bool {
+        for prefix in ["fn-", "fnref-"] where id.hasPrefix(prefix) {
+            let rest = id.dropFirst(prefix.count)
+            if !rest.isEmpty && rest.allSatisfy(\.isNumber) { return true }
+        }
+        return false
     }
 }
 

@@ -4,10 +4,14 @@ public struct MarkdownOptions: Sendable {
     public var allowRawHTML: Bool
     /// Ids the page template already uses; heading ids avoid them.
     public var reservedIDs: Set<String>
+    /// A fragment (an FAQ answer, a data description) sits inside a page section: its headings
+    /// become bold paragraphs (no ids, no break in the page outline) and footnotes are off.
+    public var isFragment: Bool
 
-    public init(allowRawHTML: Bool = false, reservedIDs: Set<String> = []) {
+    public init(allowRawHTML: Bool = false, reservedIDs: Set<String> = [], isFragment: Bool = false) {
         self.allowRawHTML = allowRawHTML
         self.reservedIDs = reservedIDs
+        self.isFragment = isFragment
     }
 }
 

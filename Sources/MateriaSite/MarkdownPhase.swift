@@ -14,20 +14,18 @@ public struct RenderedTexts: Sendable {
 /// Converts every Markdown text with cmark-gfm. cmark-gfm parsing is not thread-safe, so this
 /// runs on one thread (the renderer's lock would serialise it anyway) while pages render in parallel.
 struct MarkdownPhase {
-    /// Ids the article template uses; heading anchors never take them.
-    static let reservedIDs: Set<String> = ["main", "content", "summary", "key-points", "contents", "faq", "references",
-                                           "in-this-article", "related", "footnotes", "top", "site-header", "site-footer",
-                                           "article-title", "review"]
-
     let site: ResolvedSite
+    /// Literal `id="…"` values of the article and disclaimer pages' templates; heading anchors avoid them.
+    let articleIDs: Set<String>
+    let disclaimerIDs: Set<String>
 
     func run() -> RenderedTexts {
-        let inline = MarkdownOptions(allowRawHTML: site.config.allowRawHTML)
+        let inline = MarkdownOptions(allowRawHTML: site.config.allowRawHTML, isFragment: true)
         var texts = RenderedTexts()
         for article in site.articles {
             // FAQ entries are anchored as faq-1, faq-2, … on the same page.
             let faqIDs = (0..<article.faq.count).map { "faq-\($0 + 1)" }
-            let options = MarkdownOptions(allowRawHTML: site.config.allowRawHTML, reservedIDs: Self.reservedIDs.union(faqIDs))
+            let options = MarkdownOptions(allowRawHTML: site.config.allowRawHTML, reservedIDs: articleIDs.union(faqIDs))
             texts.articleBodies[article.slug.value] = MarkdownRenderer.render(article.body, options: options)
             texts.faqAnswers[article.slug.value] = article.faq.map { MarkdownRenderer.render($0.answer, options: inline).html }
         }
@@ -40,7 +38,8 @@ struct MarkdownPhase {
         for symptom in site.symptoms {
             if let text = symptom.description { texts.descriptions["symptoms/" + symptom.id] = MarkdownRenderer.render(text, options: inline).html }
         }
-        texts.disclaimer = MarkdownRenderer.render(site.config.disclaimerFull, options: inline).html
+        texts.disclaimer = MarkdownRenderer.render(site.config.disclaimerFull,
+                                                   options: MarkdownOptions(allowRawHTML: site.config.allowRawHTML, reservedIDs: disclaimerIDs)).html
         return texts
     }
 }

@@ -364,9 +364,13 @@ struct PageContexts: Sendable {
         for article in site.articles where !article.faq.isEmpty {
             let key = article.nutrients.first?.value ?? ""
             let answers = texts.faqAnswers[article.slug.value] ?? []
+            // Answers may link to a section of their article ("#safety"): on this page that
+            // anchor must point back to the article.
+            let articleHref = links.article(article.slug.value)
             for (index, entry) in article.faq.enumerated() {
                 groups[key, default: []].append([
-                    "question": entry.question, "answer_html": answers[index],
+                    "question": entry.question,
+                    "answer_html": answers[index].replacingOccurrences(of: "href=\"#", with: "href=\"\(articleHref)#"),
                     "id": "\(article.slug.value)-\(index + 1)",
                     "article_title": article.title, "article_href": links.article(article.slug.value),
                 ])

@@ -6,6 +6,23 @@ public struct OutputFile: Sendable {
     public let bytes: [UInt8]
 }
 
+extension Page {
+    /// Every page of a site, in a fixed order.
+    static func all(articles: [Article], nutrients: [Nutrient], conditions: [Condition], symptoms: [Symptom]) -> [Page] {
+        var pages: [Page] = [.home, .articleList, .nutrientList, .conditionList, .symptomList, .faq, .keyPoints,
+                             .disclaimer, .notFound]
+        pages += articles.map { .article($0.slug.value) }
+        pages += nutrients.map { .nutrient($0.id) }
+        pages += conditions.map { .condition($0.id) }
+        pages += symptoms.map { .symptom($0.id) }
+        return pages
+    }
+
+    static func all(_ source: SiteSource) -> [Page] {
+        all(articles: source.articles, nutrients: source.nutrients, conditions: source.conditions, symptoms: source.symptoms)
+    }
+}
+
 /// Phase 4 (render): Markdown to HTML on one thread, then every page through its template in parallel.
 struct PageRenderer {
     let site: ResolvedSite
@@ -13,17 +30,12 @@ struct PageRenderer {
     let jobs: Int
 
     func pages() -> [Page] {
-        var pages: [Page] = [.home, .articleList, .nutrientList, .conditionList, .symptomList, .faq, .keyPoints,
-                             .disclaimer, .notFound]
-        pages += site.articles.map { .article($0.slug.value) }
-        pages += site.nutrients.map { .nutrient($0.id) }
-        pages += site.conditions.map { .condition($0.id) }
-        pages += site.symptoms.map { .symptom($0.id) }
-        return pages
+        Page.all(articles: site.articles, nutrients: site.nutrients, conditions: site.conditions, symptoms: site.symptoms)
     }
 
     func render(_ pages: [Page]) -> Result<[OutputFile], BuildFailure> {
-        let contexts = PageContexts(site: site, texts: MarkdownPhase(site: site).run())
+        let contexts = PageContexts(site: site, texts: MarkdownPhase(site: site, articleIDs: templates.literalIDs(forPage: "article"),
+                                                                          disclaimerIDs: templates.literalIDs(forPage: "disclaimer")).run())
         let templates = self.templates
         let results = parallelMap(pages, jobs: jobs) { page -> OutputFile? in
             guard let html = templates.render(page.template, contexts.context(for: page)) else { return nil }

@@ -50,6 +50,11 @@ public struct SiteSource: Sendable {
     public var symptoms: [Symptom]
     /// Nil when the templates have errors; the content is still validated so all errors are reported.
     public var templates: TemplateSet?
+    /// Data ids whose files exist but could not be read, by folder ("nutrients"): references to
+    /// them are not reported again as unknown ids.
+    public var unreadableIDs: [String: Set<String>] = [:]
+    /// Files under Content/static/, relative to it, as they will appear in the output.
+    public var staticFiles: [String] = []
 }
 
 /// Phase 1 (load): reads `materia.yaml`, content, data and templates, and decodes them.
@@ -73,14 +78,36 @@ public struct SiteLoader {
             diagnostics.append(contentsOf: problems)
             if let article, includeDrafts || !article.draft { articles.append(article) }
         }
-        let nutrients = loadData("nutrients", &diagnostics, ContentDecoder.nutrient)
-        let conditions = loadData("conditions", &diagnostics, ContentDecoder.condition)
-        let symptoms = loadData("symptoms", &diagnostics, ContentDecoder.symptom)
+        var unreadable: [String: Set<String>] = [:]
+        let nutrients = loadData("nutrients", &diagnostics, &unreadable, ContentDecoder.nutrient)
+        let conditions = loadData("conditions", &diagnostics, &unreadable, ContentDecoder.condition)
+        let symptoms = loadData("symptoms", &diagnostics, &unreadable, ContentDecoder.symptom)
         let (templates, templateProblems) = TemplateSet.load(from: layout.templatesDirectory, layout: layout)
         diagnostics.append(contentsOf: templateProblems)
-        guard let config else { return (nil, diagnostics) }
-        return (SiteSource(config: config, articles: articles, nutrients: nutrients, conditions: conditions,
-                           symptoms: symptoms, templates: templates), diagnostics)
+        guard FileManager.default.fileExists(atPath: layout.configFile.path) else { return (nil, diagnostics) }
+        // A broken materia.yaml still lets the content be checked, so one run reports everything.
+        let settings = config ?? SiteConfig(title: "", description: "", baseURL: "/", language: "en", disclaimerShort: "",
+                                            disclaimerFull: "", reviewCycleMonths: 12, allowRawHTML: false, authorities: [:],
+                                            location: SourceLocation(path: "materia.yaml"))
+        var source = SiteSource(config: settings, articles: articles, nutrients: nutrients, conditions: conditions,
+                                symptoms: symptoms, templates: templates)
+        source.unreadableIDs = unreadable
+        source.staticFiles = staticFiles()
+        return (source, diagnostics)
+    }
+
+    private func staticFiles() -> [String] {
+        guard let enumerator = FileManager.default.enumerator(atPath: layout.staticDirectory.path) else { return [] }
+        var files: [String] = []
+        for case let relative as String in enumerator {
+            var isDirectory: ObjCBool = false
+            let path = layout.staticDirectory.appendingPathComponent(relative).path
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
+               !(relative as NSString).lastPathComponent.hasPrefix(".") {
+                files.append(relative)
+            }
+        }
+        return files.sorted()
     }
 
     private func loadConfig(_ diagnostics: inout Diagnostics) -> SiteConfig? {
@@ -96,21 +123,31 @@ public struct SiteLoader {
         return config
     }
 
-    private func loadData<T>(_ kind: String, _ diagnostics: inout Diagnostics,
+    private func loadData<T>(_ kind: String, _ diagnostics: inout Diagnostics, _ unreadable: inout [String: Set<String>],
                              _ decode: (String, String, String) -> (T?, Diagnostics)) -> [T] {
         var result: [T] = []
+        var seen: [String: String] = [:]
         for file in files(in: layout.dataDirectory(kind), extensions: ["yaml", "yml"], required: false, &diagnostics) {
             let id = file.deletingPathExtension().lastPathComponent
             let path = layout.relativePath(file)
+            if let first = seen[id] {
+                diagnostics.error(SourceLocation(path: path), "\(first) already defines the \(kind.dropLast()) id '\(id)'",
+                                  fix: "keep one of the two files")
+                continue
+            }
+            seen[id] = path
             if !ContentDecoder.isIdentifier(id) {
                 diagnostics.error(SourceLocation(path: path), "'\(id)' cannot be used as an id (it names the page URL)",
                                   fix: "rename the file to lowercase letters, digits and hyphens, e.g. '\(Slugify.make(id)).yaml'")
                 continue
             }
-            guard let text = read(file, &diagnostics) else { continue }
+            guard let text = read(file, &diagnostics) else {
+                unreadable[kind, default: []].insert(id)
+                continue
+            }
             let (value, problems) = decode(text, path, id)
             diagnostics.append(contentsOf: problems)
-            if let value { result.append(value) }
+            if let value { result.append(value) } else { unreadable[kind, default: []].insert(id) }
         }
         return result
     }

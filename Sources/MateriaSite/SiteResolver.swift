@@ -48,9 +48,10 @@ public struct SiteResolver {
 
     public func resolve() -> ResolvedSite {
         let articles = source.articles.sorted { ($0.title.lowercased(), $0.slug.value) < ($1.title.lowercased(), $1.slug.value) }
-        let nutrients = source.nutrients.sorted { $0.name.lowercased() < $1.name.lowercased() }
-        let conditions = source.conditions.sorted { $0.name.lowercased() < $1.name.lowercased() }
-        let symptoms = source.symptoms.sorted { $0.name.lowercased() < $1.name.lowercased() }
+        // Every order has a final tie-break on the id: output must not depend on hashing or input order.
+        let nutrients = source.nutrients.sorted { ($0.name.lowercased(), $0.id) < ($1.name.lowercased(), $1.id) }
+        let conditions = source.conditions.sorted { ($0.name.lowercased(), $0.id) < ($1.name.lowercased(), $1.id) }
+        let symptoms = source.symptoms.sorted { ($0.name.lowercased(), $0.id) < ($1.name.lowercased(), $1.id) }
 
         var byNutrient: [String: [String]] = [:], byCondition: [String: [String]] = [:], bySymptom: [String: [String]] = [:]
         for article in articles {
@@ -110,10 +111,10 @@ public struct SiteResolver {
             let all = set ?? []
             let specific = Set(all.filter { $0.relation != .related }.map(\.id))
             return all.filter { $0.relation != .related || !specific.contains($0.id) }
-                .sorted { (names[$0.id] ?? $0.id, $0.relation.rawValue) < (names[$1.id] ?? $1.id, $1.relation.rawValue) }
+                .sorted { (names[$0.id] ?? $0.id, $0.id, $0.relation.rawValue) < (names[$1.id] ?? $1.id, $1.id, $1.relation.rawValue) }
         }
         func ids(_ set: Set<String>?, names: [String: String]) -> [String] {
-            (set ?? []).sorted { (names[$0] ?? $0) < (names[$1] ?? $1) }
+            (set ?? []).sorted { (names[$0] ?? $0, $0) < (names[$1] ?? $1, $1) }
         }
 
         return ResolvedSite(

@@ -14,7 +14,8 @@ public struct SiteValidator {
         let symptomIDs = source.symptoms.map(\.id)
 
         func check(_ refs: [Located<String>], against ids: [String], kind: String, folder: String) {
-            let known = Set(ids)
+            // Files that exist but failed to parse were reported already; their ids are not unknown.
+            let known = Set(ids).union(source.unreadableIDs[folder] ?? [])
             for ref in refs where !known.contains(ref.value) {
                 diagnostics.error(ref.location, "unknown \(kind) id '\(ref.value)'",
                                   fix: Suggestion.hint(for: ref.value, in: ids, noun: "\(kind) id")
@@ -69,6 +70,29 @@ public struct SiteValidator {
             check(symptom.conditions, against: conditionIDs, kind: "condition", folder: "conditions")
             check(symptom.nutrients, against: nutrientIDs, kind: "nutrient", folder: "nutrients")
         }
+        checkNames(source.nutrients.map { ($0.name, $0.sourcePath) }, kind: "nutrient", &diagnostics)
+        checkNames(source.conditions.map { ($0.name, $0.sourcePath) }, kind: "condition", &diagnostics)
+        checkNames(source.symptoms.map { ($0.name, $0.sourcePath) }, kind: "symptom", &diagnostics)
+
+        let generated = Set(Page.all(source).map(\.file)).union(["assets/", OutputWriter.markerFile])
+        for file in source.staticFiles where generated.contains(file) || file.hasPrefix("assets/") {
+            diagnostics.error(SourceLocation(path: "Content/static/" + file), "the static file would overwrite the generated \(file)",
+                              fix: "rename or move it; assets/ and the page paths belong to Materia")
+        }
         return diagnostics
+    }
+
+    /// Two entities with one name would be indistinguishable in every list and link.
+    private func checkNames(_ entries: [(name: String, path: String)], kind: String, _ diagnostics: inout Diagnostics) {
+        var seen: [String: String] = [:]
+        for entry in entries where !entry.name.isEmpty {
+            if let first = seen[entry.name.lowercased()] {
+                diagnostics.error(SourceLocation(path: entry.path, line: 1, column: 1),
+                                  "\(first) already names a \(kind) '\(entry.name)'",
+                                  fix: "give each \(kind) its own name; put other spellings under 'aliases'")
+            } else {
+                seen[entry.name.lowercased()] = entry.path
+            }
+        }
     }
 }

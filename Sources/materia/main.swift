@@ -13,6 +13,12 @@ struct Materia: ParsableCommand {
         subcommands: [Build.self],
         defaultSubcommand: nil
     )
+
+    /// `materia` alone is a usage mistake: show the help and exit 64, like any other.
+    func run() throws {
+        printError(Materia.helpMessage())
+        throw ExitCode(64)
+    }
 }
 
 /// Options every command that reads a site shares.
@@ -22,6 +28,18 @@ struct SiteOptions: ParsableArguments {
 
     @Option(name: .long, help: "Where to write the site (default: ROOT/Output).")
     var output: String?
+
+    /// A wrong --root is a usage mistake, reported once, not as a cascade of missing files.
+    func validate() throws {
+        let folder = layout().root
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ValidationError("--root \(root): no such folder")
+        }
+        guard FileManager.default.fileExists(atPath: folder.appendingPathComponent("materia.yaml").path) else {
+            throw ValidationError("\(folder.path) is not a Materia site: it has no materia.yaml (run materia in the site's folder or pass --root DIR)")
+        }
+    }
 
     func layout() -> SiteLayout {
         let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
@@ -45,6 +63,7 @@ struct Build: ParsableCommand {
     var jobs: Int?
 
     func validate() throws {
+        try site.validate()
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
     }
 

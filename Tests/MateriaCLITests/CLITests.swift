@@ -118,6 +118,16 @@ import Testing
         #expect(try run(["build", "--jobs", "0"]).status == 64)
         #expect(try run(["build", "--no-such-flag"]).status == 64)
         #expect(try run(["frobnicate"]).status == 64)
+        #expect(try run([]).status == 64)
+        let missing = try run(["build", "--root", "/nonexistent-materia-site"])
+        #expect(missing.status == 64)
+        #expect(missing.stderr.contains("--root /nonexistent-materia-site: no such folder"))
+        let empty = FileManager.default.temporaryDirectory.appendingPathComponent("materia-empty-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: empty) }
+        let notASite = try run(["build", "--root", empty.path])
+        #expect(notASite.status == 64)
+        #expect(notASite.stderr.contains("is not a Materia site: it has no materia.yaml"))
     }
 
     @Test func helpDescribesTheBuildCommand() throws {

@@ -81,6 +81,7 @@ import Testing
         #expect(Day(iso: "2026-1-05") == nil)
         #expect(Day(iso: "2026-01-31")!.adding(months: 1).iso == "2026-02-28")
         #expect(Day(iso: "2026-09-14")!.adding(months: 12).display == "14 September 2027")
+        #expect(Day(iso: "9999-06-01")!.adding(months: 60).iso == "9999-12-01")
     }
 
     @Test func suggestionsFindCloseNamesOnly() {
@@ -110,5 +111,24 @@ import Testing
         #expect(diagnostics.items.map(\.description) == [
             "n.yaml:6:45: error: '-250' is not a valid amount — write the amount per day as a positive number in the nutrient's unit",
         ])
+    }
+
+    @Test func mergeKeysFillInFieldsAndExplicitKeysWin() {
+        let yaml = """
+        name: M
+        kind: mineral
+        unit: mg
+        summary: s
+        reference_intakes:
+          - &men {authority: NASEM, kind: RDA, group: "Men 19–30 years", stage: adults, value: 400}
+          - <<: *men
+            group: "Men 31–50 years"
+            value: 420
+        """
+        let (nutrient, diagnostics) = ContentDecoder.nutrient(yaml, path: "n.yaml", id: "m")
+        #expect(!diagnostics.hasErrors, "\(diagnostics.items)")
+        #expect(nutrient?.referenceIntakes.map(\.group) == ["Men 19–30 years", "Men 31–50 years"])
+        #expect(nutrient?.referenceIntakes.map(\.value) == [400, 420])
+        #expect(nutrient?.referenceIntakes.last?.authority.value == "NASEM")
     }
 }

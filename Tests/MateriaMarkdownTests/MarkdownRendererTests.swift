@@ -74,6 +74,19 @@ import Testing
         #expect(out.contains("<section class=\"footnotes\" data-footnotes>"))
     }
 
+    @Test func fragmentsFlattenHeadingsAndSkipFootnotes() {
+        let rendered = MarkdownRenderer.render("## Dosage *today*\n\nSee note[^1].\n\n[^1]: A.\n",
+                                               options: MarkdownOptions(isFragment: true))
+        #expect(rendered.html.hasPrefix("<p><strong>Dosage <em>today</em></strong></p>"))
+        #expect(rendered.headings.isEmpty)
+        #expect(!rendered.html.contains("fn-1"))
+    }
+
+    @Test func headingIDsNeverTakeFootnoteIDs() {
+        let rendered = MarkdownRenderer.render("## Fn 1\n\n## Fnref 2\n\ntext[^a]\n\n[^a]: note\n")
+        #expect(rendered.headings.map(\.id) == ["fn-1-1", "fnref-2-1"])
+    }
+
     @Test func noSourcePositionsLeakIntoHTML() {
         #expect(!html("# A\n\npara\n").contains("data-sourcepos"))
     }

@@ -148,6 +148,66 @@ import MateriaContent
         #expect(fileManager.fileExists(atPath: real.appendingPathComponent("index.html").path))
     }
 
+    /// Headings that collide with the theme's ids, FAQ anchors and footnotes, plus headings and
+    /// footnotes inside FAQ answers and data descriptions, must still give one id namespace per page.
+    @Test func everyPageHasUniqueIDsAndWorkingInPageAnchors() throws {
+        let site = try FixtureSite(base: "minimal")
+        defer { site.remove() }
+        let article = """
+        ---
+        title: Colliding headings
+        summary: Headings named like the theme's own sections.
+        faq:
+          - question: One?
+            answer: "## Dosage\\n\\nSee note[^1].\\n\\n[^1]: A."
+          - question: Two?
+            answer: "## Dosage\\n\\nAgain."
+        ---
+
+        ## Summary heading
+
+        ## Contents heading
+
+        ## Main
+
+        ## FAQ 1
+
+        ## Fn 1
+
+        Text with a note.[^n]
+
+        [^n]: The note.
+        """
+        try article.write(to: site.root.appendingPathComponent("Content/articles/colliding.md"), atomically: true, encoding: .utf8)
+        let condition = site.root.appendingPathComponent("Content/data/conditions/hypomagnesemia.yaml")
+        try (String(contentsOf: condition, encoding: .utf8) + "references: []\n")
+            .replacingOccurrences(of: "description: |\n", with: "description: |\n  ## Symptoms\n\n")
+            .write(to: condition, atomically: true, encoding: .utf8)
+        _ = try build(site)
+        let pages = readTree(site.root.appendingPathComponent("Output")).filter { $0.key.hasSuffix(".html") }
+        #expect(pages.count >= 14)
+        for (path, data) in pages {
+            let html = String(decoding: data, as: UTF8.self)
+            let ids = matches(of: " id=\"", in: html)
+            #expect(Set(ids).count == ids.count, "\(path) repeats ids: \(ids.filter { id in ids.filter { $0 == id }.count > 1 })")
+            for anchor in matches(of: "href=\"#", in: html) {
+                #expect(ids.contains(anchor), "\(path) links to #\(anchor), which it does not have")
+            }
+        }
+    }
+
+    private func matches(of prefix: String, in html: String) -> [String] {
+        var values: [String] = []
+        var rest = html[...]
+        while let start = rest.range(of: prefix) {
+            let after = rest[start.upperBound...]
+            guard let end = after.firstIndex(of: "\"") else { break }
+            values.append(String(after[..<end]))
+            rest = after[end...]
+        }
+        return values
+    }
+
     @Test func staticFilesAndAssetsAreCopied() throws {
         let site = try FixtureSite(base: "minimal")
         defer { site.remove() }
