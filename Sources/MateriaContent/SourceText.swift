@@ -65,9 +65,13 @@ public struct FrontMatter: Sendable {
         let bytes = Array(text.utf8)
         // Line i spans lineStarts[i] ..< (next line start - 1).
         func isFence(_ start: Int, _ end: Int) -> Bool {
-            var end = end
-            while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
-            return end - start == 3 && bytes[start] == 0x2D && bytes[start + 1] == 0x2D && bytes[start + 2] == 0x2D
+            end - start == 3 && bytes[start] == 0x2D && bytes[start + 1] == 0x2D && bytes[start + 2] == 0x2D
+        }
+        // "--- " looks like a fence but is not one; say so instead of "never closed".
+        func isFenceWithTrailingSpace(_ start: Int, _ end: Int) -> Bool {
+            var trimmed = end
+            while trimmed > start, bytes[trimmed - 1] == 0x20 || bytes[trimmed - 1] == 0x09 { trimmed -= 1 }
+            return trimmed != end && isFence(start, trimmed)
         }
         func lineEnd(_ start: Int) -> Int {
             var index = start
@@ -75,6 +79,11 @@ public struct FrontMatter: Sendable {
             return index
         }
         let firstEnd = lineEnd(0)
+        if !bytes.isEmpty, isFenceWithTrailingSpace(0, firstEnd) {
+            return .failure(Diagnostic(at: SourceLocation(path: path, line: 1, column: 4),
+                                       "the front matter line has spaces after '---'",
+                                       fix: "make line 1 exactly '---'"))
+        }
         guard !bytes.isEmpty, isFence(0, firstEnd) else {
             return .failure(Diagnostic(at: SourceLocation(path: path, line: 1, column: 1),
                                        "the article has no front matter",
@@ -82,8 +91,10 @@ public struct FrontMatter: Sendable {
         }
         var start = firstEnd + 1
         var line = 2
+        var nearMiss: Int?
         while start <= bytes.count {
             let end = lineEnd(start)
+            if nearMiss == nil, start < bytes.count, isFenceWithTrailingSpace(start, end) { nearMiss = line }
             if start < bytes.count, isFence(start, end) {
                 let yaml = String(decoding: bytes[min(firstEnd + 1, start)..<max(firstEnd + 1, start - 1)], as: UTF8.self)
                 var body = bytes[min(end + 1, bytes.count)...]
@@ -93,6 +104,11 @@ public struct FrontMatter: Sendable {
             }
             start = end + 1
             line += 1
+        }
+        if let nearMiss {
+            return .failure(Diagnostic(at: SourceLocation(path: path, line: nearMiss, column: 4),
+                                       "the front matter is never closed: line \(nearMiss) has spaces after '---'",
+                                       fix: "make line \(nearMiss) exactly '---'"))
         }
         return .failure(Diagnostic(at: SourceLocation(path: path, line: 1, column: 1),
                                    "the front matter opened here is never closed",

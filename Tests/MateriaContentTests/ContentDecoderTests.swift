@@ -10,6 +10,17 @@ import Testing
         #expect(front.bodyStartLine == 5)
     }
 
+    @Test func fenceLinesMustBeExactlyThreeDashes() {
+        guard case .failure(let closing) = FrontMatter.split("---\ntitle: x\n--- \nBody\n", path: "f.md") else {
+            Issue.record("expected failure"); return
+        }
+        #expect(closing.description == "f.md:3:4: error: the front matter is never closed: line 3 has spaces after '---' — make line 3 exactly '---'")
+        guard case .failure(let opening) = FrontMatter.split("---\t\ntitle: x\n---\n", path: "g.md") else {
+            Issue.record("expected failure"); return
+        }
+        #expect(opening.description.hasPrefix("g.md:1:4: error: the front matter line has spaces after '---'"))
+    }
+
     @Test func missingAndUnclosedFrontMatterAreErrors() {
         guard case .failure(let missing) = FrontMatter.split("# Title\n", path: "a.md") else { Issue.record("expected failure"); return }
         #expect(missing.description.hasPrefix("a.md:1:1: error: the article has no front matter — "))
