@@ -67,7 +67,11 @@ public enum MarkdownRenderer {
         }
         defer { free(cString) }
         let html = String(cString: cString)
-        return RenderedMarkdown(html: html, headings: transformer.headings, wordCount: countWords(source))
+        var rendered = RenderedMarkdown(html: html, headings: transformer.headings, wordCount: countWords(source))
+        rendered.links = transformer.records
+        rendered.externalLinks = transformer.externalLinks
+        rendered.problems = transformer.problems
+        return rendered
     }
 
     private static func countWords(_ source: String) -> Int {
@@ -91,6 +95,11 @@ public enum MarkdownRenderer {
         let extensions: UnsafeMutablePointer<cmark_llist>?
         var headings: [Heading] = []
         var usedIDs: Set<String>
+        var records: [LinkRecord] = []
+        /// The link node of each record, until its sentence is read (then the tree changes).
+        var recordNodes: [OpaquePointer?] = []
+        var externalLinks: [ExternalLink] = []
+        var problems: [MarkdownProblem] = []
 
         init(options: MarkdownOptions, extensions: UnsafeMutablePointer<cmark_llist>?) {
             self.options = options
@@ -105,6 +114,8 @@ public enum MarkdownRenderer {
             var items: [OpaquePointer] = []
             var headingNodes: [OpaquePointer] = []
             var tables: [OpaquePointer] = []
+            var codeBlocks: [OpaquePointer] = []
+            var codeSpans: [OpaquePointer] = []
 
             guard let iterator = cmark_iter_new(document) else { return }
             while cmark_iter_next(iterator) != CMARK_EVENT_DONE {
@@ -117,6 +128,8 @@ public enum MarkdownRenderer {
                 case CMARK_NODE_LINK, CMARK_NODE_IMAGE: links.append(node)
                 case CMARK_NODE_ITEM: items.append(node)
                 case CMARK_NODE_HEADING: headingNodes.append(node)
+                case CMARK_NODE_CODE_BLOCK: codeBlocks.append(node)
+                case CMARK_NODE_CODE: codeSpans.append(node)
                 default:
                     if typeString(node) == "table" { tables.append(node) }
                 }
@@ -128,11 +141,284 @@ public enum MarkdownRenderer {
                 for node in rawBlocks { escapeRawBlock(node) }
             }
             for node in links { sanitizeURL(node) }
+            if let environment = options.environment {
+                for node in codeBlocks { renderDirective(node, environment, inline: false) }
+                for node in codeSpans { renderDirective(node, environment, inline: true) }
+                for node in links { rewriteLink(node, environment) }
+                mergeAdjacentText(document)
+                insertWikilinks(document, environment)
+                if options.autolink != .off { insertAutolinks(document, environment) }
+                readContexts()
+            }
             for node in items { labelTaskItem(node) }
             for node in headingNodes {
                 if options.isFragment { flattenHeading(node) } else { anchorHeading(node) }
             }
             for node in tables { captionTable(node) }
+        }
+
+        // MARK: links and directives
+
+        private func position(_ node: OpaquePointer, offset: Int = 0) -> (line: Int, column: Int) {
+            (Int(cmark_node_get_start_line(node)), Int(cmark_node_get_start_column(node)) + offset)
+        }
+
+        private func isInside(_ node: OpaquePointer, _ types: [cmark_node_type]) -> Bool {
+            var parent = cmark_node_parent(node)
+            while let current = parent {
+                if types.contains(cmark_node_get_type(current)) { return true }
+                parent = cmark_node_parent(current)
+            }
+            return false
+        }
+
+        /// ```` ```materia ```` blocks and `` `materia:…` `` spans become the HTML the site renders from its data.
+        private mutating func renderDirective(_ node: OpaquePointer, _ environment: any MarkdownEnvironment, inline: Bool) {
+            let text: String
+            if inline {
+                let code = literal(node)
+                guard code.hasPrefix("materia:") else { return }
+                text = String(code.dropFirst("materia:".count)).trimmingCharacters(in: .whitespaces)
+            } else {
+                let info = cmark_node_get_fence_info(node).map { String(cString: $0) } ?? ""
+                guard info.trimmingCharacters(in: .whitespaces) == "materia" else { return }
+                text = literal(node)
+            }
+            switch environment.directive(text, inline: inline) {
+            case .success(let html):
+                replace(node, with: makeNode(inline ? CMARK_NODE_HTML_INLINE : CMARK_NODE_HTML_BLOCK, literal: html))
+            case .failure(let error):
+                var (line, column) = position(node)
+                if inline {
+                    // cmark puts a code span's column at its content, just after the backtick.
+                    column += "materia:".count + error.offset
+                } else {
+                    // The directive starts on the line after the opening fence.
+                    line += 1
+                    column = 1 + error.offset
+                }
+                problems.append(MarkdownProblem(line: line, column: column, message: error.message, fix: error.fix))
+            }
+        }
+
+        private mutating func record(_ kind: LinkRecord.Kind, _ node: OpaquePointer, path: String, fragment: String?, key: String?,
+                                     at place: (line: Int, column: Int)) {
+            records.append(LinkRecord(kind: kind, path: path, fragment: fragment, key: key, line: place.line, column: place.column, context: ""))
+            recordNodes.append(node)
+        }
+
+        /// Markdown links: site paths and source files become final URLs; the rest is recorded.
+        private mutating func rewriteLink(_ node: OpaquePointer, _ environment: any MarkdownEnvironment) {
+            guard let pointer = cmark_node_get_url(node) else { return }
+            let url = String(cString: pointer)
+            let place = position(node)
+            if url.isEmpty { return }
+            if url.hasPrefix("#") {
+                record(.markdown, node, path: "", fragment: String(url.dropFirst()), key: nil, at: place)
+                return
+            }
+            if URLSafety.hasScheme(url) || url.hasPrefix("//") {
+                let lowered = url.lowercased()
+                if lowered.hasPrefix("http://") || lowered.hasPrefix("https://") || url.hasPrefix("//") {
+                    externalLinks.append(ExternalLink(url: url.hasPrefix("//") ? "https:" + url : url, line: place.line, column: place.column))
+                }
+                return
+            }
+            switch environment.markdownLink(url) {
+            case let .page(path, fragment, key, _):
+                cmark_node_set_url(node, SiteLink.prefix + path + (fragment.map { "#" + $0 } ?? ""))
+                record(.markdown, node, path: path, fragment: fragment, key: key, at: place)
+            case .unchanged:
+                break
+            case let .failure(message, fix):
+                problems.append(MarkdownProblem(line: place.line, column: place.column, message: message, fix: fix))
+            }
+        }
+
+        /// cmark splits text at every bracket; wikilinks and names are found in whole runs of text.
+        private func mergeAdjacentText(_ document: OpaquePointer) {
+            var texts: [OpaquePointer] = []
+            guard let iterator = cmark_iter_new(document) else { return }
+            while cmark_iter_next(iterator) != CMARK_EVENT_DONE {
+                if cmark_iter_get_event_type(iterator) == CMARK_EVENT_ENTER, let node = cmark_iter_get_node(iterator),
+                   cmark_node_get_type(node) == CMARK_NODE_TEXT {
+                    texts.append(node)
+                }
+            }
+            cmark_iter_free(iterator)
+            var index = 0
+            while index < texts.count {
+                let first = texts[index]
+                var text = literal(first)
+                var next = cmark_node_next(first)
+                var merged: [OpaquePointer] = []
+                while let node = next, cmark_node_get_type(node) == CMARK_NODE_TEXT {
+                    text += literal(node)
+                    merged.append(node)
+                    next = cmark_node_next(node)
+                }
+                if !merged.isEmpty {
+                    cmark_node_set_literal(first, text)
+                    for node in merged {
+                        cmark_node_unlink(node)
+                        cmark_node_free(node)
+                    }
+                }
+                index += 1 + merged.count
+            }
+        }
+
+        private func textNodes(_ document: OpaquePointer) -> [(node: OpaquePointer, section: Int)] {
+            var result: [(OpaquePointer, Int)] = []
+            var section = 0
+            guard let iterator = cmark_iter_new(document) else { return [] }
+            while cmark_iter_next(iterator) != CMARK_EVENT_DONE {
+                guard cmark_iter_get_event_type(iterator) == CMARK_EVENT_ENTER, let node = cmark_iter_get_node(iterator) else { continue }
+                let type = cmark_node_get_type(node)
+                if type == CMARK_NODE_HEADING { section += 1 }
+                if type == CMARK_NODE_TEXT { result.append((node, section)) }
+            }
+            cmark_iter_free(iterator)
+            return result
+        }
+
+        /// Replaces `node` by the pieces: text runs and links, in order.
+        private func split(_ node: OpaquePointer, into pieces: [OpaquePointer]) {
+            for piece in pieces { cmark_node_insert_before(node, piece) }
+            cmark_node_unlink(node)
+            cmark_node_free(node)
+        }
+
+        private func makeLink(url: String, label: String) -> OpaquePointer {
+            let link = cmark_node_new(CMARK_NODE_LINK)!
+            cmark_node_set_url(link, url)
+            cmark_node_append_child(link, makeNode(CMARK_NODE_TEXT, literal: label))
+            return link
+        }
+
+        /// `[[target]]`, `[[target|label]]`, `[[target#heading]]` become links; unknown targets are problems.
+        private mutating func insertWikilinks(_ document: OpaquePointer, _ environment: any MarkdownEnvironment) {
+            for (node, _) in textNodes(document) where !isInside(node, [CMARK_NODE_LINK, CMARK_NODE_IMAGE]) {
+                let text = literal(node)
+                guard text.contains("[[") else { continue }
+                let utf8 = Array(text.utf8)
+                var pieces: [OpaquePointer] = []
+                var made: [(OpaquePointer, LinkRecord)] = []
+                var cursor = 0, index = 0
+                let start = position(node)
+                while index + 1 < utf8.count {
+                    guard utf8[index] == 0x5B, utf8[index + 1] == 0x5B,
+                          let close = (index + 2..<max(index + 2, utf8.count - 1)).first(where: { utf8[$0] == 0x5D && utf8[$0 + 1] == 0x5D }) else {
+                        index += 1
+                        continue
+                    }
+                    let inner = String(decoding: utf8[(index + 2)..<close], as: UTF8.self)
+                    let place = (start.line, start.column + index)
+                    var target = inner, label: String?
+                    if let bar = inner.firstIndex(of: "|") {
+                        target = String(inner[..<bar])
+                        label = String(inner[inner.index(after: bar)...]).trimmingCharacters(in: .whitespaces)
+                    }
+                    var fragment: String?
+                    if let hash = target.firstIndex(of: "#") {
+                        fragment = String(target[target.index(after: hash)...]).trimmingCharacters(in: .whitespaces)
+                        target = String(target[..<hash])
+                    }
+                    target = target.trimmingCharacters(in: .whitespaces)
+                    switch target.isEmpty && fragment != nil ? .page(path: "", fragment: fragment, key: nil, title: nil) : environment.wikilink(target) {
+                    case let .page(path, _, key, title):
+                        if cursor < index {
+                            pieces.append(makeNode(CMARK_NODE_TEXT, literal: String(decoding: utf8[cursor..<index], as: UTF8.self)))
+                        }
+                        let shown = label.flatMap { $0.isEmpty ? nil : $0 } ?? title ?? (target.isEmpty ? fragment ?? "" : target)
+                        let link = makeLink(url: (path.isEmpty ? "" : SiteLink.prefix + path) + (fragment.map { "#" + $0 } ?? ""), label: shown)
+                        pieces.append(link)
+                        made.append((link, LinkRecord(kind: .wikilink, path: path, fragment: fragment, key: key,
+                                                      line: place.0, column: place.1, context: "")))
+                        cursor = close + 2
+                    case .unchanged:
+                        break
+                    case let .failure(message, fix):
+                        problems.append(MarkdownProblem(line: place.0, column: place.1, message: message, fix: fix))
+                    }
+                    index = close + 2
+                }
+                guard !made.isEmpty else { continue }
+                if cursor < utf8.count {
+                    pieces.append(makeNode(CMARK_NODE_TEXT, literal: String(decoding: utf8[cursor...], as: UTF8.self)))
+                }
+                split(node, into: pieces)
+                for (link, record) in made {
+                    records.append(record)
+                    recordNodes.append(link)
+                }
+            }
+        }
+
+        /// The first mention of a name or alias from the data links to its page.
+        private mutating func insertAutolinks(_ document: OpaquePointer, _ environment: any MarkdownEnvironment) {
+            let matcher = TermMatcher(environment.autolinkTerms)
+            guard !matcher.isEmpty else { return }
+            // Entities linked on purpose anywhere in the text are not linked again automatically.
+            let explicit = Set(records.compactMap(\.key) + (options.selfKey.map { [$0] } ?? []))
+            var linked = explicit
+            var currentSection = 0
+            for (node, section) in textNodes(document)
+            where !isInside(node, [CMARK_NODE_LINK, CMARK_NODE_IMAGE, CMARK_NODE_HEADING]) {
+                if options.autolink == .firstPerSection && section != currentSection {
+                    currentSection = section
+                    linked = explicit
+                }
+                let text = literal(node)
+                let characters = Array(text)
+                let found = matcher.matches(in: characters) { term in linked.insert(term.key).inserted }
+                guard !found.isEmpty else { continue }
+                var pieces: [OpaquePointer] = []
+                var made: [(OpaquePointer, LinkRecord)] = []
+                var cursor = 0
+                let start = position(node)
+                for match in found {
+                    if cursor < match.start { pieces.append(makeNode(CMARK_NODE_TEXT, literal: String(characters[cursor..<match.start]))) }
+                    let link = makeLink(url: SiteLink.prefix + match.term.path, label: String(characters[match.start..<match.end]))
+                    pieces.append(link)
+                    let column = start.column + String(characters[0..<match.start]).utf8.count
+                    made.append((link, LinkRecord(kind: .autolink, path: match.term.path, fragment: nil, key: match.term.key,
+                                                  line: start.line, column: column, context: "")))
+                    cursor = match.end
+                }
+                if cursor < characters.count { pieces.append(makeNode(CMARK_NODE_TEXT, literal: String(characters[cursor...]))) }
+                split(node, into: pieces)
+                for (link, record) in made {
+                    records.append(record)
+                    recordNodes.append(link)
+                }
+            }
+        }
+
+        /// Reads the sentence around each recorded link, for "Mentioned in" lists.
+        private mutating func readContexts() {
+            for (index, node) in recordNodes.enumerated() {
+                guard let node else { continue }
+                var block = node
+                while let parent = cmark_node_parent(block), (cmark_node_get_type(block).rawValue & 0xC000) == 0xC000 {
+                    block = parent
+                }
+                var text = ""
+                var offset = 0
+                guard let iterator = cmark_iter_new(block) else { continue }
+                while cmark_iter_next(iterator) != CMARK_EVENT_DONE {
+                    guard cmark_iter_get_event_type(iterator) == CMARK_EVENT_ENTER, let current = cmark_iter_get_node(iterator) else { continue }
+                    if current == node { offset = text.count }
+                    switch cmark_node_get_type(current) {
+                    case CMARK_NODE_TEXT, CMARK_NODE_CODE: text += literal(current)
+                    case CMARK_NODE_SOFTBREAK, CMARK_NODE_LINEBREAK: text += " "
+                    default: break
+                    }
+                }
+                cmark_iter_free(iterator)
+                records[index].context = sentence(in: text, around: offset)
+            }
+            recordNodes = []
         }
 
         private func typeString(_ node: OpaquePointer) -> String {
@@ -271,8 +557,11 @@ public enum MarkdownRenderer {
         }
 
         private func replace(_ node: OpaquePointer, withHTMLBlock html: String) {
-            let block = makeNode(CMARK_NODE_HTML_BLOCK, literal: html)
-            cmark_node_replace(node, block)
+            replace(node, with: makeNode(CMARK_NODE_HTML_BLOCK, literal: html))
+        }
+
+        private func replace(_ node: OpaquePointer, with replacement: OpaquePointer) {
+            cmark_node_replace(node, replacement)
             cmark_node_free(node)
         }
 

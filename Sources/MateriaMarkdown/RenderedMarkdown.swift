@@ -7,11 +7,20 @@ public struct MarkdownOptions: Sendable {
     /// A fragment (an FAQ answer, a data description) sits inside a page section: its headings
     /// become bold paragraphs (no ids, no break in the page outline) and footnotes are off.
     public var isFragment: Bool
+    /// Resolves wikilinks, site links and data directives; without it links stay as written.
+    public var environment: (any MarkdownEnvironment)?
+    public var autolink: AutolinkMode
+    /// The page this text is shown on ("nutrient:magnesium"): never auto-linked to itself.
+    public var selfKey: String?
 
-    public init(allowRawHTML: Bool = false, reservedIDs: Set<String> = [], isFragment: Bool = false) {
+    public init(allowRawHTML: Bool = false, reservedIDs: Set<String> = [], isFragment: Bool = false,
+                environment: (any MarkdownEnvironment)? = nil, autolink: AutolinkMode = .off, selfKey: String? = nil) {
         self.allowRawHTML = allowRawHTML
         self.reservedIDs = reservedIDs
         self.isFragment = isFragment
+        self.environment = environment
+        self.autolink = autolink
+        self.selfKey = selfKey
     }
 }
 
@@ -36,6 +45,10 @@ public struct RenderedMarkdown: Sendable, Equatable {
     public let html: String
     public let headings: [Heading]
     public let wordCount: Int
+    /// Internal links (wikilinks, rewritten Markdown links, auto-links, in-page anchors).
+    public var links: [LinkRecord] = []
+    public var externalLinks: [ExternalLink] = []
+    public var problems: [MarkdownProblem] = []
 }
 
 /// Turns heading text into URL-fragment ids: lowercase letters and digits joined by hyphens.
@@ -59,6 +72,14 @@ public enum Slug {
 /// Decides which link targets are safe to render.
 public enum URLSafety {
     private static let safeImageData = ["data:image/png", "data:image/gif", "data:image/jpeg", "data:image/webp"]
+
+    /// True for `scheme:…` URLs (`https:`, `mailto:`), false for paths and fragments.
+    public static func hasScheme(_ url: String) -> Bool {
+        guard let colon = url.firstIndex(of: ":") else { return false }
+        let scheme = url[..<colon]
+        guard let first = scheme.first, first.isASCII, first.isLetter else { return false }
+        return scheme.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "+" || $0 == "-" || $0 == ".") }
+    }
 
     /// False for `javascript:`, `vbscript:`, `file:` and (outside a few image types) `data:` URLs.
     public static func isSafe(_ url: String, isImage: Bool) -> Bool {

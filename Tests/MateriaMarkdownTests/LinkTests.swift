@@ -1,0 +1,106 @@
+import Testing
+@testable import MateriaMarkdown
+
+/// A tiny site: magnesium (with the short alias Mg), hypomagnesemia, one article.
+struct StubSite: MarkdownEnvironment {
+    func wikilink(_ target: String) -> LinkResolution {
+        switch target.lowercased() {
+        case "magnesium": return .page(path: "nutrients/magnesium/", fragment: nil, key: "nutrient:magnesium", title: nil)
+        case "hypomagnesemia": return .page(path: "conditions/hypomagnesemia/", fragment: nil, key: "condition:hypomagnesemia", title: nil)
+        case "lip-twitching": return .page(path: "articles/lip-twitching/", fragment: nil, key: "article:lip-twitching", title: "Lip twitching")
+        default: return .failure(message: "unknown wikilink target '\(target)'", fix: "did you mean 'magnesium'?")
+        }
+    }
+
+    func markdownLink(_ url: String) -> LinkResolution {
+        if url == "lip.md" || url == "/articles/lip-twitching/" {
+            return .page(path: "articles/lip-twitching/", fragment: nil, key: "article:lip-twitching", title: nil)
+        }
+        return .failure(message: "no page at '\(url)'", fix: "check the path")
+    }
+
+    var autolinkTerms: [AutolinkTerm] {
+        [AutolinkTerm(text: "magnesium", key: "nutrient:magnesium", path: "nutrients/magnesium/", caseSensitive: false),
+         AutolinkTerm(text: "Mg", key: "nutrient:magnesium", path: "nutrients/magnesium/", caseSensitive: true),
+         AutolinkTerm(text: "low magnesium", key: "condition:hypomagnesemia", path: "conditions/hypomagnesemia/", caseSensitive: false),
+         AutolinkTerm(text: "hypomagnesemia", key: "condition:hypomagnesemia", path: "conditions/hypomagnesemia/", caseSensitive: false)]
+    }
+
+    func directive(_ text: String, inline: Bool) -> Result<String, DirectiveError> {
+        text.hasPrefix("ul magnesium") ? .success(inline ? "<span>350 mg</span>" : "<table></table>\n")
+            : .failure(DirectiveError(message: "unknown directive", fix: "use ul", offset: 0))
+    }
+}
+
+@Suite struct LinkTests {
+    func render(_ source: String, autolink: AutolinkMode = .first, selfKey: String? = nil) -> RenderedMarkdown {
+        MarkdownRenderer.render(source, options: MarkdownOptions(environment: StubSite(), autolink: autolink, selfKey: selfKey))
+    }
+
+    @Test func wikilinksResolveWithLabelsFragmentsAndPositions() {
+        let out = render("Read [[magnesium|this mineral]] and [[lip-twitching#causes]] or [[hypomagnesemia]].\n", autolink: .off)
+        #expect(out.html.contains("<a href=\"materia-root:nutrients/magnesium/\">this mineral</a>"))
+        #expect(out.html.contains("<a href=\"materia-root:articles/lip-twitching/#causes\">Lip twitching</a>"))
+        #expect(out.html.contains("<a href=\"materia-root:conditions/hypomagnesemia/\">hypomagnesemia</a>"))
+        #expect(out.links.map { "\($0.kind.rawValue) \($0.line):\($0.column) \($0.key ?? "-")" } == [
+            "wikilink 1:6 nutrient:magnesium", "wikilink 1:37 article:lip-twitching", "wikilink 1:65 condition:hypomagnesemia",
+        ])
+        #expect(out.links[1].fragment == "causes")
+        #expect(out.links[0].context == "Read this mineral and Lip twitching or hypomagnesemia.")
+    }
+
+    @Test func unknownWikilinkIsAProblemAtItsPosition() {
+        let out = render("Intro.\n\nSee [[magnesum]] now.\n", autolink: .off)
+        #expect(out.problems == [MarkdownProblem(line: 3, column: 5, message: "unknown wikilink target 'magnesum'", fix: "did you mean 'magnesium'?")])
+        #expect(out.html.contains("[[magnesum]]"))
+    }
+
+    @Test func wikilinksInTablesAndNotInCode() {
+        let out = render("| a | b |\n|---|---|\n| [[magnesium\\|Mg]] | `[[magnesium]]` |\n", autolink: .off)
+        #expect(out.html.contains("<a href=\"materia-root:nutrients/magnesium/\">Mg</a>"))
+        #expect(out.html.contains("<code>[[magnesium]]</code>"))
+        #expect(out.links.count == 1)
+    }
+
+    @Test func autolinksFirstMentionLongestTermWholeWordsOnly() {
+        let out = render("## Magnesium basics\n\nLow magnesium is common. Magnesium helps; magnesiumlike words do not. Take 350 mg, not Mg. More magnesium.\n")
+        // Not in the heading; "Low magnesium" (the longer term) links the condition; the nutrient's
+        // first mention is the next "Magnesium"; "mg" (lowercase) is not the alias "Mg".
+        #expect(out.html.contains("<h2 id=\"magnesium-basics\">Magnesium basics</h2>"))
+        #expect(out.html.contains("<a href=\"materia-root:conditions/hypomagnesemia/\">Low magnesium</a> is common. <a href=\"materia-root:nutrients/magnesium/\">Magnesium</a> helps"))
+        #expect(out.html.contains("Take 350 mg, not Mg. More magnesium."))
+        #expect(out.links.map(\.kind) == [.autolink, .autolink])
+        #expect(out.links.map(\.column) == [1, 26])
+        #expect(out.links.map(\.line) == [3, 3])
+        #expect(out.links[1].context == "Magnesium helps; magnesiumlike words do not.")
+    }
+
+    @Test func autolinksSkipLinksCodeSelfAndExplicitlyLinkedEntities() {
+        let out = render("[magnesium](https://example.org/) and `magnesium` and [[hypomagnesemia]] then hypomagnesemia and magnesium.\n",
+                         selfKey: "nutrient:magnesium")
+        #expect(!out.html.contains("materia-root:nutrients/magnesium/"))
+        #expect(out.links.map(\.kind) == [.wikilink])
+        #expect(out.externalLinks == [ExternalLink(url: "https://example.org/", line: 1, column: 1)])
+    }
+
+    @Test func autolinksPerSectionRepeatAfterHeadings() {
+        let out = render("magnesium one.\n\n## Next\n\nmagnesium two.\n", autolink: .firstPerSection)
+        #expect(out.links.count == 2)
+        #expect(render("magnesium one.\n\n## Next\n\nmagnesium two.\n").links.count == 1)
+    }
+
+    @Test func markdownLinksToSiteFilesAreRewritten() {
+        let out = render("See [lip](lip.md), [same](/articles/lip-twitching/), [here](#top) and [bad](/nope/).\n", autolink: .off)
+        #expect(out.html.contains("<a href=\"materia-root:articles/lip-twitching/\">lip</a>"))
+        #expect(out.html.contains("<a href=\"#top\">here</a>"))
+        #expect(out.links.map(\.path) == ["articles/lip-twitching/", "articles/lip-twitching/", ""])
+        #expect(out.problems.map { "\($0.line):\($0.column) \($0.message)" } == ["1:71 no page at '/nope/'"])
+    }
+
+    @Test func directivesRenderOrReportTheirPosition() {
+        let out = render("Limit: `materia:ul magnesium NASEM`.\n\n```materia\nul magnesium\n```\n\n```materia\nbogus\n```\n\nBad: `materia:nope`\n", autolink: .off)
+        #expect(out.html.contains("Limit: <span>350 mg</span>."))
+        #expect(out.html.contains("<table></table>"))
+        #expect(out.problems.map { "\($0.line):\($0.column) \($0.message)" } == ["8:1 unknown directive", "11:15 unknown directive"])
+    }
+}
