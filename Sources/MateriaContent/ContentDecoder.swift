@@ -4,7 +4,7 @@ import Yams
 /// collecting every problem with its position.
 public enum ContentDecoder {
     public static let configKeys = ["title", "description", "base_url", "language", "disclaimer",
-                                    "review_cycle_months", "allow_raw_html", "authorities"]
+                                    "review_cycle_months", "allow_raw_html", "authorities", "autolink"]
     public static let articleKeys = ["title", "summary", "slug", "date", "updated", "reviewed", "reviewer", "author",
                                      "nutrients", "conditions", "symptoms", "tags", "key_points", "faq",
                                      "references", "draft"]
@@ -38,10 +38,11 @@ public enum ContentDecoder {
             document.error(at: object.location(of: "language"), "language '\(language)' is not a language tag",
                            fix: "use a BCP 47 tag such as en, en-GB or de")
         }
-        var short: String?, full: String?
+        var short: String?, full: String?, fullOrigin: TextOrigin?
         if let disclaimer = object.object("disclaimer", what: "disclaimer", keys: ["short", "full"]) {
             short = disclaimer.string("short", required: true)
             full = disclaimer.string("full", required: true)
+            fullOrigin = disclaimer.textOrigin("full")
         } else if !object.has("disclaimer") {
             document.error(at: object.location, "missing required field 'disclaimer' in materia.yaml",
                            fix: "add 'disclaimer:' with 'short:' (one line for every footer) and 'full:' (the disclaimer page)")
@@ -67,10 +68,18 @@ public enum ContentDecoder {
                 object.typeError("authorities", node, expected: "a mapping of 'ID: full name' lines")
             }
         }
+        let autolinkModes = ["first", "first-per-section", "off"]
+        let autolink = object.string("autolink") ?? "first"
+        if !autolinkModes.contains(autolink) {
+            document.error(at: object.location(of: "autolink"), "'\(autolink)' is not a valid autolink setting",
+                           fix: "use first, first-per-section or off" + (Suggestion.closest(to: autolink, in: autolinkModes).map { " (did you mean '\($0)'?)" } ?? ""))
+        }
         // Returned even with errors so that content can still be checked against it.
-        let config = SiteConfig(title: title ?? "", description: description, baseURL: baseURL, language: language,
+        var config = SiteConfig(title: title ?? "", description: description, baseURL: baseURL, language: language,
                                 disclaimerShort: short ?? "", disclaimerFull: full ?? "", reviewCycleMonths: cycle,
                                 allowRawHTML: allowRaw, authorities: authorities, location: object.location)
+        config.autolink = autolink
+        config.disclaimerOrigin = fullOrigin
         return (config, document.diagnostics)
     }
 
@@ -109,7 +118,8 @@ public enum ContentDecoder {
         let faq = object.objects("faq", what: "FAQ entry", keys: ["question", "answer"]) { entry -> FAQEntry? in
             guard let question = entry.string("question", required: true),
                   let answer = entry.string("answer", required: true) else { return nil }
-            return FAQEntry(question: question, answer: answer, location: entry.location)
+            return FAQEntry(question: question, answer: answer, location: entry.location,
+                            answerOrigin: entry.textOrigin("answer") ?? TextOrigin(path: path, line: entry.location.line))
         }
         let article = Article(
             sourcePath: path,
@@ -191,7 +201,7 @@ public enum ContentDecoder {
             return FoodSource(food: food, serving: entry.string("serving"), amount: entry.number("amount"))
         }
         let nutrient = Nutrient(
-            id: id, sourcePath: path, name: name ?? "", kind: kind ?? .mineral, unit: unit ?? "",
+            id: id, sourcePath: path, descriptionOrigin: object.textOrigin("description"), name: name ?? "", kind: kind ?? .mineral, unit: unit ?? "",
             aliases: object.strings("aliases").map(\.value), summary: summary ?? "",
             description: object.string("description"), functions: object.strings("functions").map(\.value),
             referenceIntakes: intakes, upperLimits: limits, foodSources: foods,
@@ -237,7 +247,8 @@ public enum ContentDecoder {
         let name = object.string("name", required: true)
         let summary = object.string("summary", required: true)
         let condition = Condition(
-            id: id, sourcePath: path, name: name ?? "", aliases: object.strings("aliases").map(\.value),
+            id: id, sourcePath: path, descriptionOrigin: object.textOrigin("description"), name: name ?? "",
+            aliases: object.strings("aliases").map(\.value),
             summary: summary ?? "", description: object.string("description"),
             causes: object.strings("causes").map(\.value), nutrients: object.strings("nutrients"),
             symptoms: object.strings("symptoms"), references: citations(object))
@@ -253,7 +264,8 @@ public enum ContentDecoder {
         let name = object.string("name", required: true)
         let summary = object.string("summary", required: true)
         let symptom = Symptom(
-            id: id, sourcePath: path, name: name ?? "", aliases: object.strings("aliases").map(\.value),
+            id: id, sourcePath: path, descriptionOrigin: object.textOrigin("description"), name: name ?? "",
+            aliases: object.strings("aliases").map(\.value),
             summary: summary ?? "", description: object.string("description"),
             conditions: object.strings("conditions"), nutrients: object.strings("nutrients"),
             references: citations(object))

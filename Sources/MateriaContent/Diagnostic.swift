@@ -22,6 +22,27 @@ public struct SourceLocation: Sendable, Hashable, Comparable, CustomStringConver
     }
 }
 
+/// Where a piece of Markdown starts in its file, to map positions inside it back to the file.
+/// A YAML block scalar (`description: |`) starts on the next line with every line indented.
+public struct TextOrigin: Sendable, Hashable {
+    public let path: String
+    public let line: Int
+    public let column: Int
+    public let indent: Int
+
+    public init(path: String, line: Int, column: Int = 1, indent: Int = 0) {
+        self.path = path
+        self.line = line
+        self.column = column
+        self.indent = indent
+    }
+
+    /// The file position of `line`:`column` inside the text (both 1-based).
+    public func location(line: Int, column: Int) -> SourceLocation {
+        SourceLocation(path: path, line: self.line + line - 1, column: line == 1 ? self.column + column - 1 : column + indent)
+    }
+}
+
 /// One problem found in a site, printed as `path:line:column: error: what — how to fix`.
 public struct Diagnostic: Error, Sendable, Hashable, CustomStringConvertible {
     public enum Severity: String, Sendable { case error, warning }

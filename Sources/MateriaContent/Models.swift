@@ -70,6 +70,10 @@ public struct SiteConfig: Sendable {
     public var allowRawHTML: Bool
     /// Authority id (as used in the data, e.g. `NASEM`) → full name.
     public var authorities: [String: String]
+    /// Auto-links from the data: "first" (default), "first-per-section" or "off".
+    public var autolink: String = "first"
+    /// Where the full disclaimer's Markdown starts in materia.yaml.
+    public var disclaimerOrigin: TextOrigin?
     public var location: SourceLocation
 
     public init(title: String, description: String, baseURL: String, language: String, disclaimerShort: String,
@@ -101,6 +105,7 @@ public struct FAQEntry: Sendable, Hashable {
     public let question: String
     public let answer: String
     public let location: SourceLocation
+    public let answerOrigin: TextOrigin
 }
 
 /// An article: front matter plus Markdown body.
@@ -125,6 +130,8 @@ public struct Article: Sendable {
     public let body: String
     /// File line of the body's first line, so Markdown positions map back to the file.
     public let bodyStartLine: Int
+
+    public var bodyOrigin: TextOrigin { TextOrigin(path: sourcePath, line: bodyStartLine) }
 }
 
 /// Whether a nutrient is a mineral or a vitamin.
@@ -189,6 +196,8 @@ public struct NutrientEffect: Sendable, Hashable {
 public struct Nutrient: Sendable {
     public let id: String
     public let sourcePath: String
+    /// Where `description` starts in the data file.
+    public let descriptionOrigin: TextOrigin?
     public let name: String
     public let kind: NutrientKind
     public let unit: String
@@ -208,6 +217,8 @@ public struct Nutrient: Sendable {
 public struct Condition: Sendable {
     public let id: String
     public let sourcePath: String
+    /// Where `description` starts in the data file.
+    public let descriptionOrigin: TextOrigin?
     public let name: String
     public let aliases: [String]
     public let summary: String
@@ -222,6 +233,8 @@ public struct Condition: Sendable {
 public struct Symptom: Sendable {
     public let id: String
     public let sourcePath: String
+    /// Where `description` starts in the data file.
+    public let descriptionOrigin: TextOrigin?
     public let name: String
     public let aliases: [String]
     public let summary: String

@@ -191,6 +191,22 @@ public struct YAMLObject {
 
     public func has(_ key: String) -> Bool { node(key) != nil }
 
+    /// Where the text of `key` starts, for Markdown held in YAML.
+    public func textOrigin(_ key: String) -> TextOrigin? {
+        guard let entry = values[key], case let .scalar(scalar) = entry.value else { return nil }
+        let value = document.location(of: entry.value)
+        switch scalar.style {
+        case .literal, .folded:
+            // Content starts on the next line, indented (usually) two spaces past the key.
+            let keyColumn = document.location(of: entry.key).column
+            return TextOrigin(path: value.path, line: value.line + 1, column: keyColumn + 2, indent: keyColumn + 1)
+        case .singleQuoted, .doubleQuoted:
+            return TextOrigin(path: value.path, line: value.line, column: value.column + 1)
+        default:
+            return TextOrigin(path: value.path, line: value.line, column: value.column)
+        }
+    }
+
     public func string(_ key: String, required: Bool = false) -> String? {
         guard let value = node(key, required: required) else { return nil }
         guard case let .scalar(scalar) = value else {

@@ -34,9 +34,7 @@ public enum MarkdownRenderer {
             extensionsRegistered = true
         }
 
-        let options = options
-        let parseFlags = options.isFragment ? parseOptions & ~CMARK_OPT_FOOTNOTES : parseOptions
-        guard let parser = cmark_parser_new(parseFlags) else {
+        guard let parser = cmark_parser_new(parseOptions) else {
             fatalError("cmark_parser_new failed: out of memory")
         }
         defer { cmark_parser_free(parser) }
@@ -66,7 +64,14 @@ public enum MarkdownRenderer {
             fatalError("cmark_render_html failed: out of memory")
         }
         defer { free(cString) }
-        let html = String(cString: cString)
+        var html = String(cString: cString)
+        if !options.footnotePrefix.isEmpty && html.contains("fn-") {
+            // Only cmark writes these attributes: authors' raw HTML is text unless the site opts in.
+            for (old, new) in [("id=\"fn-", "id=\"\(options.footnotePrefix)fn-"), ("href=\"#fn-", "href=\"#\(options.footnotePrefix)fn-"),
+                               ("id=\"fnref-", "id=\"\(options.footnotePrefix)fnref-"), ("href=\"#fnref-", "href=\"#\(options.footnotePrefix)fnref-")] {
+                html = html.replacingOccurrences(of: old, with: new)
+            }
+        }
         var rendered = RenderedMarkdown(html: html, headings: transformer.headings, wordCount: countWords(source))
         rendered.links = transformer.records
         rendered.externalLinks = transformer.externalLinks

@@ -5,8 +5,11 @@ public struct MarkdownOptions: Sendable {
     /// Ids the page template already uses; heading ids avoid them.
     public var reservedIDs: Set<String>
     /// A fragment (an FAQ answer, a data description) sits inside a page section: its headings
-    /// become bold paragraphs (no ids, no break in the page outline) and footnotes are off.
+    /// become bold paragraphs (no ids, no break in the page outline).
     public var isFragment: Bool
+    /// Prefix for footnote ids (`fn-1` → `PREFIXfn-1`), so that several texts on one page
+    /// (an article and its FAQ answers, or every answer on /faq/) never share an id.
+    public var footnotePrefix: String = ""
     /// Resolves wikilinks, site links and data directives; without it links stay as written.
     public var environment: (any MarkdownEnvironment)?
     public var autolink: AutolinkMode

@@ -1,7 +1,23 @@
 import MateriaContent
 import MateriaMarkdown
 
-/// The HTML of every Markdown text in the site, keyed by where it came from.
+/// A page that links to another from its text, with the sentence around the link.
+public struct Backlink: Sendable, Equatable {
+    public let sourceKey: String
+    public let title: String
+    public let path: String
+    public let context: String
+}
+
+/// An internal link with the file position it was written at and the page it appears on.
+struct SourcedLink: Sendable {
+    let page: String
+    let location: SourceLocation
+    let record: LinkRecord
+    let sourceKey: String?
+}
+
+/// The HTML of every Markdown text in the site, keyed by where it came from, and every link in it.
 public struct RenderedTexts: Sendable {
     public var articleBodies: [String: RenderedMarkdown] = [:]
     /// FAQ answers per article slug, in FAQ order.
@@ -9,37 +25,87 @@ public struct RenderedTexts: Sendable {
     /// Entity descriptions keyed by "kind/id".
     public var descriptions: [String: String] = [:]
     public var disclaimer: String = ""
+    /// Wikilinks and directives that do not resolve.
+    public var problems: [Diagnostic] = []
+    /// Backlinks per target key ("nutrient:magnesium"), sorted by the linking page's title.
+    public var backlinks: [String: [Backlink]] = [:]
+    public var externalLinks: [(location: SourceLocation, url: String)] = []
+    var links: [SourcedLink] = []
 }
 
-/// Converts every Markdown text with cmark-gfm. cmark-gfm parsing is not thread-safe, so this
-/// runs on one thread (the renderer's lock would serialise it anyway) while pages render in parallel.
+/// Converts every Markdown text with cmark-gfm, resolving links and data directives against the
+/// site. cmark-gfm parsing is not thread-safe, so this runs on one thread while pages render in parallel.
 struct MarkdownPhase {
     let site: ResolvedSite
     /// Literal `id="…"` values of the article and disclaimer pages' templates; heading anchors avoid them.
     let articleIDs: Set<String>
     let disclaimerIDs: Set<String>
+    let staticFiles: [String]
 
     func run() -> RenderedTexts {
-        let inline = MarkdownOptions(allowRawHTML: site.config.allowRawHTML, isFragment: true)
+        let table = SiteLinkTable(site: site, staticFiles: staticFiles)
+        let raw = site.config.allowRawHTML
+        let autolink = AutolinkMode(rawValue: site.config.autolink) ?? .first
         var texts = RenderedTexts()
+        var backlinks: [String: [Backlink]] = [:]
+
+        func collect(_ rendered: RenderedMarkdown, origin: TextOrigin, page: Page?, shownOn pagePath: String) {
+            for problem in rendered.problems {
+                texts.problems.append(Diagnostic(at: origin.location(line: problem.line, column: problem.column), problem.message, fix: problem.fix))
+            }
+            for external in rendered.externalLinks {
+                texts.externalLinks.append((origin.location(line: external.line, column: external.column), external.url))
+            }
+            let sourceKey = page?.key
+            for record in rendered.links {
+                texts.links.append(SourcedLink(page: pagePath, location: origin.location(line: record.line, column: record.column),
+                                               record: record, sourceKey: sourceKey))
+                guard let page, let target = record.key, target != page.key, Page(key: target) != nil,
+                      !(backlinks[target] ?? []).contains(where: { $0.sourceKey == page.key }) else { continue }
+                backlinks[target, default: []].append(Backlink(sourceKey: page.key, title: table.titles[page.key] ?? page.path,
+                                                               path: page.path, context: record.context))
+            }
+        }
+        func environment(_ page: String, _ source: String) -> PageLinkEnvironment {
+            PageLinkEnvironment(table: table, pagePath: page, sourcePath: source)
+        }
+
         for article in site.articles {
+            let page = Page.article(article.slug.value)
+            let env = environment(page.path, article.sourcePath)
             // FAQ entries are anchored as faq-1, faq-2, … on the same page.
             let faqIDs = (0..<article.faq.count).map { "faq-\($0 + 1)" }
-            let options = MarkdownOptions(allowRawHTML: site.config.allowRawHTML, reservedIDs: articleIDs.union(faqIDs))
-            texts.articleBodies[article.slug.value] = MarkdownRenderer.render(article.body, options: options)
-            texts.faqAnswers[article.slug.value] = article.faq.map { MarkdownRenderer.render($0.answer, options: inline).html }
+            let body = MarkdownRenderer.render(article.body, options: MarkdownOptions(
+                allowRawHTML: raw, reservedIDs: articleIDs.union(faqIDs), environment: env, autolink: autolink, selfKey: page.key))
+            texts.articleBodies[article.slug.value] = body
+            collect(body, origin: article.bodyOrigin, page: page, shownOn: page.path)
+            texts.faqAnswers[article.slug.value] = article.faq.enumerated().map { index, entry in
+                var options = MarkdownOptions(allowRawHTML: raw, isFragment: true, environment: env)
+                options.footnotePrefix = "\(article.slug.value)-faq-\(index + 1)-"
+                let answer = MarkdownRenderer.render(entry.answer, options: options)
+                collect(answer, origin: entry.answerOrigin, page: page, shownOn: page.path)
+                return answer.html
+            }
         }
-        for nutrient in site.nutrients {
-            if let text = nutrient.description { texts.descriptions["nutrients/" + nutrient.id] = MarkdownRenderer.render(text, options: inline).html }
+        func describe(_ page: Page, _ text: String?, _ origin: TextOrigin?, _ source: String) {
+            guard let text else { return }
+            var options = MarkdownOptions(allowRawHTML: raw, isFragment: true, environment: environment(page.path, source),
+                                          autolink: autolink, selfKey: page.key)
+            options.footnotePrefix = "about-"
+            let rendered = MarkdownRenderer.render(text, options: options)
+            texts.descriptions[String(page.path.dropLast())] = rendered.html
+            collect(rendered, origin: origin ?? TextOrigin(path: source, line: 1), page: page, shownOn: page.path)
         }
-        for condition in site.conditions {
-            if let text = condition.description { texts.descriptions["conditions/" + condition.id] = MarkdownRenderer.render(text, options: inline).html }
-        }
-        for symptom in site.symptoms {
-            if let text = symptom.description { texts.descriptions["symptoms/" + symptom.id] = MarkdownRenderer.render(text, options: inline).html }
-        }
-        texts.disclaimer = MarkdownRenderer.render(site.config.disclaimerFull,
-                                                   options: MarkdownOptions(allowRawHTML: site.config.allowRawHTML, reservedIDs: disclaimerIDs)).html
+        for nutrient in site.nutrients { describe(.nutrient(nutrient.id), nutrient.description, nutrient.descriptionOrigin, nutrient.sourcePath) }
+        for condition in site.conditions { describe(.condition(condition.id), condition.description, condition.descriptionOrigin, condition.sourcePath) }
+        for symptom in site.symptoms { describe(.symptom(symptom.id), symptom.description, symptom.descriptionOrigin, symptom.sourcePath) }
+
+        let disclaimer = MarkdownRenderer.render(site.config.disclaimerFull, options: MarkdownOptions(
+            allowRawHTML: raw, reservedIDs: disclaimerIDs, environment: environment(Page.disclaimer.path, "materia.yaml")))
+        texts.disclaimer = disclaimer.html
+        collect(disclaimer, origin: site.config.disclaimerOrigin ?? TextOrigin(path: "materia.yaml", line: 1), page: nil,
+                shownOn: Page.disclaimer.path)
+        texts.backlinks = backlinks.mapValues { $0.sorted { ($0.title.lowercased(), $0.sourceKey) < ($1.title.lowercased(), $1.sourceKey) } }
         return texts
     }
 }

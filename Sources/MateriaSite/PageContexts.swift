@@ -3,7 +3,7 @@ import MateriaMarkdown
 
 /// One page of the output: its kind and the URL path below the site root ("" for home).
 public enum Page: Sendable, Hashable {
-    case home, disclaimer, faq, keyPoints, notFound
+    case home, disclaimer, faq, keyPoints, azIndex, notFound
     case articleList, nutrientList, conditionList, symptomList
     case article(String), nutrient(String), condition(String), symptom(String)
 
@@ -14,6 +14,7 @@ public enum Page: Sendable, Hashable {
         case .disclaimer: return "disclaimer/"
         case .faq: return "faq/"
         case .keyPoints: return "key-points/"
+        case .azIndex: return "a-z/"
         case .notFound: return "404.html"
         case .articleList: return "articles/"
         case .nutrientList: return "nutrients/"
@@ -35,6 +36,7 @@ public enum Page: Sendable, Hashable {
         case .disclaimer: return "disclaimer"
         case .faq: return "faq"
         case .keyPoints: return "key-points"
+        case .azIndex: return "a-z"
         case .notFound: return "404"
         case .articleList, .nutrientList, .conditionList, .symptomList: return "list"
         case .article: return "article"
@@ -58,10 +60,11 @@ struct PageContexts: Sendable {
         case .home: context.merge(home(links)) { $1 }
         case .disclaimer:
             context["title"] = "Medical disclaimer"
-            context["body_html"] = texts.disclaimer
+            context["body_html"] = SiteLink.complete(texts.disclaimer, root: links.root)
             context["breadcrumbs"] = crumbs(links, [("Medical disclaimer", nil)])
         case .faq: context.merge(faq(links)) { $1 }
         case .keyPoints: context.merge(keyPoints(links)) { $1 }
+        case .azIndex: context.merge(azIndex(links)) { $1 }
         case .notFound:
             context["title"] = "Page not found"
         case .articleList:
@@ -80,6 +83,10 @@ struct PageContexts: Sendable {
         case .nutrient(let id): context.merge(nutrient(site.nutrientByID[id]!, links)) { $1 }
         case .condition(let id): context.merge(condition(site.conditionByID[id]!, links)) { $1 }
         case .symptom(let id): context.merge(symptom(site.symptomByID[id]!, links)) { $1 }
+        }
+        if let backlinks = texts.backlinks[page.key] {
+            context["mentioned_in"] = backlinks.map { ["title": $0.title, "href": links.to($0.path), "context": $0.context,
+                                                       "kind": String($0.sourceKey.prefix { $0 != ":" })] }
         }
         if context["page_title"] == nil, let title = context["title"] as? String {
             context["page_title"] = page == .home ? site.config.title : "\(title) | \(site.config.title)"
@@ -127,7 +134,7 @@ struct PageContexts: Sendable {
             context["canonical"] = site.config.baseURL + page.path
         }
         let nav: [(String, Page)] = [("Articles", .articleList), ("Nutrients", .nutrientList), ("Conditions", .conditionList),
-                                     ("Symptoms", .symptomList), ("FAQ", .faq), ("Key points", .keyPoints)]
+                                     ("Symptoms", .symptomList), ("FAQ", .faq), ("Key points", .keyPoints), ("A–Z", .azIndex)]
         context["nav"] = nav.map { label, target -> [String: Any] in
             var entry: [String: Any] = ["label": label, "href": links.to(target.path)]
             if isSection(page, of: target) { entry["current"] = true }
@@ -170,6 +177,7 @@ struct PageContexts: Sendable {
             "symptoms": site.symptoms.map { item($0.name, links.symptom($0.id), $0.summary) },
             "faq_href": links.to(Page.faq.path),
             "key_points_href": links.to(Page.keyPoints.path),
+            "az_href": links.to(Page.azIndex.path),
             "articles_href": links.to(Page.articleList.path),
             "counts": "\(site.articles.count) articles, \(site.nutrients.count) nutrients, \(site.conditions.count) conditions and \(site.symptoms.count) symptoms",
         ]
@@ -189,7 +197,7 @@ struct PageContexts: Sendable {
             "description": article.summary,
             "reading_time": "\(minutes) min read",
             "reading_minutes": minutes,
-            "body_html": rendered.html,
+            "body_html": SiteLink.complete(rendered.html, root: links.root),
             "breadcrumbs": crumbs(links, [("Articles", links.to(Page.articleList.path)), (article.title, nil)]),
         ]
         if let date = article.date { context["published"] = day(date) }
@@ -206,7 +214,7 @@ struct PageContexts: Sendable {
         let answers = texts.faqAnswers[slug] ?? []
         if !article.faq.isEmpty {
             context["faq"] = article.faq.enumerated().map { index, entry -> [String: Any] in
-                ["question": entry.question, "answer_html": answers[index], "id": "faq-\(index + 1)"]
+                ["question": entry.question, "answer_html": SiteLink.complete(answers[index], root: links.root), "id": "faq-\(index + 1)"]
             }
         }
         if !article.references.isEmpty { context["references"] = citations(article.references) }
@@ -246,26 +254,19 @@ struct PageContexts: Sendable {
     /// Adult RDA/AI ranges and adult upper limits, for the "nutrients in this article" box.
     private func quickFacts(_ nutrient: Nutrient, _ links: Links) -> [String: Any] {
         var facts: [String: Any] = ["name": nutrient.name, "href": links.nutrient(nutrient.id), "summary": nutrient.summary]
-        let adult = nutrient.referenceIntakes.filter { $0.stage == .adults || ($0.stage == nil && $0.group.lowercased().contains("adult")) }
-        var intakes: [[String: Any]] = []
-        for key in unique(adult.map { "\($0.authority.value) \($0.kind.rawValue)" }) {
-            let values = adult.filter { "\($0.authority.value) \($0.kind.rawValue)" == key }.map(\.value)
-            let low = values.min()!, high = values.max()!
-            let range = low == high ? Amount.format(low) : "\(Amount.format(low))–\(Amount.format(high))"
-            let first = adult.first { "\($0.authority.value) \($0.kind.rawValue)" == key }!
-            intakes.append(["authority": first.authority.value, "authority_name": authorityName(first.authority.value),
-                            "kind": first.kind.rawValue, "amount": "\(range) \(nutrient.unit)/day"])
+        let intakes = NutrientFacts.adultIntakes(nutrient).map { intake -> [String: Any] in
+            ["authority": intake.authority, "authority_name": authorityName(intake.authority),
+             "kind": intake.kind.rawValue, "amount": intake.amount]
         }
         if !intakes.isEmpty { facts["intakes"] = intakes }
-        let limits = nutrient.upperLimits.filter { $0.group.lowercased().contains("adult") }
-        let shown = limits.isEmpty ? nutrient.upperLimits : limits
-        if !shown.isEmpty { facts["limits"] = shown.map { upperLimit($0, nutrient) } }
+        let limits = NutrientFacts.adultLimits(nutrient)
+        if !limits.isEmpty { facts["limits"] = limits.map { upperLimit($0, nutrient) } }
         return facts
     }
 
     private func upperLimit(_ limit: UpperLimit, _ nutrient: Nutrient) -> [String: Any] {
         var entry: [String: Any] = ["authority": limit.authority.value, "authority_name": authorityName(limit.authority.value),
-                                    "group": limit.group, "amount": "\(Amount.format(limit.value)) \(nutrient.unit)/day"]
+                                    "group": limit.group, "amount": NutrientFacts.amount(limit, nutrient)]
         if let scope = limit.scope { entry["scope"] = scope }
         return entry
     }
@@ -276,7 +277,7 @@ struct PageContexts: Sendable {
             "kind": nutrient.kind.rawValue, "unit": nutrient.unit,
             "breadcrumbs": crumbs(links, [("Nutrients", links.to(Page.nutrientList.path)), (nutrient.name, nil)]),
         ]
-        if let html = texts.descriptions["nutrients/" + nutrient.id] { context["description_html"] = html }
+        if let html = texts.descriptions["nutrients/" + nutrient.id] { context["description_html"] = SiteLink.complete(html, root: links.root) }
         if !nutrient.aliases.isEmpty { context["aliases"] = nutrient.aliases.joined(separator: ", ") }
         if !nutrient.functions.isEmpty { context["functions"] = nutrient.functions.map { ["text": $0] } }
         // Tables list life stages in age order; rows within a stage keep the data file's order.
@@ -326,7 +327,7 @@ struct PageContexts: Sendable {
             "title": condition.name, "summary": condition.summary, "description": condition.summary,
             "breadcrumbs": crumbs(links, [("Conditions", links.to(Page.conditionList.path)), (condition.name, nil)]),
         ]
-        if let html = texts.descriptions["conditions/" + condition.id] { context["description_html"] = html }
+        if let html = texts.descriptions["conditions/" + condition.id] { context["description_html"] = SiteLink.complete(html, root: links.root) }
         if !condition.aliases.isEmpty { context["aliases"] = condition.aliases.joined(separator: ", ") }
         if !condition.causes.isEmpty { context["causes"] = condition.causes.map { ["text": $0] } }
         let nutrients = (site.nutrientsOfCondition[condition.id] ?? []).compactMap { link in
@@ -345,7 +346,7 @@ struct PageContexts: Sendable {
             "title": symptom.name, "summary": symptom.summary, "description": symptom.summary,
             "breadcrumbs": crumbs(links, [("Symptoms", links.to(Page.symptomList.path)), (symptom.name, nil)]),
         ]
-        if let html = texts.descriptions["symptoms/" + symptom.id] { context["description_html"] = html }
+        if let html = texts.descriptions["symptoms/" + symptom.id] { context["description_html"] = SiteLink.complete(html, root: links.root) }
         if !symptom.aliases.isEmpty { context["aliases"] = symptom.aliases.joined(separator: ", ") }
         let conditions = (site.conditionsOfSymptom[symptom.id] ?? []).compactMap { site.conditionByID[$0] }
         if !conditions.isEmpty { context["conditions"] = conditions.map { item($0.name, links.condition($0.id), $0.summary) } }
@@ -370,7 +371,8 @@ struct PageContexts: Sendable {
             for (index, entry) in article.faq.enumerated() {
                 groups[key, default: []].append([
                     "question": entry.question,
-                    "answer_html": answers[index].replacingOccurrences(of: "href=\"#", with: "href=\"\(articleHref)#"),
+                    "answer_html": SiteLink.complete(answers[index], root: links.root)
+                        .replacingOccurrences(of: "href=\"#", with: "href=\"\(articleHref)#"),
                     "id": "\(article.slug.value)-\(index + 1)",
                     "article_title": article.title, "article_href": links.article(article.slug.value),
                 ])
@@ -392,6 +394,30 @@ struct PageContexts: Sendable {
         return ["title": "Key points", "articles": articles,
                 "description": "The key points of every article on one page.",
                 "breadcrumbs": crumbs(links, [("Key points", nil)])]
+    }
+
+    private func azIndex(_ links: Links) -> [String: Any] {
+        var entries: [(title: String, href: String, kind: String, summary: String)] = []
+        entries += site.articles.map { ($0.title, links.article($0.slug.value), "article", $0.summary) }
+        entries += site.nutrients.map { ($0.name, links.nutrient($0.id), $0.kind.rawValue, $0.summary) }
+        entries += site.conditions.map { ($0.name, links.condition($0.id), "condition", $0.summary) }
+        entries += site.symptoms.map { ($0.name, links.symptom($0.id), "symptom", $0.summary) }
+        func letter(_ title: String) -> String {
+            guard let first = title.folding(options: [.diacriticInsensitive, .caseInsensitive], locale: nil).first,
+                  first.isASCII, first.isLetter else { return "#" }
+            return first.uppercased()
+        }
+        entries.sort { ($0.title.lowercased(), $0.kind, $0.href) < ($1.title.lowercased(), $1.kind, $1.href) }
+        var groups: [(String, [[String: Any]])] = []
+        for entry in entries {
+            let item: [String: Any] = ["title": entry.title, "href": entry.href, "kind": entry.kind, "summary": entry.summary]
+            let key = letter(entry.title)
+            if let index = groups.firstIndex(where: { $0.0 == key }) { groups[index].1.append(item) } else { groups.append((key, [item])) }
+        }
+        groups.sort { ($0.0 == "#" ? "~" : $0.0) < ($1.0 == "#" ? "~" : $1.0) }
+        return ["title": "A–Z index", "description": "Every article, nutrient, condition and symptom, A to Z.",
+                "letters": groups.map { ["letter": $0.0, "id": "letter-" + ($0.0 == "#" ? "other" : $0.0.lowercased()), "entries": $0.1] },
+                "breadcrumbs": crumbs(links, [("A–Z index", nil)])]
     }
 
     // MARK: helpers

@@ -1,3 +1,4 @@
+import Foundation
 import MateriaContent
 
 /// A file of the built site: its path below the output folder and its bytes.
@@ -10,7 +11,7 @@ extension Page {
     /// Every page of a site, in a fixed order.
     static func all(articles: [Article], nutrients: [Nutrient], conditions: [Condition], symptoms: [Symptom]) -> [Page] {
         var pages: [Page] = [.home, .articleList, .nutrientList, .conditionList, .symptomList, .faq, .keyPoints,
-                             .disclaimer, .notFound]
+                             .azIndex, .disclaimer, .notFound]
         pages += articles.map { .article($0.slug.value) }
         pages += nutrients.map { .nutrient($0.id) }
         pages += conditions.map { .condition($0.id) }
@@ -23,26 +24,35 @@ extension Page {
     }
 }
 
-/// Phase 4 (render): Markdown to HTML on one thread, then every page through its template in parallel.
+/// What rendering produced: the files to write and what the Markdown said about links.
+struct RenderResult: Sendable {
+    let files: [OutputFile]
+    let texts: RenderedTexts
+}
+
+/// Phase 4 (render): Markdown to HTML on one thread, every page through its template in parallel,
+/// then every internal link and anchor checked against the rendered pages.
 struct PageRenderer {
     let site: ResolvedSite
     let templates: TemplateSet
+    let staticFiles: [String]
     let jobs: Int
 
     func pages() -> [Page] {
         Page.all(articles: site.articles, nutrients: site.nutrients, conditions: site.conditions, symptoms: site.symptoms)
     }
 
-    func render(_ pages: [Page]) -> Result<[OutputFile], BuildFailure> {
-        let contexts = PageContexts(site: site, texts: MarkdownPhase(site: site, articleIDs: templates.literalIDs(forPage: "article"),
-                                                                          disclaimerIDs: templates.literalIDs(forPage: "disclaimer")).run())
+    func render(_ pages: [Page]) -> Result<RenderResult, BuildFailure> {
+        let texts = MarkdownPhase(site: site, articleIDs: templates.literalIDs(forPage: "article"),
+                                  disclaimerIDs: templates.literalIDs(forPage: "disclaimer"), staticFiles: staticFiles).run()
+        let contexts = PageContexts(site: site, texts: texts)
         let templates = self.templates
         let results = parallelMap(pages, jobs: jobs) { page -> OutputFile? in
             guard let html = templates.render(page.template, contexts.context(for: page)) else { return nil }
             return OutputFile(path: page.file, bytes: Array(html.utf8))
         }
         var files: [OutputFile] = []
-        var problems: [Diagnostic] = []
+        var problems = texts.problems
         for (page, file) in zip(pages, results) {
             if let file {
                 files.append(file)
@@ -52,6 +62,73 @@ struct PageRenderer {
                                            fix: "check the template exists and is valid Mustache"))
             }
         }
-        return problems.isEmpty ? .success(files) : .failure(BuildFailure(problems))
+        files.append(GraphExport(site: site, texts: texts).file())
+        problems += LinkChecker(files: files + staticFiles.map { OutputFile(path: $0, bytes: []) }).check(texts.links, jobs: jobs)
+        if !problems.isEmpty { return .failure(BuildFailure(problems.sorted { ($0.location, $0.message) < ($1.location, $1.message) })) }
+        return .success(RenderResult(files: files, texts: texts))
+    }
+}
+
+/// `/graph.json`: the knowledge graph for other tools. Nodes are articles, nutrients, conditions
+/// and symptoms; edges are `mentions` (auto-links), `wikilink`, `link` (Markdown links) and
+/// `data` (relations declared in front matter and data files).
+struct GraphExport {
+    let site: ResolvedSite
+    let texts: RenderedTexts
+
+    struct Node: Encodable {
+        let id: String
+        let kind: String
+        let title: String
+        let url: String
+    }
+
+    struct Edge: Encodable, Hashable {
+        let source: String
+        let target: String
+        let kind: String
+    }
+
+    struct Graph: Encodable {
+        let nodes: [Node]
+        let edges: [Edge]
+    }
+
+    func file() -> OutputFile {
+        var nodes: [Node] = []
+        func node(_ page: Page, _ kind: String, _ title: String) {
+            nodes.append(Node(id: page.key, kind: kind, title: title, url: site.config.baseURL + page.path))
+        }
+        for article in site.articles { node(.article(article.slug.value), "article", article.title) }
+        for nutrient in site.nutrients { node(.nutrient(nutrient.id), "nutrient", nutrient.name) }
+        for condition in site.conditions { node(.condition(condition.id), "condition", condition.name) }
+        for symptom in site.symptoms { node(.symptom(symptom.id), "symptom", symptom.name) }
+
+        var edges = Set<Edge>()
+        for link in texts.links {
+            guard let source = link.sourceKey, let target = link.record.key, source != target, Page(key: target) != nil else { continue }
+            let kind = link.record.kind == .autolink ? "mentions" : link.record.kind == .wikilink ? "wikilink" : "link"
+            edges.insert(Edge(source: source, target: target, kind: kind))
+        }
+        for article in site.articles {
+            let source = Page.article(article.slug.value).key
+            for id in article.nutrients { edges.insert(Edge(source: source, target: Page.nutrient(id.value).key, kind: "data")) }
+            for id in article.conditions { edges.insert(Edge(source: source, target: Page.condition(id.value).key, kind: "data")) }
+            for id in article.symptoms { edges.insert(Edge(source: source, target: Page.symptom(id.value).key, kind: "data")) }
+        }
+        for (condition, links) in site.nutrientsOfCondition {
+            for link in links { edges.insert(Edge(source: Page.nutrient(link.id).key, target: Page.condition(condition).key, kind: "data")) }
+        }
+        for (condition, symptoms) in site.symptomsOfCondition {
+            for symptom in symptoms { edges.insert(Edge(source: Page.condition(condition).key, target: Page.symptom(symptom).key, kind: "data")) }
+        }
+        for (symptom, links) in site.nutrientsOfSymptom {
+            for link in links { edges.insert(Edge(source: Page.nutrient(link.id).key, target: Page.symptom(symptom).key, kind: "data")) }
+        }
+        let sortedEdges = edges.sorted { ($0.source, $0.target, $0.kind) < ($1.source, $1.target, $1.kind) }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        let data = (try? encoder.encode(Graph(nodes: nodes, edges: sortedEdges))) ?? Data("{}".utf8)
+        return OutputFile(path: "graph.json", bytes: [UInt8](data) + [0x0A])
     }
 }

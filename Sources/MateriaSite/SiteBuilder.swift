@@ -59,12 +59,12 @@ public struct SiteBuilder {
         let site = SiteResolver(source: source).resolve()
         step(3, "links between \(site.articles.count + site.nutrients.count + site.conditions.count + site.symptoms.count) pages")
 
-        let renderer = PageRenderer(site: site, templates: templates, jobs: options.jobs)
+        let renderer = PageRenderer(site: site, templates: templates, staticFiles: source.staticFiles, jobs: options.jobs)
         let pages = renderer.pages()
-        let files = try renderer.render(pages).get()
-        step(4, "\(pages.count) pages")
+        let result = try renderer.render(pages).get()
+        step(4, "\(pages.count) pages, \(result.texts.links.count) internal links checked")
 
-        let written = try OutputWriter(layout: layout, jobs: options.jobs).write(files)
+        let written = try OutputWriter(layout: layout, jobs: options.jobs).write(result.files)
         step(5, "\(written) files to \(layout.relativePath(layout.output))/")
         return BuildReport(articles: site.articles.count, nutrients: site.nutrients.count, conditions: site.conditions.count,
                            symptoms: site.symptoms.count, pages: pages.count, files: written, warnings: diagnostics.warnings)

@@ -74,12 +74,15 @@ import Testing
         #expect(out.contains("<section class=\"footnotes\" data-footnotes>"))
     }
 
-    @Test func fragmentsFlattenHeadingsAndSkipFootnotes() {
-        let rendered = MarkdownRenderer.render("## Dosage *today*\n\nSee note[^1].\n\n[^1]: A.\n",
-                                               options: MarkdownOptions(isFragment: true))
+    @Test func fragmentsFlattenHeadingsAndPrefixFootnotes() {
+        var options = MarkdownOptions(isFragment: true)
+        options.footnotePrefix = "x-faq-1-"
+        let rendered = MarkdownRenderer.render("## Dosage *today*\n\nSee note[^1].\n\n[^1]: A.\n", options: options)
         #expect(rendered.html.hasPrefix("<p><strong>Dosage <em>today</em></strong></p>"))
         #expect(rendered.headings.isEmpty)
-        #expect(!rendered.html.contains("fn-1"))
+        #expect(rendered.html.contains("<a href=\"#x-faq-1-fn-1\" id=\"x-faq-1-fnref-1\" data-footnote-ref>1</a>"))
+        #expect(rendered.html.contains("<li id=\"x-faq-1-fn-1\">"))
+        #expect(!rendered.html.contains("\"fn-1\""))
     }
 
     @Test func headingIDsNeverTakeFootnoteIDs() {

@@ -1,0 +1,59 @@
+import MateriaContent
+
+/// Checks every internal link after rendering, when every page and its anchors exist: a link to
+/// a heading or section that is not on the target page fails the build at the link's position.
+struct LinkChecker {
+    let files: [OutputFile]
+
+    func check(_ links: [SourcedLink], jobs: Int) -> [Diagnostic] {
+        let byPath = Dictionary(files.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
+        // Only pages that some link points into need their ids read.
+        let targets = Set(links.filter { $0.record.fragment != nil }.map { Self.file(for: $0.record.path.isEmpty ? $0.page : $0.record.path) })
+        let scanned = parallelMap(targets.sorted(), jobs: jobs) { path -> (String, Set<String>) in
+            (path, Set(byPath[path].map { Self.ids(in: $0.bytes) } ?? []))
+        }
+        let ids = Dictionary(uniqueKeysWithValues: scanned)
+        var problems: [Diagnostic] = []
+        for link in links {
+            let targetPath = link.record.path.isEmpty ? link.page : link.record.path
+            let file = Self.file(for: targetPath)
+            guard byPath[file] != nil else {
+                problems.append(Diagnostic(at: link.location, "broken link: nothing is built at '/\(targetPath)'",
+                                           fix: "check the target; drafts are built only with --drafts"))
+                continue
+            }
+            guard let fragment = link.record.fragment, !fragment.isEmpty else { continue }
+            let available = ids[file] ?? []
+            if !available.contains(fragment) {
+                let place = link.record.path.isEmpty ? "this page" : "'/\(targetPath)'"
+                let hint = Suggestion.closest(to: fragment, in: available).map { "did you mean '#\($0)'?" }
+                    ?? "link to one of the page's headings (its id is the heading text in lowercase with hyphens)"
+                problems.append(Diagnostic(at: link.location, "broken anchor: \(place) has no heading or section '#\(fragment)'", fix: hint))
+            }
+        }
+        return problems
+    }
+
+    static func file(for path: String) -> String {
+        path.isEmpty || path.hasSuffix("/") ? path + "index.html" : path
+    }
+
+    /// Values of `id="…"` attributes, read from the bytes of a page.
+    static func ids(in bytes: [UInt8]) -> [String] {
+        let pattern: [UInt8] = Array(" id=\"".utf8)
+        var result: [String] = []
+        var index = 0
+        let count = bytes.count
+        while index + pattern.count < count {
+            if bytes[index] == 0x20 && bytes[index + 1] == 0x69 && bytes[index + 2] == 0x64 && bytes[index + 3] == 0x3D && bytes[index + 4] == 0x22 {
+                var end = index + pattern.count
+                while end < count && bytes[end] != 0x22 { end += 1 }
+                result.append(String(decoding: bytes[(index + pattern.count)..<end], as: UTF8.self))
+                index = end
+            } else {
+                index += 1
+            }
+        }
+        return result
+    }
+}

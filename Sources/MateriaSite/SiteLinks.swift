@@ -1,0 +1,180 @@
+import Foundation
+import MateriaContent
+import MateriaMarkdown
+
+/// Every page and file a link may point to, the names that auto-link, and the data directives:
+/// built once per build from the resolved site, shared by every page's Markdown.
+struct SiteLinkTable: Sendable {
+    /// Page path ("articles/x/", "" for home) → key ("article:x", "page:home").
+    let pages: [String: String]
+    let titles: [String: String]
+    let staticFiles: Set<String>
+    /// Wikilink targets: ids and slugs first, then slugified names and aliases.
+    let byID: [String: [String]]
+    let byName: [String: [String]]
+    /// "Content/articles/x.md" → "article:x".
+    let sources: [String: String]
+    let terms: [AutolinkTerm]
+    let directives: DataDirectives
+
+    init(site: ResolvedSite, staticFiles: [String]) {
+        var pages: [String: String] = [:], titles: [String: String] = [:]
+        var byID: [String: [String]] = [:], byName: [String: [String]] = [:]
+        var sources: [String: String] = [:]
+        var terms: [AutolinkTerm] = []
+        for page in Page.all(articles: site.articles, nutrients: site.nutrients, conditions: site.conditions, symptoms: site.symptoms) {
+            pages[page.path] = page.key
+        }
+        func entity(_ key: String, id: String, name: String, aliases: [String], path: String) {
+            titles[key] = name
+            byID[id, default: []].append(key)
+            for label in [name] + aliases {
+                byName[Slugify.make(label), default: []].append(key)
+                let text = label.trimmingCharacters(in: .whitespaces)
+                if !text.isEmpty {
+                    terms.append(AutolinkTerm(text: text, key: key, path: path, caseSensitive: text.count <= 3))
+                }
+            }
+        }
+        for nutrient in site.nutrients {
+            entity(Page.nutrient(nutrient.id).key, id: nutrient.id, name: nutrient.name, aliases: nutrient.aliases, path: Page.nutrient(nutrient.id).path)
+        }
+        for condition in site.conditions {
+            entity(Page.condition(condition.id).key, id: condition.id, name: condition.name, aliases: condition.aliases,
+                   path: Page.condition(condition.id).path)
+        }
+        for symptom in site.symptoms {
+            entity(Page.symptom(symptom.id).key, id: symptom.id, name: symptom.name, aliases: symptom.aliases, path: Page.symptom(symptom.id).path)
+        }
+        for article in site.articles {
+            let key = Page.article(article.slug.value).key
+            titles[key] = article.title
+            byID[article.slug.value, default: []].append(key)
+            sources[article.sourcePath] = key
+        }
+        // A term two entities share would link one of them at random: it is not auto-linked
+        // (the validator warns about it).
+        var owners: [String: Set<String>] = [:]
+        for term in terms { owners[term.caseSensitive ? term.text : term.text.lowercased(), default: []].insert(term.key) }
+        self.terms = terms.filter { owners[$0.caseSensitive ? $0.text : $0.text.lowercased()]!.count == 1 }
+        self.pages = pages
+        self.titles = titles
+        self.staticFiles = Set(staticFiles)
+        self.byID = byID
+        self.byName = byName.mapValues { unique($0) }
+        self.sources = sources
+        self.directives = DataDirectives(nutrients: site.nutrientByID, conditions: site.conditionByID,
+                                         symptoms: site.symptomByID, authorities: site.config.authorities)
+    }
+
+    func path(of key: String) -> String? {
+        Page(key: key)?.path
+    }
+}
+
+/// The link environment of one text: relative links resolve against its page and source file.
+struct PageLinkEnvironment: MarkdownEnvironment {
+    let table: SiteLinkTable
+    /// The page the text is shown on ("articles/x/").
+    let pagePath: String
+    /// The file it was written in ("Content/articles/x.md").
+    let sourcePath: String
+
+    static let kindPrefixes = ["nutrient", "condition", "symptom", "article"]
+
+    func wikilink(_ target: String) -> LinkResolution {
+        var name = target
+        var kind: String?
+        if let colon = target.firstIndex(of: ":"), Self.kindPrefixes.contains(String(target[..<colon])) {
+            kind = String(target[..<colon])
+            name = String(target[target.index(after: colon)...]).trimmingCharacters(in: .whitespaces)
+        }
+        func filter(_ keys: [String]) -> [String] {
+            keys.filter { kind == nil || $0.hasPrefix(kind! + ":") }
+        }
+        var keys = filter(table.byID[name] ?? [])
+        if keys.isEmpty { keys = filter(table.byName[Slugify.make(name)] ?? []) }
+        if keys.count > 1 {
+            let options = keys.map { "[[\($0)]]" }.joined(separator: " or ")
+            return .failure(message: "wikilink '\(target)' could mean \(keys.count) pages", fix: "write \(options)")
+        }
+        guard let key = keys.first, let path = table.path(of: key) else {
+            let candidates = table.byID.keys.sorted()
+            return .failure(message: "unknown wikilink target '\(target)'",
+                            fix: Suggestion.hint(for: name, in: candidates, noun: "id")
+                                + " (targets are nutrient, condition and symptom ids and article slugs)")
+        }
+        return .page(path: path, fragment: nil, key: key, title: key.hasPrefix("article:") ? table.titles[key] : nil)
+    }
+
+    func markdownLink(_ url: String) -> LinkResolution {
+        var base = url, fragment: String?
+        if let hash = url.firstIndex(of: "#") {
+            base = String(url[..<hash])
+            let rest = String(url[url.index(after: hash)...])
+            fragment = rest.isEmpty ? nil : rest
+        }
+        base = base.removingPercentEncoding ?? base
+        if base.hasSuffix(".md") || base.hasSuffix(".markdown") {
+            let directory = (sourcePath as NSString).deletingLastPathComponent
+            let file = Self.normalize(directory + "/" + base)
+            guard let key = table.sources[file], let path = table.path(of: key) else {
+                return .failure(message: "no article file '\(file)' for the link '\(url)'",
+                                fix: Suggestion.hint(for: file, in: table.sources.keys.sorted(), noun: "article file"))
+            }
+            return .page(path: path, fragment: fragment, key: key, title: nil)
+        }
+        let target = base.hasPrefix("/") ? Self.normalize(String(base.dropFirst())) : Self.normalize(pagePath + base)
+        for candidate in [target, target + "/", target.hasSuffix("index.html") ? String(target.dropLast("index.html".count)) : nil]
+        where candidate != nil {
+            if let key = table.pages[candidate!] { return .page(path: candidate!, fragment: fragment, key: key, title: nil) }
+        }
+        if table.staticFiles.contains(target) { return .page(path: target, fragment: fragment, key: nil, title: nil) }
+        let suggestion = Suggestion.closest(to: target, in: table.pages.keys).map { "did you mean '/\($0)'?" }
+            ?? "link to an article as [text](/articles/SLUG/) or [[SLUG]]"
+        return .failure(message: "broken link '\(url)': there is no page or file at '/\(target)'", fix: suggestion)
+    }
+
+    var autolinkTerms: [AutolinkTerm] { table.terms }
+
+    func directive(_ text: String, inline: Bool) -> Result<String, DirectiveError> {
+        table.directives.render(text, inline: inline)
+    }
+
+    /// Resolves "." and ".." in a path below the site root (never above it).
+    static func normalize(_ path: String) -> String {
+        var parts: [Substring] = []
+        for part in path.split(separator: "/", omittingEmptySubsequences: true) {
+            if part == "." { continue }
+            if part == ".." { if !parts.isEmpty { parts.removeLast() }; continue }
+            parts.append(part)
+        }
+        return parts.joined(separator: "/")
+    }
+}
+
+extension Page {
+    /// A stable name for the page, used by backlinks and graph.json ("nutrient:magnesium").
+    var key: String {
+        switch self {
+        case .article(let slug): return "article:\(slug)"
+        case .nutrient(let id): return "nutrient:\(id)"
+        case .condition(let id): return "condition:\(id)"
+        case .symptom(let id): return "symptom:\(id)"
+        case .home: return "page:home"
+        default: return "page:" + path.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+        }
+    }
+
+    init?(key: String) {
+        guard let colon = key.firstIndex(of: ":") else { return nil }
+        let kind = key[..<colon], value = String(key[key.index(after: colon)...])
+        switch kind {
+        case "article": self = .article(value)
+        case "nutrient": self = .nutrient(value)
+        case "condition": self = .condition(value)
+        case "symptom": self = .symptom(value)
+        default: return nil
+        }
+    }
+}
