@@ -190,8 +190,14 @@ public enum MarkdownRenderer {
                 text = literal(node)
             }
             switch environment.directive(text, inline: inline) {
-            case .success(let html):
-                replace(node, with: makeNode(inline ? CMARK_NODE_HTML_INLINE : CMARK_NODE_HTML_BLOCK, literal: html))
+            case .success(let output):
+                let place = position(node)
+                for target in output.links {
+                    records.append(LinkRecord(kind: .directive, path: target.path, fragment: nil, key: target.key,
+                                              line: place.line, column: place.column, context: output.context))
+                    recordNodes.append(nil)
+                }
+                replace(node, with: makeNode(inline ? CMARK_NODE_HTML_INLINE : CMARK_NODE_HTML_BLOCK, literal: output.html))
             case .failure(let error):
                 var (line, column) = position(node)
                 if inline {

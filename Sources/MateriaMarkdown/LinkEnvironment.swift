@@ -47,7 +47,33 @@ public protocol MarkdownEnvironment: Sendable {
     var autolinkTerms: [AutolinkTerm] { get }
     /// A fenced ```` ```materia ```` block (`inline` false) or a `` `materia:…` `` code span (`inline` true):
     /// HTML on success, or what is wrong and how to fix it.
-    func directive(_ text: String, inline: Bool) -> Result<String, DirectiveError>
+    func directive(_ text: String, inline: Bool) -> Result<DirectiveOutput, DirectiveError>
+}
+
+/// What a data directive renders: its HTML and the pages it links to.
+public struct DirectiveOutput: Sendable, Equatable {
+    public let html: String
+    /// (path, key) of every page the HTML links to.
+    public let links: [LinkTarget]
+    /// Shown as the sentence around those links in "Mentioned in" (a table's caption).
+    public let context: String
+
+    public init(html: String, links: [LinkTarget] = [], context: String = "") {
+        self.html = html
+        self.links = links
+        self.context = context
+    }
+}
+
+/// A page a directive links to.
+public struct LinkTarget: Sendable, Equatable {
+    public let path: String
+    public let key: String?
+
+    public init(path: String, key: String?) {
+        self.path = path
+        self.key = key
+    }
 }
 
 /// A data directive that cannot be rendered.
@@ -66,7 +92,7 @@ public struct DirectiveError: Error, Sendable, Equatable {
 
 /// A link found or made while rendering, for link checking, backlinks and the graph.
 public struct LinkRecord: Sendable, Equatable {
-    public enum Kind: String, Sendable { case wikilink, markdown, autolink }
+    public enum Kind: String, Sendable { case wikilink, markdown, autolink, directive }
 
     public let kind: Kind
     /// Path below the site root; empty for an in-page `#anchor`.

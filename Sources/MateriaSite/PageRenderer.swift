@@ -107,7 +107,12 @@ struct GraphExport {
         var edges = Set<Edge>()
         for link in texts.links {
             guard let source = link.sourceKey, let target = link.record.key, source != target, Page(key: target) != nil else { continue }
-            let kind = link.record.kind == .autolink ? "mentions" : link.record.kind == .wikilink ? "wikilink" : "link"
+            let kind: String
+            switch link.record.kind {
+            case .autolink, .directive: kind = "mentions"
+            case .wikilink: kind = "wikilink"
+            case .markdown: kind = "link"
+            }
             edges.insert(Edge(source: source, target: target, kind: kind))
         }
         for article in site.articles {

@@ -137,8 +137,28 @@ struct PageLinkEnvironment: MarkdownEnvironment {
 
     var autolinkTerms: [AutolinkTerm] { table.terms }
 
-    func directive(_ text: String, inline: Bool) -> Result<String, DirectiveError> {
-        table.directives.render(text, inline: inline)
+    func directive(_ text: String, inline: Bool) -> Result<DirectiveOutput, DirectiveError> {
+        table.directives.render(text, inline: inline).map { html in
+            // The links a directive's table makes count as mentions, like links written by hand.
+            var links: [LinkTarget] = []
+            var rest = html[...]
+            let marker = "href=\"" + SiteLink.prefix
+            while let start = rest.range(of: marker) {
+                let after = rest[start.upperBound...]
+                guard let end = after.firstIndex(of: "\"") else { break }
+                let path = String(after[..<end])
+                if !links.contains(where: { $0.path == path }) { links.append(LinkTarget(path: path, key: table.pages[path])) }
+                rest = after[end...]
+            }
+            var caption = ""
+            if let open = html.range(of: "<caption>"), let close = html.range(of: "</caption>") {
+                caption = String(html[open.upperBound..<close.lowerBound])
+                    .replacingOccurrences(of: "&amp;", with: "&").replacingOccurrences(of: "&#39;", with: "'")
+                    .replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
+                caption = "Table: " + caption
+            }
+            return DirectiveOutput(html: html, links: links, context: caption)
+        }
     }
 
     /// Resolves "." and ".." in a path below the site root (never above it).

@@ -26,8 +26,8 @@ struct StubSite: MarkdownEnvironment {
          AutolinkTerm(text: "hypomagnesemia", key: "condition:hypomagnesemia", path: "conditions/hypomagnesemia/", caseSensitive: false)]
     }
 
-    func directive(_ text: String, inline: Bool) -> Result<String, DirectiveError> {
-        text.hasPrefix("ul magnesium") ? .success(inline ? "<span>350 mg</span>" : "<table></table>\n")
+    func directive(_ text: String, inline: Bool) -> Result<DirectiveOutput, DirectiveError> {
+        text.hasPrefix("ul magnesium") ? .success(DirectiveOutput(html: inline ? "<span>350 mg</span>" : "<table></table>\n"))
             : .failure(DirectiveError(message: "unknown directive", fix: "use ul", offset: 0))
     }
 }
