@@ -154,7 +154,8 @@ public enum ContentDecoder {
                 entry.document.error(at: entry.location(of: "url"), "reference url '\(url)' is not a web address",
                                      fix: "write the full address, starting with https://")
             }
-            return Citation(title: title, url: url, publisher: entry.string("publisher"), year: entry.integer("year"))
+            return Citation(title: title, url: url, publisher: entry.string("publisher"), year: entry.integer("year"),
+                            urlLocation: url == nil ? nil : entry.location(of: "url"))
         }
     }
 

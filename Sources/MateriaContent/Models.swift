@@ -98,6 +98,8 @@ public struct Citation: Sendable, Hashable {
     public let url: String?
     public let publisher: String?
     public let year: Int?
+    /// Where the url is written, for `materia check --external`.
+    public var urlLocation: SourceLocation?
 }
 
 /// One question and its Markdown answer from an article's `faq`.

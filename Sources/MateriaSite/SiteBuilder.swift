@@ -46,7 +46,32 @@ public struct SiteBuilder {
     public func build() throws(BuildFailure) -> BuildReport {
         let layout = options.layout
         if let problem = OutputWriter.checkOutput(layout) { throw BuildFailure([problem]) }
+        let prepared = try prepare()
+        let written = try OutputWriter(layout: layout, jobs: options.jobs).write(prepared.result.files)
+        step(5, "\(written) files to \(layout.relativePath(layout.output))/")
+        let site = prepared.site
+        return BuildReport(articles: site.articles.count, nutrients: site.nutrients.count, conditions: site.conditions.count,
+                           symptoms: site.symptoms.count, pages: prepared.pages, files: written, warnings: prepared.warnings)
+    }
 
+    /// Everything `build` checks, without writing: for `materia check`. Returns the external
+    /// links of the site (body links and reference URLs) with where they are written.
+    public func check() throws(BuildFailure) -> (warnings: [Diagnostic], externalLinks: [(location: SourceLocation, url: String)]) {
+        let prepared = try prepare()
+        var external = prepared.result.texts.externalLinks
+        let site = prepared.site
+        let citations = site.articles.flatMap(\.references) + site.nutrients.flatMap(\.references)
+            + site.conditions.flatMap(\.references) + site.symptoms.flatMap(\.references)
+        for citation in citations {
+            if let url = citation.url, let location = citation.urlLocation, url.hasPrefix("http") { external.append((location, url)) }
+        }
+        external.sort { ($0.location, $0.url) < ($1.location, $1.url) }
+        return (prepared.warnings, external)
+    }
+
+    /// Phases 1 to 4: load, validate, resolve, render (with every internal link checked).
+    private func prepare() throws(BuildFailure) -> (site: ResolvedSite, result: RenderResult, pages: Int, warnings: [Diagnostic]) {
+        let layout = options.layout
         let (loaded, loadProblems) = SiteLoader(layout: layout, includeDrafts: options.includeDrafts).load()
         var diagnostics = loadProblems
         guard let source = loaded else { throw BuildFailure(diagnostics.sorted) }
@@ -63,10 +88,6 @@ public struct SiteBuilder {
         let pages = renderer.pages()
         let result = try renderer.render(pages).get()
         step(4, "\(pages.count) pages, \(result.texts.links.count) internal links checked")
-
-        let written = try OutputWriter(layout: layout, jobs: options.jobs).write(result.files)
-        step(5, "\(written) files to \(layout.relativePath(layout.output))/")
-        return BuildReport(articles: site.articles.count, nutrients: site.nutrients.count, conditions: site.conditions.count,
-                           symptoms: site.symptoms.count, pages: pages.count, files: written, warnings: diagnostics.warnings)
+        return (site, result, pages.count, diagnostics.warnings)
     }
 }

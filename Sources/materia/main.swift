@@ -5,17 +5,17 @@ import MateriaSite
 
 /// The `materia` command line: a thin layer over MateriaSite.
 @main
-struct Materia: ParsableCommand {
+struct Materia: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "materia",
         abstract: "Build a static health knowledge base from Markdown articles and nutrient data.",
         version: "0.1.0",
-        subcommands: [Build.self],
+        subcommands: [Build.self, Check.self],
         defaultSubcommand: nil
     )
 
     /// `materia` alone is a usage mistake: show the help and exit 64, like any other.
-    func run() throws {
+    func run() async throws {
         printError(Materia.helpMessage())
         throw ExitCode(64)
     }
@@ -88,6 +88,64 @@ struct Build: ParsableCommand {
             printError("Build failed with \(count) error\(count == 1 ? "" : "s"); \(options.layout.relativePath(options.layout.output))/ was left unchanged.")
             throw ExitCode(1)
         }
+    }
+}
+
+struct Check: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check the site without writing it: content, data, templates and every internal link and anchor.",
+        discussion: "With --external, links to other sites (in article text and references) are requested too, a few at a time.")
+
+    @OptionGroup var site: SiteOptions
+
+    @Flag(name: .long, help: "Include articles marked 'draft: true'.")
+    var drafts = false
+
+    @Flag(name: .long, help: "Also check links to other sites (needs the network).")
+    var external = false
+
+    @Option(name: .long, help: "Seconds to wait for each external link.")
+    var timeout: Double = 10
+
+    @Option(name: .long, help: "External links checked at the same time.")
+    var concurrency: Int = 8
+
+    @Flag(name: .long, help: "Print errors only.")
+    var quiet = false
+
+    func validate() throws {
+        try site.validate()
+        if timeout <= 0 { throw ValidationError("--timeout must be more than 0 seconds") }
+        if concurrency < 1 { throw ValidationError("--concurrency must be at least 1") }
+    }
+
+    func run() async throws {
+        let quiet = self.quiet
+        let layout = site.layout()
+        let builder = SiteBuilder(options: BuildOptions(layout: layout, includeDrafts: drafts)) { line in if !quiet { print(line) } }
+        let checked: (warnings: [Diagnostic], externalLinks: [(location: SourceLocation, url: String)])
+        do {
+            checked = try builder.check()
+        } catch {
+            for diagnostic in error.diagnostics { printError(diagnostic.description) }
+            let count = error.diagnostics.filter { $0.severity == .error }.count
+            printError("Check failed with \(count) error\(count == 1 ? "" : "s").")
+            throw ExitCode(1)
+        }
+        if !quiet { for warning in checked.warnings { printError(warning.description) } }
+        guard external else {
+            if !quiet { print("No errors. \(checked.externalLinks.count) external links not checked (use --external).") }
+            return
+        }
+        let distinct = Set(checked.externalLinks.map(\.url)).count
+        if !quiet { print("Checking \(distinct) external links, \(concurrency) at a time, \(Int(timeout)) s each…") }
+        let problems = await ExternalLinkChecker(concurrency: concurrency, timeout: timeout).check(checked.externalLinks)
+        for problem in problems { printError(problem.description) }
+        if !problems.isEmpty {
+            printError("Check failed: \(problems.count) broken external link\(problems.count == 1 ? "" : "s").")
+            throw ExitCode(1)
+        }
+        if !quiet { print("No errors. All \(distinct) external links answered.") }
     }
 }
 

@@ -114,6 +114,92 @@ import Testing
         #expect(read(index) == before)
     }
 
+    /// Starts a Python one-liner on 127.0.0.1 that prints its port on the first line.
+    func startServer(_ script: String, _ arguments: [String] = []) throws -> (process: Process, port: Int) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-u", "-c", script] + arguments
+        let out = Pipe()
+        process.standardOutput = out
+        // Not the test's own stderr: a server left running must not hold the runner's pipes open.
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var line = Data()
+        while let byte = try out.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) { line += byte }
+        return (process, Int(String(decoding: line, as: UTF8.self)) ?? 0)
+    }
+
+    /// `materia check --external` against servers on 127.0.0.1: a page that exists, one that
+    /// does not, a server that never answers and a closed port. No test touches the internet.
+    @Test func checkExternalReportsBrokenLinksWithPositions() throws {
+        let site = try sampleSite()
+        defer { try? FileManager.default.removeItem(at: site) }
+        let pages = site.appendingPathComponent("served")
+        try FileManager.default.createDirectory(at: pages, withIntermediateDirectories: true)
+        try "<p>ok</p>".write(to: pages.appendingPathComponent("ok.html"), atomically: true, encoding: .utf8)
+        let web = try startServer("""
+            import http.server, os, sys
+            os.chdir(sys.argv[1])
+            class Quiet(http.server.SimpleHTTPRequestHandler):
+                def log_message(self, *a): pass
+            s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
+            print(s.server_address[1]); s.serve_forever()
+            """, [pages.path])
+        // SIGKILL: children of the test process inherit a blocked SIGTERM.
+        defer { kill(web.process.processIdentifier, SIGKILL) }
+        let silent = try startServer("""
+            import socket, time
+            s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(8)
+            print(s.getsockname()[1])
+            conns = []
+            while True: conns.append(s.accept())
+            """)
+        defer { kill(silent.process.processIdentifier, SIGKILL) }
+        #expect(web.port > 0 && silent.port > 0)
+        let base = "http://127.0.0.1:\(web.port)"
+        let article = """
+            ---
+            title: Links out
+            summary: Links to a local server.
+            references:
+              - title: A page that exists
+                url: \(base)/ok.html
+              - title: A page that does not
+                url: \(base)/missing.html
+            ---
+
+            See [the page](\(base)/ok.html) and [the missing page](\(base)/missing.html).
+
+            A [slow server](http://127.0.0.1:\(silent.port)/) and [a closed port](http://127.0.0.1:9/).
+            """
+        try article.write(to: site.appendingPathComponent("Content/articles/links-out.md"), atomically: true, encoding: .utf8)
+        // Only this article's links are local; check a site holding just it and the data.
+        for file in try FileManager.default.contentsOfDirectory(atPath: site.appendingPathComponent("Content/articles").path) where file != "links-out.md" {
+            try FileManager.default.removeItem(at: site.appendingPathComponent("Content/articles/\(file)"))
+        }
+        for kind in ["nutrients", "conditions", "symptoms"] {
+            let folder = site.appendingPathComponent("Content/data/\(kind)")
+            for file in try FileManager.default.contentsOfDirectory(atPath: folder.path) {
+                let path = folder.appendingPathComponent(file)
+                let text = try String(contentsOf: path, encoding: .utf8)
+                if let range = text.range(of: "\nreferences:") { try String(text[..<range.lowerBound]).appending("\n").write(to: path, atomically: true, encoding: .utf8) }
+            }
+        }
+        let offline = try run(["check", "--quiet"], in: site)
+        #expect(offline.status == 0, "\(offline.stderr)")
+        let result = try run(["check", "--external", "--timeout", "2", "--concurrency", "3"], in: site)
+        #expect(result.status == 1)
+        let errors = result.stderr.split(separator: "\n").filter { $0.contains(": error: ") }.map(String.init)
+        #expect(errors.count == 4, "\(result.stderr)")
+        #expect(errors.contains("Content/articles/links-out.md:8:10: error: external link \(base)/missing.html returned HTTP 404 Not Found — correct the address, or remove or replace the link"))
+        let missingColumn = "See [the page](\(base)/ok.html) and ".utf8.count + 1
+        #expect(errors.contains { $0.hasPrefix("Content/articles/links-out.md:11:\(missingColumn): error: external link \(base)/missing.html returned HTTP 404") })
+        #expect(errors.contains { $0.hasPrefix("Content/articles/links-out.md:13:3: error: external link http://127.0.0.1:\(silent.port)/ did not answer within 2 s") })
+        let closedColumn = "A [slow server](http://127.0.0.1:\(silent.port)/) and ".utf8.count + 1
+        #expect(errors.contains { $0.hasPrefix("Content/articles/links-out.md:13:\(closedColumn): error: external link http://127.0.0.1:9/ could not be reached") })
+        #expect(!result.stderr.contains("ok.html"))
+    }
+
     @Test func usageErrorsExitWith64() throws {
         #expect(try run(["build", "--jobs", "0"]).status == 64)
         #expect(try run(["build", "--no-such-flag"]).status == 64)
