@@ -74,12 +74,33 @@ public struct SiteValidator {
         checkNames(source.conditions.map { ($0.name, $0.sourcePath) }, kind: "condition", &diagnostics)
         checkNames(source.symptoms.map { ($0.name, $0.sourcePath) }, kind: "symptom", &diagnostics)
 
+        checkSharedTerms(&diagnostics)
+
         let generated = Set(Page.all(source).map(\.file)).union(["assets/", OutputWriter.markerFile])
         for file in source.staticFiles where generated.contains(file) || file.hasPrefix("assets/") {
             diagnostics.error(SourceLocation(path: "Content/static/" + file), "the static file would overwrite the generated \(file)",
                               fix: "rename or move it; assets/ and the page paths belong to Materia")
         }
         return diagnostics
+    }
+
+    /// A name or alias that two entities share cannot be auto-linked: say so, once, on the later file.
+    private func checkSharedTerms(_ diagnostics: inout Diagnostics) {
+        var owners: [String: (kind: String, name: String)] = [:]
+        let entries: [(String, String, String, [String])] =
+            source.nutrients.map { ("nutrient", $0.name, $0.sourcePath, [$0.name] + $0.aliases) }
+            + source.conditions.map { ("condition", $0.name, $0.sourcePath, [$0.name] + $0.aliases) }
+            + source.symptoms.map { ("symptom", $0.name, $0.sourcePath, [$0.name] + $0.aliases) }
+        for (kind, name, path, terms) in entries {
+            for term in unique(terms.map { $0.count <= 3 ? $0 : $0.lowercased() }) {
+                if let owner = owners[term], owner.name != name {
+                    diagnostics.warning(SourceLocation(path: path), "'\(term)' names both the \(owner.kind) \(owner.name) and the \(kind) \(name), so it is not auto-linked",
+                                        fix: "keep the alias on one of them, or link with [[id]] where you mean one")
+                } else {
+                    owners[term] = (kind, name)
+                }
+            }
+        }
     }
 
     /// Two entities with one name would be indistinguishable in every list and link.
