@@ -371,7 +371,9 @@ public enum MarkdownRenderer {
             let matcher = TermMatcher(environment.autolinkTerms)
             guard !matcher.isEmpty else { return }
             // Entities linked on purpose anywhere in the text are not linked again automatically.
-            let explicit = Set(records.compactMap(\.key) + (options.selfKey.map { [$0] } ?? []))
+            // (Links a data directive's table makes are not "on purpose": they do not count.)
+            let explicit = Set(records.filter { $0.kind == .wikilink || $0.kind == .markdown }.compactMap(\.key)
+                               + (options.selfKey.map { [$0] } ?? []))
             var linked = explicit
             var currentSection = 0
             for (node, section) in textNodes(document)

@@ -83,6 +83,23 @@ struct StubSite: MarkdownEnvironment {
         #expect(out.externalLinks == [ExternalLink(url: "https://example.org/", line: 1, column: 1)])
     }
 
+    @Test func directiveTablesDoNotStopAutolinks() {
+        struct Linking: MarkdownEnvironment {
+            func wikilink(_ target: String) -> LinkResolution { StubSite().wikilink(target) }
+            func markdownLink(_ url: String) -> LinkResolution { StubSite().markdownLink(url) }
+            var autolinkTerms: [AutolinkTerm] { StubSite().autolinkTerms }
+            func directive(_ text: String, inline: Bool) -> Result<DirectiveOutput, DirectiveError> {
+                .success(DirectiveOutput(html: "<table></table>\n", links: [LinkTarget(path: "nutrients/magnesium/", key: "nutrient:magnesium")],
+                                         context: "Table: compared"))
+            }
+        }
+        let out = MarkdownRenderer.render("```materia\ncompare magnesium\n```\n\nLater, magnesium.\n",
+                                          options: MarkdownOptions(environment: Linking(), autolink: .first))
+        #expect(out.links.map(\.kind) == [.directive, .autolink])
+        #expect(out.links[0].context == "Table: compared")
+        #expect(out.html.contains("Later, <a href=\"materia-root:nutrients/magnesium/\">magnesium</a>."))
+    }
+
     @Test func autolinksPerSectionRepeatAfterHeadings() {
         let out = render("magnesium one.\n\n## Next\n\nmagnesium two.\n", autolink: .firstPerSection)
         #expect(out.links.count == 2)
