@@ -368,7 +368,7 @@ public enum MarkdownRenderer {
 
         /// The first mention of a name or alias from the data links to its page.
         private mutating func insertAutolinks(_ document: OpaquePointer, _ environment: any MarkdownEnvironment) {
-            let matcher = TermMatcher(environment.autolinkTerms)
+            let matcher = environment.autolinkMatcher
             guard !matcher.isEmpty else { return }
             // Entities linked on purpose anywhere in the text are not linked again automatically.
             // (Links a data directive's table makes are not "on purpose": they do not count.)
@@ -382,24 +382,32 @@ public enum MarkdownRenderer {
                     currentSection = section
                     linked = explicit
                 }
+                // In "first" mode there is nothing left to do once every entity is linked.
+                if options.autolink == .first && matcher.keys.isSubset(of: linked) { break }
                 let text = literal(node)
-                let characters = Array(text)
-                let found = matcher.matches(in: characters) { term in linked.insert(term.key).inserted }
+                let characters = Array(text.unicodeScalars)
+                let found = matcher.matches(in: characters, accept: { term in linked.insert(term.key).inserted },
+                                            done: { options.autolink == .first && matcher.keys.isSubset(of: linked) })
                 guard !found.isEmpty else { continue }
                 var pieces: [OpaquePointer] = []
                 var made: [(OpaquePointer, LinkRecord)] = []
                 var cursor = 0
                 let start = position(node)
                 for match in found {
-                    if cursor < match.start { pieces.append(makeNode(CMARK_NODE_TEXT, literal: String(characters[cursor..<match.start]))) }
-                    let link = makeLink(url: SiteLink.prefix + match.term.path, label: String(characters[match.start..<match.end]))
+                    if cursor < match.start {
+                        pieces.append(makeNode(CMARK_NODE_TEXT, literal: AutolinkMatcher.text(characters[cursor..<match.start], lowercased: false)))
+                    }
+                    let link = makeLink(url: SiteLink.prefix + match.term.path,
+                                        label: AutolinkMatcher.text(characters[match.start..<match.end], lowercased: false))
                     pieces.append(link)
-                    let column = start.column + String(characters[0..<match.start]).utf8.count
+                    let column = start.column + characters[0..<match.start].reduce(0) { $0 + UTF8.width($1) }
                     made.append((link, LinkRecord(kind: .autolink, path: match.term.path, fragment: nil, key: match.term.key,
                                                   line: start.line, column: column, context: "")))
                     cursor = match.end
                 }
-                if cursor < characters.count { pieces.append(makeNode(CMARK_NODE_TEXT, literal: String(characters[cursor...]))) }
+                if cursor < characters.count {
+                    pieces.append(makeNode(CMARK_NODE_TEXT, literal: AutolinkMatcher.text(characters[cursor...], lowercased: false)))
+                }
                 split(node, into: pieces)
                 for (link, record) in made {
                     records.append(record)

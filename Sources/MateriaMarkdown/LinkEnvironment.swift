@@ -43,8 +43,8 @@ public protocol MarkdownEnvironment: Sendable {
     func wikilink(_ target: String) -> LinkResolution
     /// A Markdown link whose URL has no scheme: `/articles/x/`, `../articles/x.md#h`, `x.md`.
     func markdownLink(_ url: String) -> LinkResolution
-    /// Names and aliases to auto-link, in any order.
-    var autolinkTerms: [AutolinkTerm] { get }
+    /// Names and aliases to auto-link, indexed once per site (`AutolinkMatcher(terms)`).
+    var autolinkMatcher: AutolinkMatcher { get }
     /// A fenced ```` ```materia ```` block (`inline` false) or a `` `materia:…` `` code span (`inline` true):
     /// HTML on success, or what is wrong and how to fix it.
     func directive(_ text: String, inline: Bool) -> Result<DirectiveOutput, DirectiveError>
@@ -126,27 +126,50 @@ public struct MarkdownProblem: Sendable, Equatable {
 public enum SiteLink {
     public static let prefix = "materia-root:"
 
-    /// Replaces the prefix with the page's way back to the site root ("../../").
+    /// Replaces the prefix with the page's way back to the site root ("../../"). On bytes: it
+    /// runs for every text of every page.
     public static func complete(_ html: String, root: String) -> String {
-        html.contains(prefix) ? html.replacingOccurrences(of: prefix, with: root) : html
+        let bytes = Array(html.utf8), marker = Array(prefix.utf8), replacement = Array(root.utf8)
+        guard let first = marker.first else { return html }
+        var out: [UInt8] = []
+        var index = 0, copied = 0
+        while index + marker.count <= bytes.count {
+            if bytes[index] == first && bytes[index..<(index + marker.count)].elementsEqual(marker) {
+                if out.isEmpty { out.reserveCapacity(bytes.count + 64) }
+                out.append(contentsOf: bytes[copied..<index])
+                out.append(contentsOf: replacement)
+                index += marker.count
+                copied = index
+            } else {
+                index += 1
+            }
+        }
+        if copied == 0 { return html }
+        out.append(contentsOf: bytes[copied...])
+        return String(decoding: out, as: UTF8.self)
     }
 }
 
-/// Finds the first mentions of terms in text: whole words, longest term first.
-struct TermMatcher {
-    private struct Entry {
+/// Finds the first mentions of terms in text: whole words, longest term first. Built once per
+/// site and shared by every document (it is immutable).
+public struct AutolinkMatcher: Sendable {
+    private struct Entry: Sendable {
         let words: [String]
         let term: AutolinkTerm
     }
 
     private let byFirstWord: [String: [Entry]]
+    let keys: Set<String>
+    /// Lowercased first scalar and scalar count of every term's first word: most words of a text
+    /// fail these checks, so they are never turned into strings.
+    private let firstScalars: Set<UInt32>
+    private let firstLengths: Set<Int>
 
-    init(_ terms: [AutolinkTerm]) {
+    public init(_ terms: [AutolinkTerm]) {
         var index: [String: [Entry]] = [:]
         for term in terms {
-            let words = TermMatcher.words(in: Array(term.text)).map { word in
-                term.caseSensitive ? String(word.text) : String(word.text).lowercased()
-            }
+            let scalars = Array(term.text.unicodeScalars)
+            let words = AutolinkMatcher.words(in: scalars).map { AutolinkMatcher.text(scalars[$0.start..<$0.end], lowercased: !term.caseSensitive) }
             guard let first = words.first else { continue }
             index[first.lowercased(), default: []].append(Entry(words: words, term: term))
         }
@@ -154,60 +177,97 @@ struct TermMatcher {
         byFirstWord = index.mapValues { entries in
             entries.sorted { ($0.words.joined(separator: " ").count, $1.term.text) > ($1.words.joined(separator: " ").count, $0.term.text) }
         }
+        keys = Set(terms.map(\.key))
+        firstScalars = Set(byFirstWord.keys.compactMap { $0.unicodeScalars.first?.value })
+        firstLengths = Set(byFirstWord.keys.map { $0.unicodeScalars.count })
+    }
+
+    /// Whether word `range` of `scalars` can start a term (cheap, no allocation).
+    private func mayStartTerm(_ scalars: [Unicode.Scalar], _ range: (start: Int, end: Int)) -> Bool {
+        guard firstLengths.contains(range.end - range.start) else { return false }
+        let first = scalars[range.start]
+        if first.isASCII {
+            var value = first.value
+            if value >= 0x41 && value <= 0x5A { value += 0x20 }
+            return firstScalars.contains(value)
+        }
+        return true
     }
 
     var isEmpty: Bool { byFirstWord.isEmpty }
 
-    /// A word: letters and digits, with inner hyphens and apostrophes ("B6", "x-ray", "Crohn's").
-    static func words(in characters: [Character]) -> [(text: ArraySlice<Character>, start: Int)] {
-        var result: [(ArraySlice<Character>, Int)] = []
+    static func isWordScalar(_ scalar: Unicode.Scalar) -> Bool {
+        if scalar.isASCII {
+            let v = scalar.value
+            return (v >= 0x30 && v <= 0x39) || (v >= 0x41 && v <= 0x5A) || (v >= 0x61 && v <= 0x7A)
+        }
+        return scalar.properties.isAlphabetic || scalar.properties.numericType != nil
+    }
+
+    static func text(_ scalars: ArraySlice<Unicode.Scalar>, lowercased: Bool) -> String {
+        var view = String.UnicodeScalarView()
+        view.append(contentsOf: scalars)
+        let text = String(view)
+        return lowercased ? text.lowercased() : text
+    }
+
+    /// Words: letters and digits, joined by inner hyphens ("B6", "x-ray"). An apostrophe ends a
+    /// word, so "magnesium's" mentions magnesium.
+    static func words(in scalars: [Unicode.Scalar]) -> [(start: Int, end: Int)] {
+        var result: [(Int, Int)] = []
         var index = 0
-        func isWordCharacter(_ c: Character) -> Bool { c.isLetter || c.isNumber }
-        while index < characters.count {
-            guard isWordCharacter(characters[index]) else { index += 1; continue }
+        while index < scalars.count {
+            guard isWordScalar(scalars[index]) else { index += 1; continue }
             let start = index
-            while index < characters.count {
-                let c = characters[index]
-                if isWordCharacter(c) {
+            while index < scalars.count {
+                if isWordScalar(scalars[index]) {
                     index += 1
-                } else if (c == "-" || c == "'" || c == "’"), index + 1 < characters.count, isWordCharacter(characters[index + 1]) {
+                } else if scalars[index] == "-", index + 1 < scalars.count, isWordScalar(scalars[index + 1]) {
                     index += 1
                 } else {
                     break
                 }
             }
-            result.append((characters[start..<index], start))
+            result.append((start, index))
         }
         return result
     }
 
-    /// Matches in `characters`, left to right, skipping spans whose longest term is in `skip`.
-    /// Each match is (start, end, term); `accept` decides whether a match is used (and records it).
-    func matches(in characters: [Character], accept: (AutolinkTerm) -> Bool) -> [(start: Int, end: Int, term: AutolinkTerm)] {
-        let words = TermMatcher.words(in: characters)
+    /// Matches in `scalars`, left to right; `accept` decides whether a match is used (and
+    /// records it). `done` says when nothing more can be accepted, to stop early.
+    func matches(in scalars: [Unicode.Scalar], accept: (AutolinkTerm) -> Bool, done: () -> Bool)
+        -> [(start: Int, end: Int, term: AutolinkTerm)] {
+        let words = AutolinkMatcher.words(in: scalars)
         var result: [(Int, Int, AutolinkTerm)] = []
+        var lowered: [String?] = Array(repeating: nil, count: words.count)
+        func word(_ i: Int, lowercased: Bool) -> String {
+            if !lowercased { return AutolinkMatcher.text(scalars[words[i].start..<words[i].end], lowercased: false) }
+            if let cached = lowered[i] { return cached }
+            let value = AutolinkMatcher.text(scalars[words[i].start..<words[i].end], lowercased: true)
+            lowered[i] = value
+            return value
+        }
         var position = 0
-        while position < words.count {
-            let first = String(words[position].text).lowercased()
+        var finished = done()
+        while position < words.count && !finished {
+            guard mayStartTerm(scalars, words[position]) else { position += 1; continue }
             var advanced = false
-            for entry in byFirstWord[first] ?? [] where position + entry.words.count <= words.count {
+            for entry in byFirstWord[word(position, lowercased: true)] ?? [] where position + entry.words.count <= words.count {
                 var matched = true
-                for (offset, word) in entry.words.enumerated() {
-                    let candidate = words[position + offset]
-                    let text = entry.term.caseSensitive ? String(candidate.text) : String(candidate.text).lowercased()
+                for (offset, expected) in entry.words.enumerated() {
+                    if word(position + offset, lowercased: !entry.term.caseSensitive) != expected { matched = false; break }
                     // Words of a term are separated by spaces only in the text.
-                    if text != word { matched = false; break }
-                    if offset > 0 {
-                        let gap = characters[(words[position + offset - 1].start + words[position + offset - 1].text.count)..<candidate.start]
-                        if !gap.allSatisfy({ $0 == " " }) { matched = false; break }
+                    if offset > 0 && !scalars[words[position + offset - 1].end..<words[position + offset].start].allSatisfy({ $0 == " " }) {
+                        matched = false
+                        break
                     }
                 }
                 guard matched else { continue }
-                let last = words[position + entry.words.count - 1]
                 // The longest term at this place decides: if its entity is already linked, the
                 // whole span is left alone rather than linking a shorter term inside it.
                 if accept(entry.term) {
-                    result.append((words[position].start, last.start + last.text.count, entry.term))
+                    result.append((words[position].start, words[position + entry.words.count - 1].end, entry.term))
+                    finished = done()
                 }
                 position += entry.words.count
                 advanced = true

@@ -15,6 +15,7 @@ struct SiteLinkTable: Sendable {
     /// "Content/articles/x.md" → "article:x".
     let sources: [String: String]
     let terms: [AutolinkTerm]
+    let matcher: AutolinkMatcher
     let directives: DataDirectives
 
     init(site: ResolvedSite, staticFiles: [String]) {
@@ -57,6 +58,7 @@ struct SiteLinkTable: Sendable {
         var owners: [String: Set<String>] = [:]
         for term in terms { owners[term.caseSensitive ? term.text : term.text.lowercased(), default: []].insert(term.key) }
         self.terms = terms.filter { owners[$0.caseSensitive ? $0.text : $0.text.lowercased()]!.count == 1 }
+        self.matcher = AutolinkMatcher(self.terms)
         self.pages = pages
         self.titles = titles
         self.staticFiles = Set(staticFiles)
@@ -135,7 +137,7 @@ struct PageLinkEnvironment: MarkdownEnvironment {
         return .failure(message: "broken link '\(url)': there is no page or file at '/\(target)'", fix: suggestion)
     }
 
-    var autolinkTerms: [AutolinkTerm] { table.terms }
+    var autolinkMatcher: AutolinkMatcher { table.matcher }
 
     func directive(_ text: String, inline: Bool) -> Result<DirectiveOutput, DirectiveError> {
         table.directives.render(text, inline: inline).map { html in

@@ -19,12 +19,12 @@ struct StubSite: MarkdownEnvironment {
         return .failure(message: "no page at '\(url)'", fix: "check the path")
     }
 
-    var autolinkTerms: [AutolinkTerm] {
-        [AutolinkTerm(text: "magnesium", key: "nutrient:magnesium", path: "nutrients/magnesium/", caseSensitive: false),
+    static let matcher = AutolinkMatcher([AutolinkTerm(text: "magnesium", key: "nutrient:magnesium", path: "nutrients/magnesium/", caseSensitive: false),
          AutolinkTerm(text: "Mg", key: "nutrient:magnesium", path: "nutrients/magnesium/", caseSensitive: true),
          AutolinkTerm(text: "low magnesium", key: "condition:hypomagnesemia", path: "conditions/hypomagnesemia/", caseSensitive: false),
-         AutolinkTerm(text: "hypomagnesemia", key: "condition:hypomagnesemia", path: "conditions/hypomagnesemia/", caseSensitive: false)]
-    }
+         AutolinkTerm(text: "hypomagnesemia", key: "condition:hypomagnesemia", path: "conditions/hypomagnesemia/", caseSensitive: false)])
+
+    var autolinkMatcher: AutolinkMatcher { Self.matcher }
 
     func directive(_ text: String, inline: Bool) -> Result<DirectiveOutput, DirectiveError> {
         text.hasPrefix("ul magnesium") ? .success(DirectiveOutput(html: inline ? "<span>350 mg</span>" : "<table></table>\n"))
@@ -87,7 +87,7 @@ struct StubSite: MarkdownEnvironment {
         struct Linking: MarkdownEnvironment {
             func wikilink(_ target: String) -> LinkResolution { StubSite().wikilink(target) }
             func markdownLink(_ url: String) -> LinkResolution { StubSite().markdownLink(url) }
-            var autolinkTerms: [AutolinkTerm] { StubSite().autolinkTerms }
+            var autolinkMatcher: AutolinkMatcher { StubSite.matcher }
             func directive(_ text: String, inline: Bool) -> Result<DirectiveOutput, DirectiveError> {
                 .success(DirectiveOutput(html: "<table></table>\n", links: [LinkTarget(path: "nutrients/magnesium/", key: "nutrient:magnesium")],
                                          context: "Table: compared"))
@@ -98,6 +98,13 @@ struct StubSite: MarkdownEnvironment {
         #expect(out.links.map(\.kind) == [.directive, .autolink])
         #expect(out.links[0].context == "Table: compared")
         #expect(out.html.contains("Later, <a href=\"materia-root:nutrients/magnesium/\">magnesium</a>."))
+    }
+
+    @Test func possessivesAndNonASCIIWordsMatchWholeWords() {
+        let out = render("Magnesium’s role in café life, then magnesiumcitrate and low magnesium.\n")
+        #expect(out.html.hasPrefix("<p><a href=\"materia-root:nutrients/magnesium/\">Magnesium</a>’s role in café life"))
+        #expect(out.html.contains("magnesiumcitrate and <a href=\"materia-root:conditions/hypomagnesemia/\">low magnesium</a>."))
+        #expect(out.links.map(\.column) == [1, 61])
     }
 
     @Test func autolinksPerSectionRepeatAfterHeadings() {
