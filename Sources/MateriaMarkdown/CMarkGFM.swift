@@ -309,9 +309,14 @@ public enum MarkdownRenderer {
 
         /// `[[target]]`, `[[target|label]]`, `[[target#heading]]` become links; unknown targets are problems.
         private mutating func insertWikilinks(_ document: OpaquePointer, _ environment: any MarkdownEnvironment) {
-            for (node, _) in textNodes(document) where !isInside(node, [CMARK_NODE_LINK, CMARK_NODE_IMAGE]) {
+            for (node, _) in textNodes(document) {
                 let text = literal(node)
                 guard text.contains("[[") else { continue }
+                // Inside a link's text (or an image's alt) a link cannot nest: show the label.
+                if isInside(node, [CMARK_NODE_LINK, CMARK_NODE_IMAGE]) {
+                    cmark_node_set_literal(node, Self.wikilinkLabels(text))
+                    continue
+                }
                 let utf8 = Array(text.utf8)
                 var pieces: [OpaquePointer] = []
                 var made: [(OpaquePointer, LinkRecord)] = []
@@ -364,6 +369,20 @@ public enum MarkdownRenderer {
                     recordNodes.append(link)
                 }
             }
+        }
+
+        /// "see [[magnesium|this mineral]]" → "see this mineral".
+        static func wikilinkLabels(_ text: String) -> String {
+            var result = "", rest = text[...]
+            while let open = rest.range(of: "[["), let close = rest[open.upperBound...].range(of: "]]") {
+                result += rest[..<open.lowerBound]
+                let inner = rest[open.upperBound..<close.lowerBound]
+                let label = inner.split(separator: "|", maxSplits: 1, omittingEmptySubsequences: false)
+                result += (label.count == 2 ? label[1] : label[0].split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)[0])
+                    .trimmingCharacters(in: .whitespaces)
+                rest = rest[close.upperBound...]
+            }
+            return result + rest
         }
 
         /// The first mention of a name or alias from the data links to its page.

@@ -49,6 +49,16 @@ struct StubSite: MarkdownEnvironment {
         #expect(out.links[0].context == "Read this mineral and Lip twitching or hypomagnesemia.")
     }
 
+    @Test func wikilinksInHeadingsLinkAndInLinkTextShowTheirLabel() {
+        let out = render("## About [[magnesium]]\n\n[see [[magnesium|the mineral]] here](https://example.org/) ![[[hypomagnesemia]]](x.png)\n",
+                         autolink: .off)
+        #expect(out.html.contains("<h2 id=\"about-magnesium\">About <a href=\"materia-root:nutrients/magnesium/\">magnesium</a></h2>"))
+        #expect(out.headings.map(\.text) == ["About magnesium"])
+        #expect(out.html.contains("<a href=\"https://example.org/\">see the mineral here</a>"))
+        #expect(out.html.contains("alt=\"hypomagnesemia\""))
+        #expect(out.links.map(\.kind) == [.wikilink])
+    }
+
     @Test func unknownWikilinkIsAProblemAtItsPosition() {
         let out = render("Intro.\n\nSee [[magnesum]] now.\n", autolink: .off)
         #expect(out.problems == [MarkdownProblem(line: 3, column: 5, message: "unknown wikilink target 'magnesum'", fix: "did you mean 'magnesium'?")])
