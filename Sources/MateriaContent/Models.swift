@@ -1,3 +1,5 @@
+import Foundation
+
 /// A calendar date as written in content (`YYYY-MM-DD`); no time zone, no clock.
 public struct Day: Sendable, Hashable, Comparable, CustomStringConvertible {
     public let year: Int
@@ -10,6 +12,23 @@ public struct Day: Sendable, Hashable, Comparable, CustomStringConvertible {
         self.year = year
         self.month = month
         self.day = day
+    }
+
+    /// Today in UTC, or `MATERIA_TODAY` (YYYY-MM-DD) when set, so that tests can fix the date.
+    /// Used for review reminders only: no page ever shows the build date.
+    public static func today() -> Day {
+        if let fixed = ProcessInfo.processInfo.environment["MATERIA_TODAY"], let day = Day(iso: fixed) { return day }
+        let seconds = Int(Date().timeIntervalSince1970)
+        // Civil-from-days (Howard Hinnant's algorithm), avoiding calendars and locales.
+        let z = seconds / 86_400 + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return Day(year: yoe + era * 400 + (m <= 2 ? 1 : 0), month: m, day: d)!
     }
 
     /// Strict ISO form: four-digit year, two-digit month and day.
@@ -34,6 +53,16 @@ public struct Day: Sendable, Hashable, Comparable, CustomStringConvertible {
         let total = min(year * 12 + (month - 1) + months, 9999 * 12 + 11)
         let y = total / 12, m = total % 12 + 1
         return Day(year: y, month: m, day: min(day, Day.daysIn(month: m, year: y)))!
+    }
+
+    /// Days since 1970-01-01 (days-from-civil), for timestamps derived from content dates.
+    public var daysSince1970: Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
     }
 
     public var iso: String {

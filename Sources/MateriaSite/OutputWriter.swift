@@ -36,8 +36,9 @@ struct OutputWriter {
         return nil
     }
 
-    /// Writes `files` plus the theme's assets and the site's static files; returns the file count.
-    func write(_ files: [OutputFile]) throws(BuildFailure) -> Int {
+    /// Writes `files` (pages and the theme's assets) plus the site's static files; returns every file written.
+    @discardableResult
+    func write(_ files: [OutputFile]) throws(BuildFailure) -> [OutputFile] {
         let fileManager = FileManager.default
         let parent = layout.output.deletingLastPathComponent()
         let staging = parent.appendingPathComponent(".materia-build-\(ProcessInfo.processInfo.processIdentifier)")
@@ -46,7 +47,6 @@ struct OutputWriter {
             try fileManager.createDirectory(at: staging, withIntermediateDirectories: true)
             var all = files
             all.append(OutputFile(path: OutputWriter.markerFile, bytes: Array(OutputWriter.markerText.utf8)))
-            all += try copies(from: layout.assetsDirectory, to: "assets/")
             all += try copies(from: layout.staticDirectory, to: "")
             var seen: [String: Int] = [:]
             for (index, file) in all.enumerated() {
@@ -70,7 +70,7 @@ struct OutputWriter {
                                                "cannot write the file", fix: "check the disk has space and the folder is writable")])
             }
             try swapIn(staging)
-            return all.count
+            return all.sorted { $0.path < $1.path }
         } catch let failure as BuildFailure {
             try? fileManager.removeItem(at: staging)
             throw failure

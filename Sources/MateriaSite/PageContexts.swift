@@ -52,6 +52,7 @@ public enum Page: Sendable, Hashable {
 struct PageContexts: Sendable {
     let site: ResolvedSite
     let texts: RenderedTexts
+    let assets: AssetManifest
 
     func context(for page: Page) -> [String: Any] {
         let links = Links(page: page, basePath: basePath)
@@ -126,7 +127,8 @@ struct PageContexts: Sendable {
             "site_description": site.config.description,
             "disclaimer_short": site.config.disclaimerShort,
             "home_href": links.home,
-            "stylesheet_href": links.to("assets/style.css"),
+            "stylesheet_href": links.to(assets.path("style.css")),
+            "favicon_href": links.to(assets.path("favicon.svg")),
             "disclaimer_href": links.to(Page.disclaimer.path),
             "description": site.config.description,
         ]

@@ -36,6 +36,7 @@ struct PageRenderer {
     let site: ResolvedSite
     let templates: TemplateSet
     let staticFiles: [String]
+    let assets: AssetManifest
     let jobs: Int
 
     func pages() -> [Page] {
@@ -45,7 +46,7 @@ struct PageRenderer {
     func render(_ pages: [Page]) -> Result<RenderResult, BuildFailure> {
         let texts = MarkdownPhase(site: site, articleIDs: templates.literalIDs(forPage: "article"),
                                   disclaimerIDs: templates.literalIDs(forPage: "disclaimer"), staticFiles: staticFiles).run()
-        let contexts = PageContexts(site: site, texts: texts)
+        let contexts = PageContexts(site: site, texts: texts, assets: assets)
         let templates = self.templates
         let results = parallelMap(pages, jobs: jobs) { page -> OutputFile? in
             guard let html = templates.render(page.template, contexts.context(for: page)) else { return nil }
@@ -63,6 +64,7 @@ struct PageRenderer {
             }
         }
         files.append(GraphExport(site: site, texts: texts).file())
+        files += assets.files
         problems += LinkChecker(files: files + staticFiles.map { OutputFile(path: $0, bytes: []) }).check(texts.links, jobs: jobs)
         if !problems.isEmpty { return .failure(BuildFailure(problems.sorted { ($0.location, $0.message) < ($1.location, $1.message) })) }
         return .success(RenderResult(files: files, texts: texts))

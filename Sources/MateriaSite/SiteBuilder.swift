@@ -7,6 +7,13 @@ public struct BuildOptions: Sendable {
     public var includeDrafts: Bool
     /// Threads for rendering and writing pages; 1 renders serially. Markdown parsing always runs on one.
     public var jobs: Int
+    /// `publish` instead of `build`: an overdue review is an error (unless allowed).
+    public var publishing = false
+    public var allowOverdue = false
+    /// Replaces `base_url` from materia.yaml (`publish --base-url`).
+    public var baseURL: String?
+    /// The date reviews are compared with. Only diagnostics use it, never the output.
+    public var today: Day = .today()
 
     public init(layout: SiteLayout, includeDrafts: Bool = false, jobs: Int = ProcessInfo.processInfo.activeProcessorCount) {
         self.layout = layout
@@ -48,10 +55,44 @@ public struct SiteBuilder {
         if let problem = OutputWriter.checkOutput(layout) { throw BuildFailure([problem]) }
         let prepared = try prepare()
         let written = try OutputWriter(layout: layout, jobs: options.jobs).write(prepared.result.files)
-        step(5, "\(written) files to \(layout.relativePath(layout.output))/")
+        step(5, "\(written.count) files to \(layout.relativePath(layout.output))/")
         let site = prepared.site
         return BuildReport(articles: site.articles.count, nutrients: site.nutrients.count, conditions: site.conditions.count,
-                           symptoms: site.symptoms.count, pages: prepared.pages, files: written, warnings: prepared.warnings)
+                           symptoms: site.symptoms.count, pages: prepared.pages, files: written.count, warnings: prepared.warnings)
+    }
+
+    /// `materia publish`: a build for production. The base URL must be absolute, overdue reviews
+    /// fail (unless allowed), and `archive` receives the same tree as a reproducible .tar.gz.
+    public func publish(archive: URL?) throws(BuildFailure) -> BuildReport {
+        let layout = options.layout
+        guard let base = options.baseURL, base.hasPrefix("https://") || base.hasPrefix("http://"),
+              let host = URL(string: base)?.host, !host.isEmpty else {
+            throw BuildFailure([Diagnostic(at: SourceLocation(path: "materia.yaml"), "publish needs an absolute --base-url",
+                                           fix: "pass the address the site will live at, e.g. --base-url https://example.org/kb/")])
+        }
+        if let problem = OutputWriter.checkOutput(layout) { throw BuildFailure([problem]) }
+        let prepared = try prepare()
+        let written = try OutputWriter(layout: layout, jobs: options.jobs).write(prepared.result.files)
+        step(5, "\(written.count) files to \(layout.relativePath(layout.output))/")
+        if let archive {
+            // Every entry carries the newest content date: the archive depends on the content only.
+            let newest = prepared.site.articles.compactMap { [$0.date, $0.updated, $0.reviewed].compactMap { $0 }.max() }.max()
+            let tarball = TarArchive(files: written, modified: (newest?.daysSince1970 ?? 0) * 86_400).gzipped()
+            let temporary = archive.deletingLastPathComponent().appendingPathComponent(".\(archive.lastPathComponent).partial")
+            do {
+                try Data(tarball).write(to: temporary)
+                _ = try? FileManager.default.removeItem(at: archive)
+                try FileManager.default.moveItem(at: temporary, to: archive)
+            } catch {
+                try? FileManager.default.removeItem(at: temporary)
+                throw BuildFailure([Diagnostic(at: SourceLocation(path: archive.path), "cannot write the archive: \(error.localizedDescription)",
+                                               fix: "check the folder exists and is writable")])
+            }
+            progress("Archived \(written.count) files to \(archive.path)")
+        }
+        let site = prepared.site
+        return BuildReport(articles: site.articles.count, nutrients: site.nutrients.count, conditions: site.conditions.count,
+                           symptoms: site.symptoms.count, pages: prepared.pages, files: written.count, warnings: prepared.warnings)
     }
 
     /// Everything `build` checks, without writing: for `materia check`. Returns the external
@@ -74,8 +115,13 @@ public struct SiteBuilder {
         let layout = options.layout
         let (loaded, loadProblems) = SiteLoader(layout: layout, includeDrafts: options.includeDrafts).load()
         var diagnostics = loadProblems
-        guard let source = loaded else { throw BuildFailure(diagnostics.sorted) }
+        guard var source = loaded else { throw BuildFailure(diagnostics.sorted) }
+        if let baseURL = options.baseURL {
+            source.config.baseURL = baseURL.hasSuffix("/") ? baseURL : baseURL + "/"
+        }
         diagnostics.append(contentsOf: SiteValidator(source: source).validate())
+        diagnostics.append(contentsOf: SiteValidator(source: source).checkReviews(today: options.today, cycle: source.config.reviewCycleMonths,
+                                                                                   overdueIsError: options.publishing && !options.allowOverdue))
         guard let templates = source.templates, !diagnostics.hasErrors else { throw BuildFailure(diagnostics.sorted) }
         step(1, "\(source.articles.count) articles, \(source.nutrients.count) nutrients, \(source.conditions.count) conditions, "
             + "\(source.symptoms.count) symptoms, \(templates.names.count) templates")
@@ -84,7 +130,8 @@ public struct SiteBuilder {
         let site = SiteResolver(source: source).resolve()
         step(3, "links between \(site.articles.count + site.nutrients.count + site.conditions.count + site.symptoms.count) pages")
 
-        let renderer = PageRenderer(site: site, templates: templates, staticFiles: source.staticFiles, jobs: options.jobs)
+        let renderer = PageRenderer(site: site, templates: templates, staticFiles: source.staticFiles, assets: source.assets,
+                                    jobs: options.jobs)
         let pages = renderer.pages()
         let result = try renderer.render(pages).get()
         step(4, "\(pages.count) pages, \(result.texts.links.count) internal links checked")

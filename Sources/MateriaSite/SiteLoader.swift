@@ -55,6 +55,8 @@ public struct SiteSource: Sendable {
     public var unreadableIDs: [String: Set<String>] = [:]
     /// Files under Content/static/, relative to it, as they will appear in the output.
     public var staticFiles: [String] = []
+    /// The theme's assets under fingerprinted names, and the map from their plain names.
+    public var assets = AssetManifest(files: [])
 }
 
 /// Phase 1 (load): reads `materia.yaml`, content, data and templates, and decodes them.
@@ -93,7 +95,25 @@ public struct SiteLoader {
                                 symptoms: symptoms, templates: templates)
         source.unreadableIDs = unreadable
         source.staticFiles = staticFiles()
+        source.assets = loadAssets(&diagnostics)
         return (source, diagnostics)
+    }
+
+    private func loadAssets(_ diagnostics: inout Diagnostics) -> AssetManifest {
+        guard let enumerator = FileManager.default.enumerator(atPath: layout.assetsDirectory.path) else { return AssetManifest(files: []) }
+        var files: [(String, [UInt8])] = []
+        for case let relative as String in enumerator {
+            let url = layout.assetsDirectory.appendingPathComponent(relative)
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue,
+                  !(relative as NSString).lastPathComponent.hasPrefix(".") else { continue }
+            guard let data = FileManager.default.contents(atPath: url.path) else {
+                diagnostics.error(SourceLocation(path: layout.relativePath(url)), "cannot read the file", fix: "check its permissions")
+                continue
+            }
+            files.append((relative, [UInt8](data)))
+        }
+        return AssetManifest(files: files.sorted { $0.0 < $1.0 })
     }
 
     private func staticFiles() -> [String] {
@@ -180,5 +200,42 @@ public struct SiteLoader {
             diagnostics.append(diagnostic)
             return nil
         }
+    }
+}
+
+/// The theme's assets with content-hashed names (`style.3f2a9c0d1b7e.css`): a changed file gets a
+/// new name, so hosts may cache every asset for a year without ever serving a stale one.
+public struct AssetManifest: Sendable {
+    /// Plain name ("style.css") → fingerprinted name.
+    public let names: [String: String]
+    public let files: [OutputFile]
+
+    init(files: [(path: String, bytes: [UInt8])]) {
+        var names: [String: String] = [:]
+        var outputs: [OutputFile] = []
+        for file in files {
+            let hashed = AssetManifest.fingerprinted(file.path, bytes: file.bytes)
+            names[file.path] = hashed
+            outputs.append(OutputFile(path: "assets/" + hashed, bytes: file.bytes))
+        }
+        self.names = names
+        self.files = outputs
+    }
+
+    /// Path below the site root of an asset, by its plain name.
+    public func path(_ name: String) -> String { "assets/" + (names[name] ?? name) }
+
+    static func fingerprinted(_ path: String, bytes: [UInt8]) -> String {
+        // FNV-1a, 64 bits: stable across machines and runs, which is all a cache key needs.
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01B3
+        }
+        let hex = String(hash, radix: 16)
+        let digest = String(repeating: "0", count: 16 - hex.count) + hex
+        let name = path as NSString
+        let ext = name.pathExtension
+        return ext.isEmpty ? "\(path).\(digest.prefix(12))" : "\(name.deletingPathExtension).\(digest.prefix(12)).\(ext)"
     }
 }

@@ -76,10 +76,25 @@ public struct SiteValidator {
 
         checkSharedTerms(&diagnostics)
 
-        let generated = Set(Page.all(source).map(\.file)).union(["assets/", OutputWriter.markerFile])
+        let generated = Set(Page.all(source).map(\.file)).union(["assets/", OutputWriter.markerFile, "graph.json"])
         for file in source.staticFiles where generated.contains(file) || file.hasPrefix("assets/") {
             diagnostics.error(SourceLocation(path: "Content/static/" + file), "the static file would overwrite the generated \(file)",
                               fix: "rename or move it; assets/ and the page paths belong to Materia")
+        }
+        return diagnostics
+    }
+
+    /// Review hygiene: a review older than the review cycle is overdue. A warning on `build`,
+    /// an error on `publish` (unless `--allow-overdue`).
+    public func checkReviews(today: Day, cycle: Int, overdueIsError: Bool) -> Diagnostics {
+        var diagnostics = Diagnostics()
+        for article in source.articles {
+            guard let reviewed = article.reviewed else { continue }
+            let due = reviewed.adding(months: cycle)
+            guard due < today else { continue }
+            let message = "the medical review is overdue: last reviewed \(reviewed.display), due \(due.display)"
+            let fix = "have a clinician review the article, then update 'reviewed:'" + (overdueIsError ? " (or publish with --allow-overdue)" : "")
+            diagnostics.append(Diagnostic(overdueIsError ? .error : .warning, at: SourceLocation(path: article.sourcePath), message, fix: fix))
         }
         return diagnostics
     }

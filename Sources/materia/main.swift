@@ -10,7 +10,7 @@ struct Materia: AsyncParsableCommand {
         commandName: "materia",
         abstract: "Build a static health knowledge base from Markdown articles and nutrient data.",
         version: "0.1.0",
-        subcommands: [Build.self, Check.self],
+        subcommands: [Build.self, Check.self, Publish.self],
         defaultSubcommand: nil
     )
 
@@ -86,6 +86,69 @@ struct Build: ParsableCommand {
             for diagnostic in error.diagnostics { printError(diagnostic.description) }
             let count = error.diagnostics.filter { $0.severity == .error }.count
             printError("Build failed with \(count) error\(count == 1 ? "" : "s"); \(options.layout.relativePath(options.layout.output))/ was left unchanged.")
+            throw ExitCode(1)
+        }
+    }
+}
+
+struct Publish: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Build the site for production at its final address.",
+        discussion: """
+            Like build, with absolute URLs from --base-url (a subpath such as https://example.org/kb/ works), \
+            every warning listed, and overdue medical reviews as errors unless --allow-overdue. The output \
+            is swapped in atomically and is byte-identical for the same input.
+            """)
+
+    @OptionGroup var site: SiteOptions
+
+    @Option(name: .long, help: "The address the site will be served at, e.g. https://example.org/kb/.")
+    var baseURL: String
+
+    @Option(name: .long, help: "Also write the published tree as a reproducible .tar.gz.")
+    var archive: String?
+
+    @Flag(name: .long, help: "Publish even when an article's medical review is overdue.")
+    var allowOverdue = false
+
+    @Flag(name: .long, help: "Print errors and warnings only.")
+    var quiet = false
+
+    @Option(name: .long, help: "Threads for rendering and writing.")
+    var jobs: Int?
+
+    func validate() throws {
+        try site.validate()
+        guard let url = URL(string: baseURL), ["http", "https"].contains(url.scheme ?? ""), url.host?.isEmpty == false,
+              url.query == nil, url.fragment == nil else {
+            throw ValidationError("--base-url must be an absolute http(s) address such as https://example.org/kb/")
+        }
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+    }
+
+    func run() throws {
+        let start = ContinuousClock.now
+        let quiet = self.quiet
+        var options = BuildOptions(layout: site.layout(), jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount)
+        options.publishing = true
+        options.allowOverdue = allowOverdue
+        options.baseURL = baseURL.hasSuffix("/") ? baseURL : baseURL + "/"
+        let builder = SiteBuilder(options: options) { line in if !quiet { print(line) } }
+        let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+        do {
+            let report = try builder.publish(archive: archive.map { URL(fileURLWithPath: $0, relativeTo: cwd).standardizedFileURL })
+            // A publish lists every warning, even when quiet.
+            for warning in report.warnings { printError(warning.description) }
+            if !quiet {
+                let elapsed = ContinuousClock.now - start
+                let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+                print("Published \(report.pages) pages to \(options.layout.relativePath(options.layout.output))/ for \(options.baseURL!) "
+                      + "in \(String(format: "%.2f", seconds)) s, \(report.warnings.count) warning\(report.warnings.count == 1 ? "" : "s")")
+            }
+        } catch {
+            for diagnostic in error.diagnostics { printError(diagnostic.description) }
+            let count = error.diagnostics.filter { $0.severity == .error }.count
+            printError("Publish failed with \(count) error\(count == 1 ? "" : "s"); \(options.layout.relativePath(options.layout.output))/ was left unchanged.")
             throw ExitCode(1)
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import MateriaContent
 @testable import MateriaSite
 
 /// Cross-linking checked on the real sample site, from the built HTML, as a reader meets it.
@@ -9,7 +10,9 @@ import Testing
     /// Builds the repository's own sample site into a temporary folder once for this suite.
     static let output: URL = {
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("materia-crosslinks-\(UUID().uuidString)")
-        _ = try? SiteBuilder(options: BuildOptions(layout: SiteLayout(root: Repository.root, output: output))).build()
+        var options = BuildOptions(layout: SiteLayout(root: Repository.root, output: output))
+        options.today = Day(iso: "2026-11-22")!
+        _ = try? SiteBuilder(options: options).build()
         return output
     }()
 

@@ -5,7 +5,9 @@ import MateriaContent
 
 @Suite struct SiteBuildTests {
     func build(_ site: FixtureSite, output: URL? = nil, jobs: Int = 2, drafts: Bool = false) throws(BuildFailure) -> BuildReport {
-        try SiteBuilder(options: BuildOptions(layout: SiteLayout(root: site.root, output: output), includeDrafts: drafts, jobs: jobs)).build()
+        var options = BuildOptions(layout: SiteLayout(root: site.root, output: output), includeDrafts: drafts, jobs: jobs)
+        options.today = Day(iso: "2026-03-01")!
+        return try SiteBuilder(options: options).build()
     }
 
     /// The minimal fixture, built end to end, must match its golden HTML byte for byte.
@@ -122,7 +124,7 @@ import MateriaContent
         try fileManager.createSymbolicLink(at: link, withDestinationURL: site.root)
         defer { try? fileManager.removeItem(at: link) }
         do {
-            _ = try SiteBuilder(options: BuildOptions(layout: SiteLayout(root: link, output: site.root))).build()
+            _ = try SiteBuilder(options: BuildOptions(layout: SiteLayout(root: link, output: site.root))).build()  // fails before reviews matter
             Issue.record("building over the symlinked root should fail")
         } catch {
             #expect(error.diagnostics.first?.message == "the output folder would replace the site's own sources")
@@ -217,6 +219,12 @@ import MateriaContent
         _ = try build(site)
         let tree = readTree(site.root.appendingPathComponent("Output"))
         #expect(tree["images/logo.png"] == Data([0x89, 0x50]))
-        #expect(tree["assets/style.css"] != nil)
+        // The stylesheet gets a content-hashed name, and pages link that name.
+        let styles = tree.keys.filter { $0.hasPrefix("assets/style.") && $0.hasSuffix(".css") }
+        #expect(styles.count == 1)
+        let style = try #require(styles.first)
+        #expect(style.count == "assets/style.".count + 12 + ".css".count)
+        #expect(tree[style] == FileManager.default.contents(atPath: site.root.appendingPathComponent("Templates/assets/style.css").path))
+        #expect(String(decoding: tree["index.html"]!, as: UTF8.self).contains("href=\"./\(style)\""))
     }
 }
