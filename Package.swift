@@ -20,11 +20,13 @@ let package = Package(
             providers: [.apt(["libcmark-gfm-dev", "libcmark-gfm-extensions-dev"])]
         ),
         .target(name: "MateriaMarkdown", dependencies: ["CCMarkGFM"]),
+        // One Linux system call Swift's Glibc module does not expose: an atomic folder exchange.
+        .target(name: "CAtomicSwap"),
         .target(name: "MateriaContent", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(
             name: "MateriaSite",
             dependencies: [
-                "MateriaContent", "MateriaMarkdown",
+                "MateriaContent", "MateriaMarkdown", "CAtomicSwap",
                 .product(name: "Mustache", package: "swift-mustache"),
             ]
         ),

@@ -1,3 +1,4 @@
+import CAtomicSwap
 import Foundation
 import MateriaContent
 
@@ -42,6 +43,7 @@ struct OutputWriter {
         let fileManager = FileManager.default
         let parent = layout.output.deletingLastPathComponent()
         let staging = parent.appendingPathComponent(".materia-build-\(ProcessInfo.processInfo.processIdentifier)")
+        removeStaleStaging(in: parent)
         do {
             try? fileManager.removeItem(at: staging)
             try fileManager.createDirectory(at: staging, withIntermediateDirectories: true)
@@ -82,10 +84,27 @@ struct OutputWriter {
         }
     }
 
-    /// Replaces the output folder with `staging`: rename the old one aside, rename the new one in.
+    /// A build killed half-way leaves its staging folder behind; remove those of dead processes.
+    private func removeStaleStaging(in parent: URL) {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: parent.path)) ?? []
+        for name in names where name.hasPrefix(".materia-build-") || name.hasPrefix(".materia-old-") {
+            let digits = name.split(separator: "-").last.flatMap { Int32($0) }
+            if let pid = digits, pid != ProcessInfo.processInfo.processIdentifier, kill(pid, 0) != 0, errno == ESRCH {
+                try? FileManager.default.removeItem(at: parent.appendingPathComponent(name))
+            }
+        }
+    }
+
+    /// Replaces the output folder with `staging` in one atomic exchange, so that a kill at any
+    /// moment leaves either the whole old or the whole new site; then removes the old one.
     private func swapIn(_ staging: URL) throws {
         let fileManager = FileManager.default
         let output = layout.output
+        if fileManager.fileExists(atPath: output.path), materia_exchange_paths(staging.path, output.path) == 0 {
+            try? fileManager.removeItem(at: staging)
+            return
+        }
+        // File systems without RENAME_EXCHANGE: two renames, the old folder kept until the new one is in.
         let old = output.deletingLastPathComponent().appendingPathComponent(".materia-old-\(ProcessInfo.processInfo.processIdentifier)")
         try? fileManager.removeItem(at: old)
         if fileManager.fileExists(atPath: output.path) {

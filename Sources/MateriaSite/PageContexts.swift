@@ -3,7 +3,7 @@ import MateriaMarkdown
 
 /// One page of the output: its kind and the URL path below the site root ("" for home).
 public enum Page: Sendable, Hashable {
-    case home, disclaimer, faq, keyPoints, azIndex, notFound
+    case home, disclaimer, faq, keyPoints, azIndex, search, notFound
     case articleList, nutrientList, conditionList, symptomList
     case article(String), nutrient(String), condition(String), symptom(String)
 
@@ -15,6 +15,7 @@ public enum Page: Sendable, Hashable {
         case .faq: return "faq/"
         case .keyPoints: return "key-points/"
         case .azIndex: return "a-z/"
+        case .search: return "search/"
         case .notFound: return "404.html"
         case .articleList: return "articles/"
         case .nutrientList: return "nutrients/"
@@ -37,6 +38,7 @@ public enum Page: Sendable, Hashable {
         case .faq: return "faq"
         case .keyPoints: return "key-points"
         case .azIndex: return "a-z"
+        case .search: return "search"
         case .notFound: return "404"
         case .articleList, .nutrientList, .conditionList, .symptomList: return "list"
         case .article: return "article"
@@ -66,6 +68,13 @@ struct PageContexts: Sendable {
         case .faq: context.merge(faq(links)) { $1 }
         case .keyPoints: context.merge(keyPoints(links)) { $1 }
         case .azIndex: context.merge(azIndex(links)) { $1 }
+        case .search:
+            context["title"] = "Search"
+            context["description"] = "Search the articles, nutrients, conditions and symptoms of \(site.config.title)."
+            context["index_href"] = links.to("search-index.json")
+            context["script_href"] = links.to(assets.path("search.js"))
+            context["az_href"] = links.to(Page.azIndex.path)
+            context["breadcrumbs"] = crumbs(links, [("Search", nil)])
         case .notFound:
             context["title"] = "Page not found"
         case .articleList:
@@ -92,6 +101,9 @@ struct PageContexts: Sendable {
         if context["page_title"] == nil, let title = context["title"] as? String {
             context["page_title"] = page == .home ? site.config.title : "\(title) | \(site.config.title)"
         }
+        let title = context["title"] as? String ?? site.config.title
+        context["og_type"] = { if case .article = page { return "article" } else { return "website" } }()
+        context["jsonld_html"] = StructuredData(site: site, texts: texts).script(for: page, title: title, breadcrumbs: trail(page, title))
         return flaggingLists(context)
     }
 
@@ -134,9 +146,11 @@ struct PageContexts: Sendable {
         ]
         if site.config.baseURL.hasPrefix("http") {
             context["canonical"] = site.config.baseURL + page.path
+            context["feed_href"] = links.to("feed.xml")
         }
         let nav: [(String, Page)] = [("Articles", .articleList), ("Nutrients", .nutrientList), ("Conditions", .conditionList),
-                                     ("Symptoms", .symptomList), ("FAQ", .faq), ("Key points", .keyPoints), ("A–Z", .azIndex)]
+                                     ("Symptoms", .symptomList), ("FAQ", .faq), ("Key points", .keyPoints), ("A–Z", .azIndex),
+                                     ("Search", .search)]
         context["nav"] = nav.map { label, target -> [String: Any] in
             var entry: [String: Any] = ["label": label, "href": links.to(target.path)]
             if isSection(page, of: target) { entry["current"] = true }
@@ -149,6 +163,18 @@ struct PageContexts: Sendable {
         switch (page, target) {
         case (.article, .articleList), (.nutrient, .nutrientList), (.condition, .conditionList), (.symptom, .symptomList): return true
         default: return page == target
+        }
+    }
+
+    /// The breadcrumb trail as pages, for structured data (the 404 page has none).
+    private func trail(_ page: Page, _ title: String) -> [(String, Page?)] {
+        switch page {
+        case .home, .notFound: return [("Home", .home)]
+        case .article: return [("Home", .home), ("Articles", .articleList), (title, nil)]
+        case .nutrient: return [("Home", .home), ("Nutrients", .nutrientList), (title, nil)]
+        case .condition: return [("Home", .home), ("Conditions", .conditionList), (title, nil)]
+        case .symptom: return [("Home", .home), ("Symptoms", .symptomList), (title, nil)]
+        default: return [("Home", .home), (title, nil)]
         }
     }
 
@@ -198,6 +224,7 @@ struct PageContexts: Sendable {
             "summary": article.summary,
             "description": article.summary,
             "reading_time": "\(minutes) min read",
+            "main_class": "with-sidebar",
             "reading_minutes": minutes,
             "body_html": SiteLink.complete(rendered.html, root: links.root),
             "breadcrumbs": crumbs(links, [("Articles", links.to(Page.articleList.path)), (article.title, nil)]),

@@ -11,7 +11,7 @@ extension Page {
     /// Every page of a site, in a fixed order.
     static func all(articles: [Article], nutrients: [Nutrient], conditions: [Condition], symptoms: [Symptom]) -> [Page] {
         var pages: [Page] = [.home, .articleList, .nutrientList, .conditionList, .symptomList, .faq, .keyPoints,
-                             .azIndex, .disclaimer, .notFound]
+                             .azIndex, .search, .disclaimer, .notFound]
         pages += articles.map { .article($0.slug.value) }
         pages += nutrients.map { .nutrient($0.id) }
         pages += conditions.map { .condition($0.id) }
@@ -64,6 +64,8 @@ struct PageRenderer {
             }
         }
         files.append(GraphExport(site: site, texts: texts).file())
+        files.append(SearchIndex(site: site, texts: texts).file())
+        files += SiteFeeds(site: site).files(pages: pages)
         files += assets.files
         problems += LinkChecker(files: files + staticFiles.map { OutputFile(path: $0, bytes: []) }).check(texts.links, jobs: jobs)
         if !problems.isEmpty { return .failure(BuildFailure(problems.sorted { ($0.location, $0.message) < ($1.location, $1.message) })) }

@@ -76,7 +76,7 @@ public struct SiteValidator {
 
         checkSharedTerms(&diagnostics)
 
-        let generated = Set(Page.all(source).map(\.file)).union(["assets/", OutputWriter.markerFile, "graph.json"])
+        let generated = Set(Page.all(source).map(\.file)).union(["assets/", OutputWriter.markerFile, "graph.json", "search-index.json", "sitemap.xml", "robots.txt", "feed.xml"])
         for file in source.staticFiles where generated.contains(file) || file.hasPrefix("assets/") {
             diagnostics.error(SourceLocation(path: "Content/static/" + file), "the static file would overwrite the generated \(file)",
                               fix: "rename or move it; assets/ and the page paths belong to Materia")

@@ -7,7 +7,7 @@ import Mustache
 public struct TemplateSet: Sendable {
     /// Page templates the build renders, one per page kind.
     public static let requiredTemplates = ["home", "article", "nutrient", "condition", "symptom", "list",
-                                           "faq", "key-points", "a-z", "disclaimer", "404"]
+                                           "faq", "key-points", "a-z", "search", "disclaimer", "404"]
 
     let library: MustacheLibrary
     public let names: Set<String>

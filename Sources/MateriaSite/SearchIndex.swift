@@ -1,0 +1,45 @@
+import Foundation
+import MateriaContent
+
+/// `search-index.json`: Materia's own compact search index, read by `assets/search.js` in the
+/// browser, so search works on any static host with no server and no extra tool. One entry per
+/// article, nutrient, condition and symptom: title, kind, path, snippet, and the words a reader
+/// might search for (aliases, headings, key points, tags).
+struct SearchIndex {
+    let site: ResolvedSite
+    let texts: RenderedTexts
+
+    struct Entry: Encodable {
+        /// Title, kind, path below the site root, snippet, extra search words.
+        let t: String
+        let k: String
+        let u: String
+        let s: String
+        let w: String
+    }
+
+    func file() -> OutputFile {
+        var entries: [Entry] = []
+        for article in site.articles {
+            let headings = texts.articleBodies[article.slug.value]?.headings.map(\.text) ?? []
+            entries.append(Entry(t: article.title, k: "article", u: Page.article(article.slug.value).path, s: article.summary,
+                                 w: (headings + article.keyPoints + article.tags + article.faq.map(\.question)).joined(separator: " ")))
+        }
+        for nutrient in site.nutrients {
+            entries.append(Entry(t: nutrient.name, k: nutrient.kind.rawValue, u: Page.nutrient(nutrient.id).path, s: nutrient.summary,
+                                 w: (nutrient.aliases + nutrient.functions).joined(separator: " ")))
+        }
+        for condition in site.conditions {
+            entries.append(Entry(t: condition.name, k: "condition", u: Page.condition(condition.id).path, s: condition.summary,
+                                 w: (condition.aliases + condition.causes).joined(separator: " ")))
+        }
+        for symptom in site.symptoms {
+            entries.append(Entry(t: symptom.name, k: "symptom", u: Page.symptom(symptom.id).path, s: symptom.summary,
+                                 w: symptom.aliases.joined(separator: " ")))
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let data = (try? encoder.encode(entries)) ?? Data("[]".utf8)
+        return OutputFile(path: "search-index.json", bytes: [UInt8](data) + [0x0A])
+    }
+}

@@ -1,0 +1,88 @@
+import MateriaContent
+
+/// `sitemap.xml`, `robots.txt` and the Atom feed `feed.xml`, written when the base URL is absolute.
+/// Every date comes from the content, never from the clock, so the same input gives the same bytes.
+struct SiteFeeds {
+    let site: ResolvedSite
+
+    static func escape(_ text: String) -> String {
+        var out = ""
+        for character in text {
+            switch character {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&apos;"
+            default: out.append(character)
+            }
+        }
+        return out
+    }
+
+    /// The newest date an article carries: updated, reviewed or first published.
+    static func lastModified(_ article: Article) -> Day? {
+        [article.updated, article.reviewed, article.date].compactMap { $0 }.max()
+    }
+
+    /// When a page last changed, as far as the content says.
+    func lastModified(_ page: Page) -> Day? {
+        func newest(_ slugs: [String]?) -> Day? {
+            (slugs ?? []).compactMap { site.articleBySlug[$0].flatMap(Self.lastModified) }.max()
+        }
+        switch page {
+        case .article(let slug): return site.articleBySlug[slug].flatMap(Self.lastModified)
+        case .nutrient(let id): return newest(site.articlesByNutrient[id])
+        case .condition(let id): return newest(site.articlesByCondition[id])
+        case .symptom(let id): return newest(site.articlesBySymptom[id])
+        case .disclaimer, .notFound, .search: return nil
+        default: return site.articles.compactMap(Self.lastModified).max()
+        }
+    }
+
+    func files(pages: [Page]) -> [OutputFile] {
+        let base = site.config.baseURL
+        guard base.hasPrefix("http://") || base.hasPrefix("https://") else { return [] }
+        var sitemap = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n"
+        for page in pages where page != .notFound && page != .search {
+            sitemap += "<url><loc>\(Self.escape(base + page.path))</loc>"
+            if let day = lastModified(page) { sitemap += "<lastmod>\(day.iso)</lastmod>" }
+            sitemap += "</url>\n"
+        }
+        sitemap += "</urlset>\n"
+        let robots = "User-agent: *\nAllow: /\n\nSitemap: \(base)sitemap.xml\n"
+        return [OutputFile(path: "sitemap.xml", bytes: Array(sitemap.utf8)),
+                OutputFile(path: "robots.txt", bytes: Array(robots.utf8)),
+                OutputFile(path: "feed.xml", bytes: Array(atom().utf8))]
+    }
+
+    /// Articles, newest first.
+    func atom() -> String {
+        let base = site.config.baseURL
+        let articles = site.articles.sorted {
+            (Self.lastModified($0) ?? Day(year: 1900, month: 1, day: 1)!, $1.slug.value) > (Self.lastModified($1) ?? Day(year: 1900, month: 1, day: 1)!, $0.slug.value)
+        }
+        func stamp(_ day: Day?) -> String { (day ?? Day(year: 1970, month: 1, day: 1)!).iso + "T00:00:00Z" }
+        var xml = """
+            <?xml version="1.0" encoding="utf-8"?>
+            <feed xmlns="http://www.w3.org/2005/Atom" xml:lang="\(Self.escape(site.config.language))">
+            <title>\(Self.escape(site.config.title))</title>
+            <subtitle>\(Self.escape(site.config.description))</subtitle>
+            <link href="\(Self.escape(base))" rel="alternate" type="text/html"/>
+            <link href="\(Self.escape(base))feed.xml" rel="self" type="application/atom+xml"/>
+            <id>\(Self.escape(base))</id>
+            <updated>\(stamp(articles.compactMap(Self.lastModified).max()))</updated>
+            <author><name>\(Self.escape(site.config.title))</name></author>
+
+            """
+        for article in articles {
+            let url = base + Page.article(article.slug.value).path
+            xml += "<entry>\n<title>\(Self.escape(article.title))</title>\n<link href=\"\(Self.escape(url))\"/>\n<id>\(Self.escape(url))</id>\n"
+            if let published = article.date { xml += "<published>\(stamp(published))</published>\n" }
+            xml += "<updated>\(stamp(Self.lastModified(article)))</updated>\n"
+            if let author = article.author { xml += "<author><name>\(Self.escape(author))</name></author>\n" }
+            xml += "<summary>\(Self.escape(article.summary))</summary>\n</entry>\n"
+        }
+        return xml + "</feed>\n"
+    }
+}
