@@ -77,15 +77,11 @@ struct Build: ParsableCommand {
             let report = try builder.build()
             if !quiet {
                 for warning in report.warnings { printError(warning.description) }
-                let elapsed = ContinuousClock.now - start
-                let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
                 print("Built \(report.pages) pages (\(report.articles) articles, \(report.nutrients) nutrients, "
-                      + "\(report.conditions) conditions, \(report.symptoms) symptoms) in \(String(format: "%.2f", seconds)) s")
+                      + "\(report.conditions) conditions, \(report.symptoms) symptoms) in \(seconds(since: start)) s")
             }
         } catch {
-            for diagnostic in error.diagnostics { printError(diagnostic.description) }
-            let count = error.diagnostics.filter { $0.severity == .error }.count
-            printError("Build failed with \(count) error\(count == 1 ? "" : "s"); \(options.layout.relativePath(options.layout.output))/ was left unchanged.")
+            report(error, "Build", leftUnchanged: options.layout.relativePath(options.layout.output))
             throw ExitCode(1)
         }
     }
@@ -140,15 +136,11 @@ struct Publish: ParsableCommand {
             // A publish lists every warning, even when quiet.
             for warning in report.warnings { printError(warning.description) }
             if !quiet {
-                let elapsed = ContinuousClock.now - start
-                let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
                 print("Published \(report.pages) pages to \(options.layout.relativePath(options.layout.output))/ for \(options.baseURL!) "
-                      + "in \(String(format: "%.2f", seconds)) s, \(report.warnings.count) warning\(report.warnings.count == 1 ? "" : "s")")
+                      + "in \(seconds(since: start)) s, \(report.warnings.count) warning\(report.warnings.count == 1 ? "" : "s")")
             }
         } catch {
-            for diagnostic in error.diagnostics { printError(diagnostic.description) }
-            let count = error.diagnostics.filter { $0.severity == .error }.count
-            printError("Publish failed with \(count) error\(count == 1 ? "" : "s"); \(options.layout.relativePath(options.layout.output))/ was left unchanged.")
+            report(error, "Publish", leftUnchanged: options.layout.relativePath(options.layout.output))
             throw ExitCode(1)
         }
     }
@@ -190,9 +182,7 @@ struct Check: AsyncParsableCommand {
         do {
             checked = try builder.check()
         } catch {
-            for diagnostic in error.diagnostics { printError(diagnostic.description) }
-            let count = error.diagnostics.filter { $0.severity == .error }.count
-            printError("Check failed with \(count) error\(count == 1 ? "" : "s").")
+            report(error, "Check")
             throw ExitCode(1)
         }
         if !quiet { for warning in checked.warnings { printError(warning.description) } }
@@ -210,6 +200,19 @@ struct Check: AsyncParsableCommand {
         }
         if !quiet { print("No errors. All \(distinct) external links answered.") }
     }
+}
+
+/// Prints every diagnostic of a failed run and its summary line; the caller exits with 1.
+func report(_ failure: BuildFailure, _ verb: String, leftUnchanged output: String? = nil) {
+    for diagnostic in failure.diagnostics { printError(diagnostic.description) }
+    let count = failure.diagnostics.filter { $0.severity == .error }.count
+    printError("\(verb) failed with \(count) error\(count == 1 ? "" : "s")" + (output.map { "; \($0)/ was left unchanged." } ?? "."))
+}
+
+/// "0.42" seconds since `start`, for summary lines (never for output).
+func seconds(since start: ContinuousClock.Instant) -> String {
+    let elapsed = ContinuousClock.now - start
+    return String(format: "%.2f", Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
 }
 
 func printError(_ line: String) {
