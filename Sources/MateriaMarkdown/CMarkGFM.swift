@@ -57,7 +57,7 @@ public enum MarkdownRenderer {
         // With NULL here, tagfilter silently stops filtering: always pass the parser's list.
         let extensions = cmark_parser_get_syntax_extensions(parser)
 
-        var transformer = TreeTransformer(options: options, extensions: extensions)
+        var transformer = TreeTransformer(options: options, extensions: extensions, source: Array(source.utf8))
         transformer.transform(document)
 
         guard let cString = cmark_render_html(document, renderOptions, extensions) else {
@@ -106,10 +106,64 @@ public enum MarkdownRenderer {
         var externalLinks: [ExternalLink] = []
         var problems: [MarkdownProblem] = []
 
-        init(options: MarkdownOptions, extensions: UnsafeMutablePointer<cmark_llist>?) {
+        /// The Markdown as bytes, and where each line starts: positions of wikilinks and names are
+        /// found in the source itself, because cmark's text has smart quotes, entities and escapes
+        /// resolved (and its inline positions drift after multi-line spans).
+        let source: [UInt8]
+        let lineStarts: [Int]
+
+        init(options: MarkdownOptions, extensions: UnsafeMutablePointer<cmark_llist>?, source: [UInt8]) {
             self.options = options
             self.extensions = extensions
             self.usedIDs = options.reservedIDs
+            self.source = source
+            var starts = [0]
+            for (index, byte) in source.enumerated() where byte == 0x0A { starts.append(index + 1) }
+            self.lineStarts = starts
+        }
+
+        private func offset(of place: (line: Int, column: Int)) -> Int {
+            guard place.line >= 1, place.line <= lineStarts.count else { return source.count }
+            return min(source.count, lineStarts[place.line - 1] + max(0, place.column - 1))
+        }
+
+        private func place(of offset: Int) -> (line: Int, column: Int) {
+            var low = 0, high = lineStarts.count - 1
+            while low < high {
+                let middle = (low + high + 1) / 2
+                if lineStarts[middle] <= offset { low = middle } else { high = middle - 1 }
+            }
+            return (low + 1, offset - lineStarts[low] + 1)
+        }
+
+        /// The first occurrence of `needle` in the source at or after `from` (within a few
+        /// thousand bytes: the same paragraph), as a byte offset.
+        private func find(_ needle: [UInt8], from start: Int, caseInsensitive: Bool = false) -> Int? {
+            guard let first = needle.first, !needle.isEmpty else { return nil }
+            let limit = min(source.count - needle.count, start + 8_192)
+            guard start <= limit else { return nil }
+            func lower(_ byte: UInt8) -> UInt8 { byte >= 0x41 && byte <= 0x5A ? byte + 0x20 : byte }
+            var index = max(0, start)
+            while index <= limit {
+                let head = caseInsensitive ? lower(source[index]) == lower(first) : source[index] == first
+                if head {
+                    var matched = true
+                    for k in 1..<needle.count {
+                        let a = source[index + k], b = needle[k]
+                        if caseInsensitive ? lower(a) != lower(b) : a != b { matched = false; break }
+                    }
+                    if matched { return index }
+                }
+                index += 1
+            }
+            return nil
+        }
+
+        /// Where the block holding `node` starts, in the source: a safe place to start searching.
+        private func blockStart(_ node: OpaquePointer) -> Int {
+            var block = node
+            while let parent = cmark_node_parent(block), (cmark_node_get_type(block).rawValue & 0xC000) == 0xC000 { block = parent }
+            return offset(of: position(block))
         }
 
         mutating func transform(_ document: OpaquePointer) {
@@ -231,14 +285,24 @@ public enum MarkdownRenderer {
             if URLSafety.hasScheme(url) || url.hasPrefix("//") {
                 let lowered = url.lowercased()
                 if lowered.hasPrefix("http://") || lowered.hasPrefix("https://") || url.hasPrefix("//") {
-                    externalLinks.append(ExternalLink(url: url.hasPrefix("//") ? "https:" + url : url, line: place.line, column: place.column))
+                    // Bare URLs (the autolink extension) carry no reliable position: find their text.
+                    var at: (line: Int, column: Int) = place
+                    let shown: String = cmark_node_first_child(node).map(literal) ?? ""
+                    if !shown.isEmpty && url.hasSuffix(shown), let found = find(Array(shown.utf8), from: blockStart(node)) {
+                        let before: UInt8 = found > 0 ? source[found - 1] : 0
+                        let start: Int = before == 0x3C ? found - 1 : found
+                        at = self.place(of: start)
+                    }
+                    externalLinks.append(ExternalLink(url: url.hasPrefix("//") ? "https:" + url : url, line: at.line, column: at.column))
                 }
                 return
             }
             switch environment.markdownLink(url) {
             case let .page(path, fragment, key, _):
                 cmark_node_set_url(node, SiteLink.prefix + path + (fragment.map { "#" + $0 } ?? ""))
-                record(.markdown, node, path: path, fragment: fragment, key: key, at: place)
+                // An image is checked like a link but links nothing: it is not a mention.
+                let isImage: Bool = cmark_node_get_type(node) == CMARK_NODE_IMAGE
+                record(.markdown, node, path: path, fragment: fragment, key: isImage ? nil : key, at: place)
             case .unchanged:
                 break
             case let .failure(message, fix):
@@ -321,7 +385,7 @@ public enum MarkdownRenderer {
                 var pieces: [OpaquePointer] = []
                 var made: [(OpaquePointer, LinkRecord)] = []
                 var cursor = 0, index = 0
-                let start = position(node)
+                var searchFrom = min(offset(of: position(node)), blockStart(node))
                 while index + 1 < utf8.count {
                     guard utf8[index] == 0x5B, utf8[index + 1] == 0x5B,
                           let close = (index + 2..<max(index + 2, utf8.count - 1)).first(where: { utf8[$0] == 0x5D && utf8[$0 + 1] == 0x5D }) else {
@@ -329,7 +393,19 @@ public enum MarkdownRenderer {
                         continue
                     }
                     let inner = String(decoding: utf8[(index + 2)..<close], as: UTF8.self)
-                    let place = (start.line, start.column + index)
+                    // Find "[[target" in the source. Not there means the brackets were escaped
+                    // (\[\[) or made by an entity: text, not a wikilink.
+                    var needle: [UInt8] = [0x5B, 0x5B]
+                    for byte in inner.utf8 {
+                        if byte == 0x7C || byte == 0x23 { break }
+                        needle.append(byte)
+                    }
+                    guard let found = find(needle, from: searchFrom) else {
+                        index = close + 2
+                        continue
+                    }
+                    searchFrom = found + 2
+                    let place = self.place(of: found)
                     var target = inner, label: String?
                     if let bar = inner.firstIndex(of: "|") {
                         target = String(inner[..<bar])
@@ -412,6 +488,7 @@ public enum MarkdownRenderer {
                 var made: [(OpaquePointer, LinkRecord)] = []
                 var cursor = 0
                 let start = position(node)
+                var searchFrom = min(offset(of: start), blockStart(node))
                 for match in found {
                     if cursor < match.start {
                         pieces.append(makeNode(CMARK_NODE_TEXT, literal: AutolinkMatcher.text(characters[cursor..<match.start], lowercased: false)))
@@ -419,9 +496,19 @@ public enum MarkdownRenderer {
                     let link = makeLink(url: SiteLink.prefix + match.term.path,
                                         label: AutolinkMatcher.text(characters[match.start..<match.end], lowercased: false))
                     pieces.append(link)
-                    let column = start.column + characters[0..<match.start].reduce(0) { $0 + UTF8.width($1) }
+                    let label = Array(AutolinkMatcher.text(characters[match.start..<match.end], lowercased: false).utf8)
+                    var width = 0
+                    for scalar in characters[0..<match.start] { width += UTF8.width(scalar) }
+                    var line: Int = start.line
+                    var column: Int = start.column + width
+                    if let found = find(label, from: searchFrom, caseInsensitive: true) {
+                        let located = place(of: found)
+                        line = located.line
+                        column = located.column
+                        searchFrom = found + label.count
+                    }
                     made.append((link, LinkRecord(kind: .autolink, path: match.term.path, fragment: nil, key: match.term.key,
-                                                  line: start.line, column: column, context: "")))
+                                                  line: line, column: column, context: "")))
                     cursor = match.end
                 }
                 if cursor < characters.count {
@@ -435,28 +522,44 @@ public enum MarkdownRenderer {
             }
         }
 
-        /// Reads the sentence around each recorded link, for "Mentioned in" lists.
+        /// Reads the sentence around each recorded link, for "Mentioned in" lists. Each block's
+        /// text is read once for all the links in it (a paragraph may hold thousands).
         private mutating func readContexts() {
+            var byBlock: [OpaquePointer: [Int]] = [:]
+            var blocks: [OpaquePointer] = []
             for (index, node) in recordNodes.enumerated() {
                 guard let node else { continue }
                 var block = node
                 while let parent = cmark_node_parent(block), (cmark_node_get_type(block).rawValue & 0xC000) == 0xC000 {
                     block = parent
                 }
-                var text = ""
-                var offset = 0
+                if byBlock[block] == nil { blocks.append(block) }
+                byBlock[block, default: []].append(index)
+            }
+            for block in blocks {
+                let wanted: [Int] = byBlock[block] ?? []
+                var nodeRecords: [OpaquePointer: [Int]] = [:]
+                for index in wanted { if let node = recordNodes[index] { nodeRecords[node, default: []].append(index) } }
+                var text: [Character] = []
+                var offsets: [Int: Int] = [:]
                 guard let iterator = cmark_iter_new(block) else { continue }
                 while cmark_iter_next(iterator) != CMARK_EVENT_DONE {
                     guard cmark_iter_get_event_type(iterator) == CMARK_EVENT_ENTER, let current = cmark_iter_get_node(iterator) else { continue }
-                    if current == node { offset = text.count }
-                    switch cmark_node_get_type(current) {
-                    case CMARK_NODE_TEXT, CMARK_NODE_CODE: text += literal(current)
-                    case CMARK_NODE_SOFTBREAK, CMARK_NODE_LINEBREAK: text += " "
-                    default: break
+                    if let indices = nodeRecords[current] {
+                        for index in indices { offsets[index] = text.count }
+                    }
+                    let type = cmark_node_get_type(current)
+                    if type == CMARK_NODE_TEXT || type == CMARK_NODE_CODE {
+                        text.append(contentsOf: literal(current))
+                    } else if type == CMARK_NODE_SOFTBREAK || type == CMARK_NODE_LINEBREAK {
+                        text.append(" ")
                     }
                 }
                 cmark_iter_free(iterator)
-                records[index].context = sentence(in: text, around: offset)
+                for index in wanted {
+                    let at: Int = offsets[index] ?? 0
+                    records[index].context = sentence(in: text, around: at)
+                }
             }
             recordNodes = []
         }

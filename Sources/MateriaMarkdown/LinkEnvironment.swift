@@ -199,7 +199,8 @@ public struct AutolinkMatcher: Sendable {
     static func isWordScalar(_ scalar: Unicode.Scalar) -> Bool {
         if scalar.isASCII {
             let v = scalar.value
-            return (v >= 0x30 && v <= 0x39) || (v >= 0x41 && v <= 0x5A) || (v >= 0x61 && v <= 0x7A)
+            // "_" belongs to words: "Calcium_channel" is one identifier, not a mention of calcium.
+            return (v >= 0x30 && v <= 0x39) || (v >= 0x41 && v <= 0x5A) || (v >= 0x61 && v <= 0x7A) || v == 0x5F
         }
         return scalar.properties.isAlphabetic || scalar.properties.numericType != nil
     }
@@ -281,7 +282,10 @@ public struct AutolinkMatcher: Sendable {
 
 /// The sentence of `text` around character offset `offset`, trimmed, at most 280 characters.
 func sentence(in text: String, around offset: Int) -> String {
-    let characters = Array(text)
+    sentence(in: Array(text), around: offset)
+}
+
+func sentence(in characters: [Character], around offset: Int) -> String {
     guard !characters.isEmpty else { return "" }
     let at = min(max(offset, 0), characters.count - 1)
     func isEnd(_ index: Int) -> Bool {

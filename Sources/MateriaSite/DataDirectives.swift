@@ -55,7 +55,14 @@ struct DataDirectives: Sendable {
             return .failure(DirectiveError(message: "a data directive is one line", fix: "put the whole directive on its first line"))
         }
         let tokens = Self.tokens(line)
-        let name = tokens[0]
+        guard let name = tokens.first else {
+            return .failure(DirectiveError(message: "empty data directive",
+                                           fix: "write e.g. '\(inline ? "ul magnesium NASEM" : "limits magnesium")'"))
+        }
+        if line.filter({ $0 == "\"" }).count % 2 == 1 {
+            return .failure(DirectiveError(message: "a quoted value is not closed", fix: "close it with \"",
+                                           offset: line.lastIndex(of: "\"").map { line.distance(from: line.startIndex, to: $0) } ?? 0))
+        }
         let known = inline ? Self.inlineNames : Self.blockNames
         guard known.contains(name.text) else {
             let other = inline ? Self.blockNames : Self.inlineNames
