@@ -417,12 +417,20 @@ public enum MarkdownRenderer {
                         target = String(target[..<hash])
                     }
                     target = target.trimmingCharacters(in: .whitespaces)
+                    if let fragment, fragment.isEmpty {
+                        problems.append(MarkdownProblem(line: place.0, column: place.1, message: "wikilink '[[\(inner)]]' has an empty '#' anchor",
+                                                        fix: "name a heading after '#', or remove the '#'"))
+                        index = close + 2
+                        continue
+                    }
                     switch target.isEmpty && fragment != nil ? .page(path: "", fragment: fragment, key: nil, title: nil) : environment.wikilink(target) {
                     case let .page(path, _, key, title):
                         if cursor < index {
                             pieces.append(makeNode(CMARK_NODE_TEXT, literal: String(decoding: utf8[cursor..<index], as: UTF8.self)))
                         }
-                        let shown = label.flatMap { $0.isEmpty ? nil : $0 } ?? title ?? (target.isEmpty ? fragment ?? "" : target)
+                        // "[[symptom:fatigue]]" shows "fatigue"; an article shows its title.
+                        let bare = target.split(separator: ":", maxSplits: 1).last.map(String.init) ?? target
+                        let shown = label.flatMap { $0.isEmpty ? nil : $0 } ?? title ?? (target.isEmpty ? fragment ?? "" : bare)
                         let link = makeLink(url: (path.isEmpty ? "" : SiteLink.prefix + path) + (fragment.map { "#" + $0 } ?? ""), label: shown)
                         pieces.append(link)
                         made.append((link, LinkRecord(kind: .wikilink, path: path, fragment: fragment, key: key,
@@ -434,6 +442,14 @@ public enum MarkdownRenderer {
                         problems.append(MarkdownProblem(line: place.0, column: place.1, message: message, fix: fix))
                     }
                     index = close + 2
+                }
+                // "[[" left without its "]]" in this run of text: a typo, a table bar that split
+                // it, or formatting inside the label. Say so instead of printing brackets.
+                if let open = text.range(of: "[["), !text[open.upperBound...].contains("]]") || made.isEmpty && !text.contains("]]"),
+                   let found = find([0x5B, 0x5B], from: min(offset(of: position(node)), blockStart(node))) {
+                    let at = place(of: found)
+                    problems.append(MarkdownProblem(line: at.line, column: at.column, message: "a wikilink opened here is not closed",
+                                                    fix: "close it with ']]' on the same line; in a table write the label bar as '\\|'; keep the label plain text"))
                 }
                 guard !made.isEmpty else { continue }
                 if cursor < utf8.count {

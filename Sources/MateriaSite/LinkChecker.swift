@@ -26,7 +26,9 @@ struct LinkChecker {
             let available = ids[file] ?? []
             if !available.contains(fragment) {
                 let place = link.record.path.isEmpty ? "this page" : "'/\(targetPath)'"
-                let hint = Suggestion.closest(to: fragment, in: available).map { "did you mean '#\($0)'?" }
+                // A heading's id often starts with what the author typed ("#when-to-see").
+                let prefixed = available.filter { $0.hasPrefix(fragment) }.sorted { ($0.count, $0) < ($1.count, $1) }.first
+                let hint = (prefixed ?? Suggestion.closest(to: fragment, in: available)).map { "did you mean '#\($0)'?" }
                     ?? "link to one of the page's headings (its id is the heading text in lowercase with hyphens)"
                 problems.append(Diagnostic(at: link.location, "broken anchor: \(place) has no heading or section '#\(fragment)'", fix: hint))
             }

@@ -41,9 +41,11 @@ struct MarkdownPhase {
     let articleIDs: Set<String>
     let disclaimerIDs: Set<String>
     let staticFiles: [String]
+    let assets: AssetManifest
+    let drafts: Set<String>
 
     func run() -> RenderedTexts {
-        let table = SiteLinkTable(site: site, staticFiles: staticFiles)
+        let table = SiteLinkTable(site: site, staticFiles: staticFiles, assets: assets, drafts: drafts)
         let raw = site.config.allowRawHTML
         let autolink = AutolinkMode(rawValue: site.config.autolink) ?? .first
         var texts = RenderedTexts()
@@ -57,7 +59,8 @@ struct MarkdownPhase {
                 texts.externalLinks.append((origin.location(line: external.line, column: external.column), external.url))
             }
             let sourceKey = page?.key
-            for record in rendered.links {
+            // In source order, so that the first mention gives the sentence "Mentioned in" shows.
+            for record in rendered.links.sorted(by: { ($0.line, $0.column) < ($1.line, $1.column) }) {
                 texts.links.append(SourcedLink(page: pagePath, location: origin.location(line: record.line, column: record.column),
                                                record: record, sourceKey: sourceKey))
                 guard let page, let target = record.key, target != page.key, Page(key: target) != nil,

@@ -37,6 +37,7 @@ struct PageRenderer {
     let templates: TemplateSet
     let staticFiles: [String]
     let assets: AssetManifest
+    let drafts: Set<String>
     let jobs: Int
 
     func pages() -> [Page] {
@@ -45,7 +46,8 @@ struct PageRenderer {
 
     func render(_ pages: [Page]) -> Result<RenderResult, BuildFailure> {
         let texts = MarkdownPhase(site: site, articleIDs: templates.literalIDs(forPage: "article"),
-                                  disclaimerIDs: templates.literalIDs(forPage: "disclaimer"), staticFiles: staticFiles).run()
+                                  disclaimerIDs: templates.literalIDs(forPage: "disclaimer"), staticFiles: staticFiles,
+                                  assets: assets, drafts: drafts).run()
         let contexts = PageContexts(site: site, texts: texts, assets: assets)
         let templates = self.templates
         let results = parallelMap(pages, jobs: jobs) { page -> OutputFile? in

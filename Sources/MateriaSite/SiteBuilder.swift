@@ -131,7 +131,7 @@ public struct SiteBuilder {
         step(3, "links between \(site.articles.count + site.nutrients.count + site.conditions.count + site.symptoms.count) pages")
 
         let renderer = PageRenderer(site: site, templates: templates, staticFiles: source.staticFiles, assets: source.assets,
-                                    jobs: options.jobs)
+                                    drafts: source.draftSlugs, jobs: options.jobs)
         let pages = renderer.pages()
         let result = try renderer.render(pages).get()
         step(4, "\(pages.count) pages, \(result.texts.links.count) internal links checked")

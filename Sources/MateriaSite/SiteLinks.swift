@@ -16,9 +16,15 @@ struct SiteLinkTable: Sendable {
     let sources: [String: String]
     let terms: [AutolinkTerm]
     let matcher: AutolinkMatcher
+    let assets: AssetManifest
+    /// Slugs of drafts left out of this build, so links to them say why they fail.
+    let drafts: Set<String>
+    static let generatedFiles: Set<String> = ["graph.json", "search-index.json", "sitemap.xml", "robots.txt", "feed.xml", "404.html"]
     let directives: DataDirectives
 
-    init(site: ResolvedSite, staticFiles: [String]) {
+    init(site: ResolvedSite, staticFiles: [String], assets: AssetManifest, drafts: Set<String>) {
+        self.assets = assets
+        self.drafts = drafts
         var pages: [String: String] = [:], titles: [String: String] = [:]
         var byID: [String: [String]] = [:], byName: [String: [String]] = [:]
         var sources: [String: String] = [:]
@@ -101,10 +107,17 @@ struct PageLinkEnvironment: MarkdownEnvironment {
             return .failure(message: "wikilink '\(target)' could mean \(keys.count) pages", fix: "write \(options)")
         }
         guard let key = keys.first, let path = table.path(of: key) else {
-            let candidates = table.byID.keys.sorted()
+            if table.drafts.contains(name) {
+                return .failure(message: "wikilink '\(target)' points to a draft", fix: "build with --drafts, or link once the article is published")
+            }
+            // Suggest among the ids of the kind asked for, and among names and aliases.
+            let ids = table.byID.filter { kind == nil || $0.value.contains { $0.hasPrefix(kind! + ":") } }.keys
+            let names = table.byName.filter { kind == nil || $0.value.contains { $0.hasPrefix(kind! + ":") } }.keys
+            let hint = Suggestion.closest(to: name, in: ids).map { "did you mean '\($0)'?" }
+                ?? Suggestion.closest(to: Slugify.make(name), in: names).map { "did you mean '\($0)'?" }
+                ?? Suggestion.hint(for: name, in: ids.sorted(), noun: "id")
             return .failure(message: "unknown wikilink target '\(target)'",
-                            fix: Suggestion.hint(for: name, in: candidates, noun: "id")
-                                + " (targets are nutrient, condition and symptom ids and article slugs)")
+                            fix: hint + " (targets are nutrient, condition and symptom ids and article slugs)")
         }
         return .page(path: path, fragment: nil, key: key, title: key.hasPrefix("article:") ? table.titles[key] : nil)
     }
@@ -114,8 +127,10 @@ struct PageLinkEnvironment: MarkdownEnvironment {
         if let hash = url.firstIndex(of: "#") {
             base = String(url[..<hash])
             let rest = String(url[url.index(after: hash)...])
-            fragment = rest.isEmpty ? nil : rest
+            fragment = rest.isEmpty ? nil : (rest.removingPercentEncoding ?? rest)
         }
+        // A query string does not change which page is meant.
+        if let query = base.firstIndex(of: "?") { base = String(base[..<query]) }
         base = base.removingPercentEncoding ?? base
         if base.hasSuffix(".md") || base.hasSuffix(".markdown") {
             let directory = (sourcePath as NSString).deletingLastPathComponent
@@ -132,6 +147,11 @@ struct PageLinkEnvironment: MarkdownEnvironment {
             if let key = table.pages[candidate!] { return .page(path: candidate!, fragment: fragment, key: key, title: nil) }
         }
         if table.staticFiles.contains(target) { return .page(path: target, fragment: fragment, key: nil, title: nil) }
+        // Files Materia writes itself, and theme assets by their plain names.
+        if SiteLinkTable.generatedFiles.contains(target) { return .page(path: target, fragment: fragment, key: nil, title: nil) }
+        if target.hasPrefix("assets/"), let hashed = table.assets.names[String(target.dropFirst("assets/".count))] {
+            return .page(path: "assets/" + hashed, fragment: fragment, key: nil, title: nil)
+        }
         let suggestion = Suggestion.closest(to: target, in: table.pages.keys).map { "did you mean '/\($0)'?" }
             ?? "link to an article as [text](/articles/SLUG/) or [[SLUG]]"
         return .failure(message: "broken link '\(url)': there is no page or file at '/\(target)'", fix: suggestion)

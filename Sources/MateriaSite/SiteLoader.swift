@@ -57,6 +57,8 @@ public struct SiteSource: Sendable {
     public var staticFiles: [String] = []
     /// The theme's assets under fingerprinted names, and the map from their plain names.
     public var assets = AssetManifest(files: [])
+    /// Slugs of draft articles left out of this build.
+    public var draftSlugs: Set<String> = []
 }
 
 /// Phase 1 (load): reads `materia.yaml`, content, data and templates, and decodes them.
@@ -73,12 +75,13 @@ public struct SiteLoader {
         var diagnostics = Diagnostics()
         let config = loadConfig(&diagnostics)
         var articles: [Article] = []
+        var drafts: Set<String> = []
         for file in files(in: layout.articlesDirectory, extensions: ["md", "markdown"], required: true, &diagnostics) {
             guard let text = read(file, &diagnostics) else { continue }
             let slug = Slugify.make(file.deletingPathExtension().lastPathComponent)
             let (article, problems) = ContentDecoder.article(text, path: layout.relativePath(file), defaultSlug: slug)
             diagnostics.append(contentsOf: problems)
-            if let article, includeDrafts || !article.draft { articles.append(article) }
+            if let article, includeDrafts || !article.draft { articles.append(article) } else if let article { drafts.insert(article.slug.value) }
         }
         var unreadable: [String: Set<String>] = [:]
         let nutrients = loadData("nutrients", &diagnostics, &unreadable, ContentDecoder.nutrient)
@@ -96,6 +99,7 @@ public struct SiteLoader {
         source.unreadableIDs = unreadable
         source.staticFiles = staticFiles()
         source.assets = loadAssets(&diagnostics)
+        source.draftSlugs = drafts
         return (source, diagnostics)
     }
 

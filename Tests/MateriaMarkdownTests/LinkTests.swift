@@ -65,6 +65,22 @@ struct StubSite: MarkdownEnvironment {
         #expect(out.html.contains("[[magnesum]]"))
     }
 
+    @Test func positionsAreThoseOfTheSourceDespiteSmartQuotesEntitiesAndEscapes() {
+        let out = render("Don't \"quote\" -- A &amp; B \\* then [[magnesum]].\n\n`code\nspan` then [[magnesb]]\n", autolink: .off)
+        #expect(out.problems.map { "\($0.line):\($0.column)" } == ["1:36", "4:12"])
+    }
+
+    @Test func escapedBracketsStayTextAndUnclosedOrEmptyAnchorsAreErrors() {
+        let escaped = render("Not a link: \\[\\[magnesium\\]\\].\n", autolink: .off)
+        #expect(escaped.links.isEmpty && escaped.problems.isEmpty)
+        #expect(escaped.html.contains("[[magnesium]]"))
+        let unclosed = render("Take [[magnesium daily.\n", autolink: .off)
+        #expect(unclosed.problems.map { "\($0.line):\($0.column) \($0.message)" } == ["1:6 a wikilink opened here is not closed"])
+        let empty = render("See [[magnesium#]] and [[#]].\n", autolink: .off)
+        #expect(empty.problems.map(\.column) == [5, 24])
+        #expect(empty.problems.allSatisfy { $0.message.contains("empty '#' anchor") })
+    }
+
     @Test func wikilinksInTablesAndNotInCode() {
         let out = render("| a | b |\n|---|---|\n| [[magnesium\\|Mg]] | `[[magnesium]]` |\n", autolink: .off)
         #expect(out.html.contains("<a href=\"materia-root:nutrients/magnesium/\">Mg</a>"))

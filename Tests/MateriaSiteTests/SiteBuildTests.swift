@@ -198,6 +198,46 @@ import MateriaContent
         }
     }
 
+    /// Links to files Materia writes, with query strings or encoded anchors, are valid; a
+    /// near-miss anchor suggests the heading it starts; a draft is named as a draft.
+    @Test func linkTargetsBeyondPages() throws {
+        let site = try FixtureSite(base: "minimal")
+        defer { site.remove() }
+        let body = """
+            ---
+            title: Links
+            summary: Links to generated files.
+            ---
+
+            [graph](/graph.json), [style](/assets/style.css), [query](/articles/magnesium-basics/?a=1),
+            [encoded](/articles/links/#caf%C3%A9-au-lait).
+
+            ## Café au lait
+            """
+        try body.write(to: site.root.appendingPathComponent("Content/articles/links.md"), atomically: true, encoding: .utf8)
+        _ = try build(site)
+        let html = String(decoding: FileManager.default.contents(atPath: site.root.appendingPathComponent("Output/articles/links/index.html").path)!, as: UTF8.self)
+        #expect(html.contains("href=\"../../assets/style.") && html.contains(".css\">style</a>"))
+        let broken = """
+            ---
+            title: Broken
+            summary: A near miss and a draft.
+            ---
+
+            See [when](magnesium-basics.md#what-it) and [[draft-note]].
+            """
+        try broken.write(to: site.root.appendingPathComponent("Content/articles/links.md"), atomically: true, encoding: .utf8)
+        do {
+            _ = try build(site)
+            Issue.record("expected broken links")
+        } catch {
+            #expect(error.diagnostics.map(\.description) == [
+                "Content/articles/links.md:6:5: error: broken anchor: '/articles/magnesium-basics/' has no heading or section '#what-it' — did you mean '#what-it-does'?",
+                "Content/articles/links.md:6:45: error: wikilink 'draft-note' points to a draft — build with --drafts, or link once the article is published",
+            ])
+        }
+    }
+
     private func matches(of prefix: String, in html: String) -> [String] {
         var values: [String] = []
         var rest = html[...]
