@@ -234,10 +234,13 @@ public enum MarkdownRenderer {
         /// ```` ```materia ```` blocks and `` `materia:…` `` spans become the HTML the site renders from its data.
         private mutating func renderDirective(_ node: OpaquePointer, _ environment: any MarkdownEnvironment, inline: Bool) {
             let text: String
+            var leading = 0
             if inline {
                 let code = literal(node)
                 guard code.hasPrefix("materia:") else { return }
-                text = String(code.dropFirst("materia:".count)).trimmingCharacters(in: .whitespaces)
+                let rest = code.dropFirst("materia:".count)
+                leading = rest.prefix { $0 == " " }.count
+                text = String(rest).trimmingCharacters(in: .whitespaces)
             } else {
                 let info = cmark_node_get_fence_info(node).map { String(cString: $0) } ?? ""
                 guard info.trimmingCharacters(in: .whitespaces) == "materia" else { return }
@@ -256,11 +259,12 @@ public enum MarkdownRenderer {
                 var (line, column) = position(node)
                 if inline {
                     // cmark puts a code span's column at its content, just after the backtick.
-                    column += "materia:".count + error.offset
+                    column += "materia:".count + leading + error.offset
                 } else {
-                    // The directive starts on the line after the opening fence.
+                    // The directive starts on the line after the opening fence, at the fence's
+                    // column (a fence inside a list item or a quote is indented, and so is its text).
                     line += 1
-                    column = 1 + error.offset
+                    column += error.offset
                 }
                 problems.append(MarkdownProblem(line: line, column: column, message: error.message, fix: error.fix))
             }

@@ -147,6 +147,11 @@ struct StubSite: MarkdownEnvironment {
         #expect(out.problems.map { "\($0.line):\($0.column) \($0.message)" } == ["1:71 no page at '/nope/'"])
     }
 
+    @Test func directivePositionsInListsQuotesAndWithExtraSpaces() {
+        let out = render("- item\n\n  ```materia\n  bogus\n  ```\n\n> ```materia\n> bogus\n> ```\n\nSee `materia:  bogus`.\n", autolink: .off)
+        #expect(out.problems.map { "\($0.line):\($0.column)" } == ["4:3", "8:3", "11:16"])
+    }
+
     @Test func directivesRenderOrReportTheirPosition() {
         let out = render("Limit: `materia:ul magnesium NASEM`.\n\n```materia\nul magnesium\n```\n\n```materia\nbogus\n```\n\nBad: `materia:nope`\n", autolink: .off)
         #expect(out.html.contains("Limit: <span>350 mg</span>."))
