@@ -49,7 +49,6 @@ public enum MarkdownRenderer {
                 cmark_parser_feed(parser, pointer, buffer.count)
             }
         }
-        if utf8.isEmpty { utf8 = [] }
         guard let document = cmark_parser_finish(parser) else {
             fatalError("cmark_parser_finish failed: out of memory")
         }

@@ -280,11 +280,7 @@ public struct AutolinkMatcher: Sendable {
     }
 }
 
-/// The sentence of `text` around character offset `offset`, trimmed, at most 280 characters.
-func sentence(in text: String, around offset: Int) -> String {
-    sentence(in: Array(text), around: offset)
-}
-
+/// The sentence of `characters` around offset `offset`, trimmed, at most 280 characters.
 func sentence(in characters: [Character], around offset: Int) -> String {
     guard !characters.isEmpty else { return "" }
     let at = min(max(offset, 0), characters.count - 1)

@@ -45,7 +45,10 @@ struct DataDirectives: Sendable {
         return result
     }
 
-    func render(_ text: String, inline: Bool) -> Result<String, DirectiveError> {
+    /// A directive's HTML and, for a table, its caption as plain text (for "Mentioned in").
+    typealias Rendered = (html: String, caption: String?)
+
+    func render(_ text: String, inline: Bool) -> Result<Rendered, DirectiveError> {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: true)
         guard let line = lines.first.map(String.init), !line.trimmingCharacters(in: .whitespaces).isEmpty else {
             return .failure(DirectiveError(message: "empty data directive",
@@ -133,8 +136,8 @@ struct DataDirectives: Sendable {
         }
         let caption = options["caption"]?.text
         switch name.text {
-        case "ul": return .success(inlineLimits(chosen[0], authority: authority?.text))
-        case "intake": return .success(inlineIntake(chosen[0], authority: authority?.text))
+        case "ul": return .success((inlineLimits(chosen[0], authority: authority?.text), nil))
+        case "intake": return .success((inlineIntake(chosen[0], authority: authority?.text), nil))
         case "intakes":
             var stage: LifeStage?
             if let token = options["stage"] {
@@ -197,17 +200,17 @@ struct DataDirectives: Sendable {
         return "<span class=\"data\">" + parts.joined(separator: "; ") + "</span>"
     }
 
-    private func table(caption: String, headers: [String], rows: [[String]]) -> String {
+    private func table(caption: String, headers: [String], rows: [[String]]) -> Rendered {
         var html = "<div class=\"table-wrap\">\n<table>\n<caption>\(escape(caption))</caption>\n<thead>\n<tr>"
         html += headers.map { "<th scope=\"col\">\(escape($0))</th>" }.joined()
         html += "</tr>\n</thead>\n<tbody>\n"
         for row in rows {
             html += "<tr>" + row.enumerated().map { index, cell in index == 0 ? "<th scope=\"row\">\(cell)</th>" : "<td>\(cell)</td>" }.joined() + "</tr>\n"
         }
-        return html + "</tbody>\n</table>\n</div>\n"
+        return (html + "</tbody>\n</table>\n</div>\n", caption)
     }
 
-    private func intakesTable(_ nutrient: Nutrient, authority: String?, stage: LifeStage?, caption: String?) -> String {
+    private func intakesTable(_ nutrient: Nutrient, authority: String?, stage: LifeStage?, caption: String?) -> Rendered {
         let rows = nutrient.referenceIntakes.filter { (authority == nil || $0.authority.value == authority) && (stage == nil || $0.stage == stage) }
         return table(caption: caption ?? "Daily reference intakes of \(nutrient.name)" + (authority.map { " (\($0))" } ?? ""),
                      headers: ["Group", "Authority", "Type", "Amount per day"],
@@ -215,7 +218,7 @@ struct DataDirectives: Sendable {
                                        escape("\(Amount.format($0.value)) \(nutrient.unit)")] })
     }
 
-    private func limitsTable(_ nutrient: Nutrient, authority: String?, caption: String?) -> String {
+    private func limitsTable(_ nutrient: Nutrient, authority: String?, caption: String?) -> Rendered {
         let rows = nutrient.upperLimits.filter { authority == nil || $0.authority.value == authority }
         return table(caption: caption ?? "Tolerable upper intake levels of \(nutrient.name)" + (authority.map { " (\($0))" } ?? ""),
                      headers: ["Group", "Authority", "Upper limit", "Applies to"],
@@ -223,7 +226,7 @@ struct DataDirectives: Sendable {
                                        escape($0.scope ?? "All sources")] })
     }
 
-    private func foodsTable(_ nutrient: Nutrient, caption: String?) -> String {
+    private func foodsTable(_ nutrient: Nutrient, caption: String?) -> Rendered {
         table(caption: caption ?? "\(nutrient.name) in common foods", headers: ["Food", "Serving", nutrient.name],
               rows: nutrient.foodSources.map { [escape($0.food), escape($0.serving ?? ""),
                                                  escape($0.amount.map { "\(Amount.format($0)) \(nutrient.unit)" } ?? "")] })
@@ -234,7 +237,7 @@ struct DataDirectives: Sendable {
                                       "deficiency": "Deficiency", "deficiency-symptoms": "Deficiency symptoms",
                                       "excess": "Excess", "excess-symptoms": "Excess symptoms", "food-sources": "Food sources"]
 
-    private func compareTable(_ chosen: [Nutrient], fields: [String], caption: String?) -> String {
+    private func compareTable(_ chosen: [Nutrient], fields: [String], caption: String?) -> Rendered {
         let rows = chosen.map { nutrient in
             [link("nutrients/\(nutrient.id)/", nutrient.name)] + fields.map { field(field: $0, nutrient) }
         }

@@ -5,20 +5,8 @@ import MateriaContent
 struct SiteFeeds {
     let site: ResolvedSite
 
-    static func escape(_ text: String) -> String {
-        var out = ""
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            default: out.append(character)
-            }
-        }
-        return out
-    }
+    /// XML text and attribute escaping: the same five characters as HTML (`&#39;` is valid XML).
+    static func escape(_ text: String) -> String { ByteHTMLEscaping().escapeText(text) }
 
     /// The newest date an article carries: updated, reviewed or first published.
     static func lastModified(_ article: Article) -> Day? {

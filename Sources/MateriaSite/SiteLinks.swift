@@ -14,7 +14,6 @@ struct SiteLinkTable: Sendable {
     let byName: [String: [String]]
     /// "Content/articles/x.md" → "article:x".
     let sources: [String: String]
-    let terms: [AutolinkTerm]
     let matcher: AutolinkMatcher
     let assets: AssetManifest
     /// Slugs of drafts left out of this build, so links to them say why they fail.
@@ -63,8 +62,7 @@ struct SiteLinkTable: Sendable {
         // (the validator warns about it).
         var owners: [String: Set<String>] = [:]
         for term in terms { owners[term.caseSensitive ? term.text : term.text.lowercased(), default: []].insert(term.key) }
-        self.terms = terms.filter { owners[$0.caseSensitive ? $0.text : $0.text.lowercased()]!.count == 1 }
-        self.matcher = AutolinkMatcher(self.terms)
+        self.matcher = AutolinkMatcher(terms.filter { owners[$0.caseSensitive ? $0.text : $0.text.lowercased()]!.count == 1 })
         self.pages = pages
         self.titles = titles
         self.staticFiles = Set(staticFiles)
@@ -160,7 +158,8 @@ struct PageLinkEnvironment: MarkdownEnvironment {
     var autolinkMatcher: AutolinkMatcher { table.matcher }
 
     func directive(_ text: String, inline: Bool) -> Result<DirectiveOutput, DirectiveError> {
-        table.directives.render(text, inline: inline).map { html in
+        table.directives.render(text, inline: inline).map { rendered in
+            let html = rendered.html
             // The links a directive's table makes count as mentions, like links written by hand.
             var links: [LinkTarget] = []
             var rest = html[...]
@@ -172,14 +171,7 @@ struct PageLinkEnvironment: MarkdownEnvironment {
                 if !links.contains(where: { $0.path == path }) { links.append(LinkTarget(path: path, key: table.pages[path])) }
                 rest = after[end...]
             }
-            var caption = ""
-            if let open = html.range(of: "<caption>"), let close = html.range(of: "</caption>") {
-                caption = String(html[open.upperBound..<close.lowerBound])
-                    .replacingOccurrences(of: "&amp;", with: "&").replacingOccurrences(of: "&#39;", with: "'")
-                    .replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
-                caption = "Table: " + caption
-            }
-            return DirectiveOutput(html: html, links: links, context: caption)
+            return DirectiveOutput(html: html, links: links, context: rendered.caption.map { "Table: " + $0 } ?? "")
         }
     }
 
