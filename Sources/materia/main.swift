@@ -81,7 +81,7 @@ struct Build: ParsableCommand {
                       + "\(report.conditions) conditions, \(report.symptoms) symptoms) in \(seconds(since: start)) s")
             }
         } catch {
-            report(error, "Build", leftUnchanged: options.layout.relativePath(options.layout.output))
+            report(error, "Build", leftUnchanged: options.layout.relativePath(options.layout.output), quiet: quiet)
             throw ExitCode(1)
         }
     }
@@ -140,7 +140,7 @@ struct Publish: ParsableCommand {
                       + "in \(seconds(since: start)) s, \(report.warnings.count) warning\(report.warnings.count == 1 ? "" : "s")")
             }
         } catch {
-            report(error, "Publish", leftUnchanged: options.layout.relativePath(options.layout.output))
+            report(error, "Publish", leftUnchanged: options.layout.relativePath(options.layout.output), quiet: quiet)
             throw ExitCode(1)
         }
     }
@@ -182,7 +182,7 @@ struct Check: AsyncParsableCommand {
         do {
             checked = try builder.check()
         } catch {
-            report(error, "Check")
+            report(error, "Check", quiet: quiet)
             throw ExitCode(1)
         }
         if !quiet { for warning in checked.warnings { printError(warning.description) } }
@@ -203,8 +203,11 @@ struct Check: AsyncParsableCommand {
 }
 
 /// Prints every diagnostic of a failed run and its summary line; the caller exits with 1.
-func report(_ failure: BuildFailure, _ verb: String, leftUnchanged output: String? = nil) {
-    for diagnostic in failure.diagnostics { printError(diagnostic.description) }
+/// With `quiet`, errors only; otherwise warnings first, so the errors end up next to the summary.
+func report(_ failure: BuildFailure, _ verb: String, leftUnchanged output: String? = nil, quiet: Bool) {
+    let warnings = failure.diagnostics.filter { $0.severity == .warning }
+    if !quiet { for diagnostic in warnings { printError(diagnostic.description) } }
+    for diagnostic in failure.diagnostics where diagnostic.severity == .error { printError(diagnostic.description) }
     let count = failure.diagnostics.filter { $0.severity == .error }.count
     printError("\(verb) failed with \(count) error\(count == 1 ? "" : "s")" + (output.map { "; \($0)/ was left unchanged." } ?? "."))
 }

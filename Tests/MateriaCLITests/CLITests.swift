@@ -202,6 +202,22 @@ import Testing
         #expect(!result.stderr.contains("ok.html"))
     }
 
+    /// A failing build with --quiet prints its errors only, never the warnings around them.
+    @Test func quietFailurePrintsErrorsOnly() throws {
+        let site = try sampleSite()
+        defer { try? FileManager.default.removeItem(at: site) }
+        try "---\ntitle: No review\nsummary: Warned about, and broken.\nnutrients: [magnesum]\n---\nBody\n"
+            .write(to: site.appendingPathComponent("Content/articles/unreviewed.md"), atomically: true, encoding: .utf8)
+        let quiet = try run(["build", "--quiet"], in: site)
+        #expect(quiet.status == 1)
+        #expect(!quiet.stderr.contains(": warning: "))
+        #expect(quiet.stderr.contains("Content/articles/unreviewed.md:4:13: error: unknown nutrient id 'magnesum'"))
+        let loud = try run(["build"], in: site)
+        let lines = loud.stderr.split(separator: "\n").map(String.init)
+        #expect(lines.contains { $0.hasPrefix("Content/articles/unreviewed.md:1:1: warning: the article has no 'reviewed' date") })
+        #expect(lines.suffix(2).first?.contains(": error: ") == true)
+    }
+
     @Test func usageErrorsExitWith64() throws {
         #expect(try run(["build", "--jobs", "0"]).status == 64)
         #expect(try run(["build", "--no-such-flag"]).status == 64)
