@@ -41,18 +41,25 @@ struct StructuredData {
         guard let data = try? JSONSerialization.data(withJSONObject: document, options: [.sortedKeys, .withoutEscapingSlashes]) else {
             return "{}"
         }
-        var json = ""
-        for scalar in String(decoding: data, as: UTF8.self).unicodeScalars {
-            switch scalar {
-            case "<": json += "\\u003c"
-            case ">": json += "\\u003e"
-            case "&": json += "\\u0026"
-            case "\u{2028}": json += "\\u2028"
-            case "\u{2029}": json += "\\u2029"
-            default: json.unicodeScalars.append(scalar)
+        // On bytes: this runs for every page. U+2028/U+2029 (E2 80 A8/A9) end lines in old parsers.
+        var out: [UInt8] = []
+        out.reserveCapacity(data.count + 64)
+        let bytes = [UInt8](data)
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            switch byte {
+            case 0x3C: out += Array("\\u003c".utf8)
+            case 0x3E: out += Array("\\u003e".utf8)
+            case 0x26: out += Array("\\u0026".utf8)
+            case 0xE2 where index + 2 < bytes.count && bytes[index + 1] == 0x80 && (bytes[index + 2] == 0xA8 || bytes[index + 2] == 0xA9):
+                out += Array((bytes[index + 2] == 0xA8 ? "\\u2028" : "\\u2029").utf8)
+                index += 2
+            default: out.append(byte)
             }
+            index += 1
         }
-        return json
+        return String(decoding: out, as: UTF8.self)
     }
 
     private func organization(_ id: String) -> [String: Any] {
@@ -164,17 +171,35 @@ struct StructuredData {
     }
 
     /// The text of rendered HTML: tags dropped, the five entities decoded, space collapsed.
+    /// One pass over the bytes (the FAQ page reads every answer of the site).
     static func plainText(_ html: String) -> String {
-        var text = "", inTag = false
-        for character in html {
-            if character == "<" { inTag = true; continue }
-            if character == ">" { inTag = false; text.append(" "); continue }
-            if !inTag { text.append(character) }
+        let entities: [(String, UInt8)] = [("&lt;", 0x3C), ("&gt;", 0x3E), ("&quot;", 0x22), ("&#39;", 0x27), ("&amp;", 0x26)]
+        let bytes = Array(html.utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var index = 0, inTag = false, pendingSpace = false
+        func emit(_ byte: UInt8) {
+            if pendingSpace && !out.isEmpty && byte != 0x2E && byte != 0x2C { out.append(0x20) }
+            pendingSpace = false
+            out.append(byte)
         }
-        for (entity, value) in [("&lt;", "<"), ("&gt;", ">"), ("&quot;", "\""), ("&#39;", "'"), ("&amp;", "&")] {
-            text = text.replacingOccurrences(of: entity, with: value)
+        while index < bytes.count {
+            let byte = bytes[index]
+            if inTag {
+                if byte == 0x3E { inTag = false; pendingSpace = true }
+            } else if byte == 0x3C {
+                inTag = true
+            } else if byte == 0x20 || byte == 0x0A || byte == 0x09 {
+                pendingSpace = true
+            } else if byte == 0x26, let (entity, value) = entities.first(where: { bytes[index...].starts(with: $0.0.utf8) }) {
+                emit(value)
+                index += entity.utf8.count
+                continue
+            } else {
+                emit(byte)
+            }
+            index += 1
         }
-        return text.split(whereSeparator: { $0 == " " || $0 == "\n" }).joined(separator: " ")
-            .replacingOccurrences(of: " .", with: ".").replacingOccurrences(of: " ,", with: ",")
+        return String(decoding: out, as: UTF8.self)
     }
 }
