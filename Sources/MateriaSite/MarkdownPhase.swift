@@ -9,6 +9,11 @@ public struct Backlink: Sendable, Equatable {
     public let context: String
 }
 
+private struct BacklinkPair: Hashable {
+    let target: String
+    let source: String
+}
+
 /// An internal link with the file position it was written at and the page it appears on.
 struct SourcedLink: Sendable {
     let page: String
@@ -50,6 +55,7 @@ struct MarkdownPhase {
         let autolink = AutolinkMode(rawValue: site.config.autolink) ?? .first
         var texts = RenderedTexts()
         var backlinks: [String: [Backlink]] = [:]
+        var linked = Set<BacklinkPair>()
 
         func collect(_ rendered: RenderedMarkdown, origin: TextOrigin, page: Page?, shownOn pagePath: String) {
             for problem in rendered.problems {
@@ -64,7 +70,7 @@ struct MarkdownPhase {
                 texts.links.append(SourcedLink(page: pagePath, location: origin.location(line: record.line, column: record.column),
                                                record: record, sourceKey: sourceKey))
                 guard let page, let target = record.key, target != page.key, Page(key: target) != nil,
-                      !(backlinks[target] ?? []).contains(where: { $0.sourceKey == page.key }) else { continue }
+                      linked.insert(BacklinkPair(target: target, source: page.key)).inserted else { continue }
                 backlinks[target, default: []].append(Backlink(sourceKey: page.key, title: table.titles[page.key] ?? page.path,
                                                                path: page.path, context: record.context))
             }
