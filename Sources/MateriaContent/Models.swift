@@ -87,7 +87,7 @@ public struct Day: Sendable, Hashable, Comparable, CustomStringConvertible {
 }
 
 /// Site-wide settings from `materia.yaml`.
-public struct SiteConfig: Sendable {
+public struct SiteConfig: Sendable, Equatable {
     public var title: String
     public var description: String
     public var baseURL: String
@@ -140,7 +140,7 @@ public struct FAQEntry: Sendable, Hashable {
 }
 
 /// An article: front matter plus Markdown body.
-public struct Article: Sendable {
+public struct Article: Sendable, Equatable {
     public let sourcePath: String
     public let slug: Located<String>
     public let title: String
@@ -224,7 +224,7 @@ public struct NutrientEffect: Sendable, Hashable {
 }
 
 /// A mineral or vitamin from `Content/data/nutrients/<id>.yaml`.
-public struct Nutrient: Sendable {
+public struct Nutrient: Sendable, Equatable {
     public let id: String
     public let sourcePath: String
     /// Where `description` starts in the data file.
@@ -245,7 +245,7 @@ public struct Nutrient: Sendable {
 }
 
 /// A condition (e.g. hypomagnesemia) from `Content/data/conditions/<id>.yaml`.
-public struct Condition: Sendable {
+public struct Condition: Sendable, Equatable {
     public let id: String
     public let sourcePath: String
     /// Where `description` starts in the data file.
@@ -261,7 +261,7 @@ public struct Condition: Sendable {
 }
 
 /// A symptom (e.g. fasciculations) from `Content/data/symptoms/<id>.yaml`.
-public struct Symptom: Sendable {
+public struct Symptom: Sendable, Equatable {
     public let id: String
     public let sourcePath: String
     /// Where `description` starts in the data file.

@@ -3,21 +3,35 @@ import MateriaContent
 /// Checks every internal link after rendering, when every page and its anchors exist: a link to
 /// a heading or section that is not on the target page fails the build at the link's position.
 struct LinkChecker {
-    let files: [OutputFile]
+    /// Whether the built site has a file at a path.
+    let exists: (String) -> Bool
+    /// The ids of the files at some paths (only pages that a link points into need them).
+    let ids: ([String]) -> [String: Set<String>]
 
-    func check(_ links: [SourcedLink], jobs: Int) -> [Diagnostic] {
+    init(exists: @escaping (String) -> Bool, ids: @escaping ([String]) -> [String: Set<String>]) {
+        self.exists = exists
+        self.ids = ids
+    }
+
+    /// Checks against files in memory, reading the ids of the targeted ones in parallel.
+    init(files: [OutputFile], jobs: Int) {
         let byPath = Dictionary(files.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
-        // Only pages that some link points into need their ids read.
-        let targets = Set(links.filter { $0.record.fragment != nil }.map { Self.file(for: $0.record.path.isEmpty ? $0.page : $0.record.path) })
-        let scanned = parallelMap(targets.sorted(), jobs: jobs) { path -> (String, Set<String>) in
-            (path, Set(byPath[path].map { Self.ids(in: $0.bytes) } ?? []))
+        exists = { byPath[$0] != nil }
+        ids = { targets in
+            Dictionary(uniqueKeysWithValues: parallelMap(targets, jobs: jobs) { path -> (String, Set<String>) in
+                (path, Set(byPath[path].map { LinkChecker.ids(in: $0.bytes) } ?? []))
+            })
         }
-        let ids = Dictionary(uniqueKeysWithValues: scanned)
+    }
+
+    func check(_ links: [SourcedLink]) -> [Diagnostic] {
+        let targets = Set(links.filter { $0.record.fragment != nil }.map { Self.file(for: $0.record.path.isEmpty ? $0.page : $0.record.path) })
+        let ids = self.ids(targets.sorted())
         var problems: [Diagnostic] = []
         for link in links {
             let targetPath = link.record.path.isEmpty ? link.page : link.record.path
             let file = Self.file(for: targetPath)
-            guard byPath[file] != nil else {
+            guard exists(file) else {
                 problems.append(Diagnostic(at: link.location, "broken link: nothing is built at '/\(targetPath)'",
                                            fix: "check the target; drafts are built only with --drafts"))
                 continue

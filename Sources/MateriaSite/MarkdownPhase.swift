@@ -48,9 +48,14 @@ struct MarkdownPhase {
     let staticFiles: [String]
     let assets: AssetManifest
     let drafts: Set<String>
+    /// Articles rendered by an earlier run (`materia serve`), reused while nothing they depend on changed.
+    var cache: MarkdownCache? = nil
 
     func run() -> RenderedTexts {
         let table = SiteLinkTable(site: site, staticFiles: staticFiles, assets: assets, drafts: drafts)
+        cache?.prepare(linkSignature: LinkSignature(site: site, staticFiles: staticFiles, assets: assets, drafts: drafts,
+                                                    articleIDs: articleIDs, disclaimerIDs: disclaimerIDs),
+                       data: DataSignature(nutrients: site.nutrients, conditions: site.conditions, symptoms: site.symptoms))
         let raw = site.config.allowRawHTML
         let autolink = AutolinkMode(rawValue: site.config.autolink) ?? .first
         var texts = RenderedTexts()
@@ -83,18 +88,25 @@ struct MarkdownPhase {
             let page = Page.article(article.slug.value)
             let env = environment(page.path, article.sourcePath)
             // FAQ entries are anchored as faq-1, faq-2, … on the same page.
-            let faqIDs = (0..<article.faq.count).map { "faq-\($0 + 1)" }
-            let body = MarkdownRenderer.render(article.body, options: MarkdownOptions(
-                allowRawHTML: raw, reservedIDs: articleIDs.union(faqIDs), environment: env, autolink: autolink, selfKey: page.key))
-            texts.articleBodies[article.slug.value] = body
-            collect(body, origin: article.bodyOrigin, page: page, shownOn: page.path)
-            texts.faqAnswers[article.slug.value] = article.faq.enumerated().map { index, entry in
-                var options = MarkdownOptions(allowRawHTML: raw, isFragment: true, environment: env)
-                options.footnotePrefix = "\(article.slug.value)-faq-\(index + 1)-"
-                let answer = MarkdownRenderer.render(entry.answer, options: options)
+            let rendered = cache?.entry(for: article) ?? {
+                let faqIDs = (0..<article.faq.count).map { "faq-\($0 + 1)" }
+                let body = MarkdownRenderer.render(article.body, options: MarkdownOptions(
+                    allowRawHTML: raw, reservedIDs: articleIDs.union(faqIDs), environment: env, autolink: autolink, selfKey: page.key))
+                let answers = article.faq.enumerated().map { index, entry in
+                    var options = MarkdownOptions(allowRawHTML: raw, isFragment: true, environment: env)
+                    options.footnotePrefix = "\(article.slug.value)-faq-\(index + 1)-"
+                    return MarkdownRenderer.render(entry.answer, options: options)
+                }
+                let entry = MarkdownCache.Entry(article: article, body: body, answers: answers)
+                cache?.store(entry)
+                return entry
+            }()
+            texts.articleBodies[article.slug.value] = rendered.body
+            collect(rendered.body, origin: article.bodyOrigin, page: page, shownOn: page.path)
+            for (entry, answer) in zip(article.faq, rendered.answers) {
                 collect(answer, origin: entry.answerOrigin, page: page, shownOn: page.path)
-                return answer.html
             }
+            texts.faqAnswers[article.slug.value] = rendered.answers.map(\.html)
         }
         func describe(_ page: Page, _ text: String?, _ origin: TextOrigin?, _ source: String) {
             guard let text else { return }
@@ -116,5 +128,82 @@ struct MarkdownPhase {
                 shownOn: Page.disclaimer.path)
         texts.backlinks = backlinks.mapValues { $0.sorted { ($0.title.lowercased(), $0.sourceKey) < ($1.title.lowercased(), $1.sourceKey) } }
         return texts
+    }
+}
+
+/// What every article's Markdown is rendered against, apart from the data values that only
+/// directives read: the pages that exist with their titles, names and aliases (wikilinks and
+/// auto-links), the files links may point to, and the settings.
+struct LinkSignature: Equatable {
+    let config: SiteConfig
+    let articles: [String]
+    let nutrients: [[String]]
+    let conditions: [[String]]
+    let symptoms: [[String]]
+    let staticFiles: [String]
+    let assets: [String: String]
+    let drafts: Set<String>
+    let articleIDs: Set<String>
+    let disclaimerIDs: Set<String>
+
+    init(site: ResolvedSite, staticFiles: [String], assets: AssetManifest, drafts: Set<String>,
+         articleIDs: Set<String>, disclaimerIDs: Set<String>) {
+        config = site.config
+        articles = site.articles.flatMap { [$0.slug.value, $0.title, $0.sourcePath] }
+        nutrients = site.nutrients.map { [$0.id, $0.name, $0.sourcePath] + $0.aliases }
+        conditions = site.conditions.map { [$0.id, $0.name, $0.sourcePath] + $0.aliases }
+        symptoms = site.symptoms.map { [$0.id, $0.name, $0.sourcePath] + $0.aliases }
+        self.staticFiles = staticFiles
+        self.assets = assets.names
+        self.drafts = drafts
+        self.articleIDs = articleIDs
+        self.disclaimerIDs = disclaimerIDs
+    }
+}
+
+/// The data that data directives read.
+struct DataSignature: Equatable {
+    let nutrients: [Nutrient]
+    let conditions: [Condition]
+    let symptoms: [Symptom]
+}
+
+/// Rendered articles kept between rebuilds of one `materia serve` session. An entry is reused
+/// while its article is unchanged and so is everything its Markdown was rendered against; an
+/// article that may hold a data directive is rendered again whenever any data changes.
+final class MarkdownCache: @unchecked Sendable {
+    struct Entry {
+        let article: Article
+        let body: RenderedMarkdown
+        let answers: [RenderedMarkdown]
+        /// Directives are written `materia` (a fenced block's info string or a `materia:` code span).
+        var readsData: Bool { article.body.contains("materia") || article.faq.contains { $0.answer.contains("materia") } }
+    }
+
+    private var entries: [String: Entry] = [:]
+    private var linkSignature: LinkSignature?
+    private var dataSignature: DataSignature?
+    /// Articles rendered (not taken from the cache) by the last run.
+    private(set) var rendered = 0
+
+    func prepare(linkSignature: LinkSignature, data: DataSignature) {
+        rendered = 0
+        if linkSignature != self.linkSignature {
+            entries = [:]
+        } else if data != dataSignature {
+            entries = entries.filter { !$0.value.readsData }
+        }
+        self.linkSignature = linkSignature
+        dataSignature = data
+    }
+
+    func entry(for article: Article) -> Entry? {
+        guard let entry = entries[article.slug.value], entry.article == article else { return nil }
+        return entry
+    }
+
+    func store(_ entry: Entry) {
+        rendered += 1
+        entries[entry.article.slug.value] = entry
     }
 }

@@ -39,25 +39,18 @@ struct OutputWriter {
 
     /// Writes `files` (pages and the theme's assets) plus the site's static files; returns every file written.
     @discardableResult
-    func write(_ files: [OutputFile]) throws(BuildFailure) -> [OutputFile] {
+    func write(_ files: [OutputFile], includeStatic: Bool = true) throws(BuildFailure) -> [OutputFile] {
         let fileManager = FileManager.default
         let parent = layout.output.deletingLastPathComponent()
-        let staging = parent.appendingPathComponent(".materia-build-\(ProcessInfo.processInfo.processIdentifier)")
+        let staging = parent.appendingPathComponent(".materia-build-\(OutputWriter.uniqueSuffix())")
         removeStaleStaging(in: parent)
         do {
             try? fileManager.removeItem(at: staging)
             try fileManager.createDirectory(at: staging, withIntermediateDirectories: true)
             var all = files
             all.append(OutputFile(path: OutputWriter.markerFile, bytes: Array(OutputWriter.markerText.utf8)))
-            all += try copies(from: layout.staticDirectory, to: "")
-            var seen: [String: Int] = [:]
-            for (index, file) in all.enumerated() {
-                if seen[file.path] != nil {
-                    throw BuildFailure([Diagnostic(at: SourceLocation(path: file.path), "two files would be written to \(file.path)",
-                                                   fix: "rename the static file in Content/static/ that clashes with a generated page")])
-                }
-                seen[file.path] = index
-            }
+            if includeStatic { all += try staticCopies() }
+            if let clash = OutputWriter.clash(in: all) { throw BuildFailure([clash]) }
             let directories = Set(all.map { ($0.path as NSString).deletingLastPathComponent }).sorted()
             for directory in directories where !directory.isEmpty {
                 try fileManager.createDirectory(at: staging.appendingPathComponent(directory), withIntermediateDirectories: true)
@@ -84,11 +77,72 @@ struct OutputWriter {
         }
     }
 
+    /// Two files of the site with the same path (a static file named like a generated page).
+    static func clash(in files: [OutputFile]) -> Diagnostic? {
+        var seen: Set<String> = []
+        for file in files where !seen.insert(file.path).inserted {
+            return Diagnostic(at: SourceLocation(path: file.path), "two files would be written to \(file.path)",
+                              fix: "rename the static file in Content/static/ that clashes with a generated page")
+        }
+        return nil
+    }
+
+    /// Brings an existing output folder up to date (`materia serve`): each changed file is
+    /// written beside its old version and renamed over it, so a reader never sees half a file.
+    func update(_ files: [OutputFile], removing removed: [String]) throws(BuildFailure) {
+        let output = layout.output.path
+        let failures = parallelMap(files, jobs: jobs) { file -> String? in
+            let target = output + "/" + file.path
+            let folder = (target as NSString).deletingLastPathComponent
+            let temporary = folder + "/.materia-tmp-" + (file.path as NSString).lastPathComponent
+            do {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+                guard FileManager.default.createFile(atPath: temporary, contents: Data(file.bytes)), rename(temporary, target) == 0 else {
+                    unlink(temporary)
+                    return file.path
+                }
+                return nil
+            } catch {
+                return file.path
+            }
+        }.compactMap { $0 }
+        if let failed = failures.first {
+            throw BuildFailure([Diagnostic(at: SourceLocation(path: layout.relativePath(layout.output) + "/" + failed),
+                                           "cannot write the file", fix: "check the disk has space and the folder is writable")])
+        }
+        for path in removed {
+            unlink(output + "/" + path)
+            // Remove folders the removal emptied (rmdir fails on a folder that still holds files).
+            var folder = (path as NSString).deletingLastPathComponent
+            while !folder.isEmpty, rmdir(output + "/" + folder) == 0 { folder = (folder as NSString).deletingLastPathComponent }
+        }
+    }
+
+    /// "PID-N": unique among the builds of this process (tests and `serve` may run several) and
+    /// tells a later build whether the process that left a folder behind is still alive.
+    static func uniqueSuffix() -> String {
+        "\(ProcessInfo.processInfo.processIdentifier)-\(buildCounter.next())"
+    }
+
+    private static let buildCounter = Counter()
+
+    final class Counter: @unchecked Sendable {
+        private var value = 0
+        private let lock = NSLock()
+
+        func next() -> Int {
+            lock.lock()
+            defer { lock.unlock() }
+            value += 1
+            return value
+        }
+    }
+
     /// A build killed half-way leaves its staging folder behind; remove those of dead processes.
     private func removeStaleStaging(in parent: URL) {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: parent.path)) ?? []
         for name in names where name.hasPrefix(".materia-build-") || name.hasPrefix(".materia-old-") {
-            let digits = name.split(separator: "-").last.flatMap { Int32($0) }
+            let digits = name.split(separator: "-").dropFirst(2).first.flatMap { Int32($0) }
             if let pid = digits, pid != ProcessInfo.processInfo.processIdentifier, kill(pid, 0) != 0, errno == ESRCH {
                 try? FileManager.default.removeItem(at: parent.appendingPathComponent(name))
             }
@@ -105,7 +159,7 @@ struct OutputWriter {
             return
         }
         // File systems without RENAME_EXCHANGE: two renames, the old folder kept until the new one is in.
-        let old = output.deletingLastPathComponent().appendingPathComponent(".materia-old-\(ProcessInfo.processInfo.processIdentifier)")
+        let old = output.deletingLastPathComponent().appendingPathComponent(".materia-old-\(OutputWriter.uniqueSuffix())")
         try? fileManager.removeItem(at: old)
         if fileManager.fileExists(atPath: output.path) {
             try fileManager.moveItem(at: output, to: old)
@@ -121,8 +175,10 @@ struct OutputWriter {
         }
     }
 
-    private func copies(from directory: URL, to prefix: String) throws -> [OutputFile] {
+    /// The site's static files (Content/static/), as they are copied to the output.
+    func staticCopies() throws(BuildFailure) -> [OutputFile] {
         let fileManager = FileManager.default
+        let directory = layout.staticDirectory
         guard let enumerator = fileManager.enumerator(atPath: directory.path) else { return [] }
         var files: [OutputFile] = []
         for case let relative as String in enumerator {
@@ -134,7 +190,7 @@ struct OutputWriter {
                 throw BuildFailure([Diagnostic(at: SourceLocation(path: layout.relativePath(source)), "cannot read the file",
                                                fix: "check its permissions")])
             }
-            files.append(OutputFile(path: prefix + relative, bytes: [UInt8](data)))
+            files.append(OutputFile(path: relative, bytes: [UInt8](data)))
         }
         return files.sorted { $0.path < $1.path }
     }

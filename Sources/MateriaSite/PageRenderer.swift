@@ -39,15 +39,23 @@ struct PageRenderer {
     let assets: AssetManifest
     let drafts: Set<String>
     let jobs: Int
+    var markdownCache: MarkdownCache? = nil
 
     func pages() -> [Page] {
         Page.all(articles: site.articles, nutrients: site.nutrients, conditions: site.conditions, symptoms: site.symptoms)
     }
 
-    func render(_ pages: [Page]) -> Result<RenderResult, BuildFailure> {
-        let texts = MarkdownPhase(site: site, articleIDs: templates.literalIDs(forPage: "article"),
+    /// Every Markdown text of the site as HTML, with its links (one thread: cmark-gfm).
+    func markdown() -> RenderedTexts {
+        var phase = MarkdownPhase(site: site, articleIDs: templates.literalIDs(forPage: "article"),
                                   disclaimerIDs: templates.literalIDs(forPage: "disclaimer"), staticFiles: staticFiles,
-                                  assets: assets, drafts: drafts).run()
+                                  assets: assets, drafts: drafts)
+        phase.cache = markdownCache
+        return phase.run()
+    }
+
+    /// `pages` through their templates, in parallel; a page that cannot render becomes a problem.
+    func renderPages(_ pages: [Page], texts: RenderedTexts) -> (files: [OutputFile], problems: [Diagnostic]) {
         let contexts = PageContexts(site: site, texts: texts, assets: assets)
         let templates = self.templates
         let results = parallelMap(pages, jobs: jobs) { page -> OutputFile? in
@@ -55,7 +63,7 @@ struct PageRenderer {
             return OutputFile(path: page.file, bytes: Array(html.utf8))
         }
         var files: [OutputFile] = []
-        var problems = texts.problems
+        var problems: [Diagnostic] = []
         for (page, file) in zip(pages, results) {
             if let file {
                 files.append(file)
@@ -65,11 +73,18 @@ struct PageRenderer {
                                            fix: "check the template exists and is valid Mustache"))
             }
         }
+        return (files, problems)
+    }
+
+    func render(_ pages: [Page]) -> Result<RenderResult, BuildFailure> {
+        let texts = markdown()
+        var (files, problems) = renderPages(pages, texts: texts)
+        problems = texts.problems + problems
         files.append(GraphExport(site: site, texts: texts).file())
         files.append(SearchIndex(site: site, texts: texts).file())
         files += SiteFeeds(site: site).files(pages: pages)
         files += assets.files
-        problems += LinkChecker(files: files + staticFiles.map { OutputFile(path: $0, bytes: []) }).check(texts.links, jobs: jobs)
+        problems += LinkChecker(files: files + staticFiles.map { OutputFile(path: $0, bytes: []) }, jobs: jobs).check(texts.links)
         if !problems.isEmpty { return .failure(BuildFailure(problems.sorted { ($0.location, $0.message) < ($1.location, $1.message) })) }
         return .success(RenderResult(files: files, texts: texts))
     }

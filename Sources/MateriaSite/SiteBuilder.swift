@@ -14,6 +14,8 @@ public struct BuildOptions: Sendable {
     public var baseURL: String?
     /// The date reviews are compared with. Only diagnostics use it, never the output.
     public var today: Day = .today()
+    /// Content-hashed asset names (`style.3f2a….css`); `serve` keeps plain names.
+    public var fingerprintAssets = true
 
     public init(layout: SiteLayout, includeDrafts: Bool = false, jobs: Int = ProcessInfo.processInfo.activeProcessorCount) {
         self.layout = layout
@@ -113,7 +115,7 @@ public struct SiteBuilder {
     /// Phases 1 to 4: load, validate, resolve, render (with every internal link checked).
     private func prepare() throws(BuildFailure) -> (site: ResolvedSite, result: RenderResult, pages: Int, warnings: [Diagnostic]) {
         let layout = options.layout
-        let (loaded, loadProblems) = SiteLoader(layout: layout, includeDrafts: options.includeDrafts).load()
+        let (loaded, loadProblems) = SiteLoader(layout: layout, includeDrafts: options.includeDrafts, fingerprintAssets: options.fingerprintAssets).load()
         var diagnostics = loadProblems
         guard var source = loaded else { throw BuildFailure(diagnostics.sorted) }
         if let baseURL = options.baseURL {

@@ -65,10 +65,35 @@ public struct SiteSource: Sendable {
 public struct SiteLoader {
     let layout: SiteLayout
     let includeDrafts: Bool
+    /// Decoded files of an earlier load (`materia serve`): a file whose size, times and inode
+    /// are unchanged is not read or decoded again.
+    let cache: LoadCache?
+    /// False for `materia serve`: assets keep their plain names, so a stylesheet edit changes
+    /// the stylesheet only and the browser can swap it without reloading the page.
+    let fingerprintAssets: Bool
 
-    public init(layout: SiteLayout, includeDrafts: Bool) {
+    public init(layout: SiteLayout, includeDrafts: Bool, cache: LoadCache? = nil, fingerprintAssets: Bool = true) {
         self.layout = layout
         self.includeDrafts = includeDrafts
+        self.cache = cache
+        self.fingerprintAssets = fingerprintAssets
+    }
+
+    /// Reads and decodes `file`, or returns what an earlier load decoded from the same file.
+    private func decoded<T>(_ file: URL, _ decode: (String) -> (T?, Diagnostics)) -> (value: T?, problems: Diagnostics, readable: Bool) {
+        let signature = cache != nil ? FileSignature(path: file.path) : nil
+        if let signature, let hit = cache?.entry(file.path, signature) as? (T?, Diagnostics, Bool) { return hit }
+        var problems = Diagnostics()
+        let result: (T?, Diagnostics, Bool)
+        if let text = read(file, &problems) {
+            let (value, decodeProblems) = decode(text)
+            problems.append(contentsOf: decodeProblems)
+            result = (value, problems, true)
+        } else {
+            result = (nil, problems, false)
+        }
+        if let signature { cache?.store(file.path, signature, result) }
+        return result
     }
 
     public func load() -> (SiteSource?, Diagnostics) {
@@ -77,9 +102,9 @@ public struct SiteLoader {
         var articles: [Article] = []
         var drafts: Set<String> = []
         for file in files(in: layout.articlesDirectory, extensions: ["md", "markdown"], required: true, &diagnostics) {
-            guard let text = read(file, &diagnostics) else { continue }
             let slug = Slugify.make(file.deletingPathExtension().lastPathComponent)
-            let (article, problems) = ContentDecoder.article(text, path: layout.relativePath(file), defaultSlug: slug)
+            let path = layout.relativePath(file)
+            let (article, problems, _) = decoded(file) { ContentDecoder.article($0, path: path, defaultSlug: slug) }
             diagnostics.append(contentsOf: problems)
             if let article, includeDrafts || !article.draft { articles.append(article) } else if let article { drafts.insert(article.slug.value) }
         }
@@ -117,7 +142,7 @@ public struct SiteLoader {
             }
             files.append((relative, [UInt8](data)))
         }
-        return AssetManifest(files: files.sorted { $0.0 < $1.0 })
+        return AssetManifest(files: files.sorted { $0.0 < $1.0 }, fingerprinted: fingerprintAssets)
     }
 
     private func staticFiles() -> [String] {
@@ -165,11 +190,7 @@ public struct SiteLoader {
                                   fix: "rename the file to lowercase letters, digits and hyphens, e.g. '\(Slugify.make(id)).yaml'")
                 continue
             }
-            guard let text = read(file, &diagnostics) else {
-                unreadable[kind, default: []].insert(id)
-                continue
-            }
-            let (value, problems) = decode(text, path, id)
+            let (value, problems, _) = decoded(file) { decode($0, path, id) }
             diagnostics.append(contentsOf: problems)
             if let value { result.append(value) } else { unreadable[kind, default: []].insert(id) }
         }
@@ -214,11 +235,11 @@ public struct AssetManifest: Sendable {
     public let names: [String: String]
     public let files: [OutputFile]
 
-    init(files: [(path: String, bytes: [UInt8])]) {
+    init(files: [(path: String, bytes: [UInt8])], fingerprinted: Bool = true) {
         var names: [String: String] = [:]
         var outputs: [OutputFile] = []
         for file in files {
-            let hashed = AssetManifest.fingerprinted(file.path, bytes: file.bytes)
+            let hashed = fingerprinted ? AssetManifest.fingerprinted(file.path, bytes: file.bytes) : file.path
             names[file.path] = hashed
             outputs.append(OutputFile(path: "assets/" + hashed, bytes: file.bytes))
         }
@@ -241,5 +262,51 @@ public struct AssetManifest: Sendable {
         let name = path as NSString
         let ext = name.pathExtension
         return ext.isEmpty ? "\(path).\(digest.prefix(12))" : "\(name.deletingPathExtension).\(digest.prefix(12)).\(ext)"
+    }
+}
+
+/// What identifies one version of a file without reading it: a save changes its size or times,
+/// and an editor's write-and-rename gives it a new inode.
+struct FileSignature: Equatable {
+    let device: UInt64, inode: UInt64, size: Int64
+    let modified: Int, modifiedNanoseconds: Int, changed: Int, changedNanoseconds: Int
+
+    init?(path: String) {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        device = UInt64(info.st_dev)
+        inode = UInt64(info.st_ino)
+        size = Int64(info.st_size)
+        modified = info.st_mtim.tv_sec
+        modifiedNanoseconds = info.st_mtim.tv_nsec
+        changed = info.st_ctim.tv_sec
+        changedNanoseconds = info.st_ctim.tv_nsec
+    }
+}
+
+/// Decoded content files kept between rebuilds of one `materia serve` session.
+public final class LoadCache: @unchecked Sendable {
+    private var entries: [String: (FileSignature, Any)] = [:]
+    private let lock = NSLock()
+
+    public init() {}
+
+    func entry(_ path: String, _ signature: FileSignature) -> Any? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let (stored, value) = entries[path], stored == signature else { return nil }
+        return value
+    }
+
+    func store(_ path: String, _ signature: FileSignature, _ value: Any) {
+        // File times tick in steps of a few milliseconds, so a second save in the same step as
+        // this read would keep its signature ("racy" entries, as git calls them): such files
+        // are read again next time.
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        guard now.tv_sec - max(signature.modified, signature.changed) >= 2 else { return }
+        lock.lock()
+        entries[path] = (signature, value)
+        lock.unlock()
     }
 }

@@ -15,19 +15,24 @@ public struct TemplateSet: Sendable {
     let idsByTemplate: [String: Set<String>]
     /// Templates each template includes (partials and parents).
     let includesByTemplate: [String: [String]]
+    /// Each template's text, so that a rebuild can tell which templates changed.
+    let texts: [String: String]
+
+    /// `name` and every template it includes, directly or through others.
+    func closure(of name: String) -> Set<String> {
+        var seen: Set<String> = []
+        var pending = [name]
+        while let next = pending.popLast() {
+            guard seen.insert(next).inserted else { continue }
+            pending += includesByTemplate[next] ?? []
+        }
+        return seen
+    }
 
     /// The literal ids a page rendered with `name` carries: its own, its layout's and its partials'.
     /// Heading anchors avoid them so that every id on a page is unique.
     public func literalIDs(forPage name: String) -> Set<String> {
-        var seen: Set<String> = []
-        var pending = [name]
-        var ids: Set<String> = []
-        while let next = pending.popLast() {
-            guard seen.insert(next).inserted else { continue }
-            ids.formUnion(idsByTemplate[next] ?? [])
-            pending += includesByTemplate[next] ?? []
-        }
-        return ids
+        closure(of: name).reduce(into: Set<String>()) { ids, next in ids.formUnion(idsByTemplate[next] ?? []) }
     }
 
     public static func load(from directory: URL, layout: SiteLayout) -> (TemplateSet?, Diagnostics) {
@@ -91,7 +96,7 @@ public struct TemplateSet: Sendable {
         guard !diagnostics.hasErrors else { return (nil, diagnostics) }
         return (TemplateSet(library: library, names: Set(sources.keys),
                             idsByTemplate: sources.mapValues { Set(literalIDs(in: $0.text)) },
-                            includesByTemplate: includes.mapValues { $0.map(\.name) }), diagnostics)
+                            includesByTemplate: includes.mapValues { $0.map(\.name) }, texts: sources.mapValues(\.text)), diagnostics)
     }
 
     /// Renders `context` with template `name`; nil only for an unknown name, which `load` rules out.

@@ -1,0 +1,279 @@
+import Foundation
+import MateriaContent
+import MateriaMarkdown
+
+/// What one rebuild of a `materia serve` session changed in the output folder.
+public struct RebuildReport: Sendable {
+    /// Output paths written because their bytes are new or changed, sorted.
+    public let written: [String]
+    /// Output paths removed because the site no longer has them, sorted.
+    public let removed: [String]
+    /// Pages that went through their template, and articles whose Markdown was rendered.
+    public let pagesRendered: Int
+    public let articlesRendered: Int
+    public let pages: Int
+    public let warnings: [Diagnostic]
+}
+
+/// A site kept in memory between rebuilds, for `materia serve`. Each rebuild reads only files
+/// whose signature changed, renders Markdown only for articles whose text or link environment
+/// changed, renders only the pages whose inputs changed, and writes only files whose bytes
+/// changed. The output equals a clean build with the same options, byte for byte.
+///
+/// A rebuild with errors changes nothing: the output and the session keep the last good site.
+public final class SiteSession: @unchecked Sendable {
+    public let options: BuildOptions
+    private let loadCache = LoadCache()
+    private let markdownCache = MarkdownCache()
+    private var last: Snapshot?
+
+    /// The last good build: what its pages were rendered from, and what was written.
+    private struct Snapshot {
+        let site: ResolvedSite
+        let texts: RenderedTexts
+        let templates: TemplateSet
+        let assetNames: [String: String]
+        /// Graph, search index and feeds, regenerated only when their inputs may have changed.
+        let siteFiles: [OutputFile]
+        /// Every file of the output with a hash of its bytes.
+        let hashes: [String: Int]
+        /// The `id` attributes of every page, for anchor checks.
+        let ids: [String: Set<String>]
+    }
+
+    public init(options: BuildOptions) {
+        self.options = options
+    }
+
+    /// Loads, checks and renders the site again and brings the output folder up to date.
+    public func rebuild() -> Result<RebuildReport, BuildFailure> {
+        let layout = options.layout
+        if last == nil, let problem = OutputWriter.checkOutput(layout) { return .failure(BuildFailure([problem])) }
+        let (loaded, loadProblems) = SiteLoader(layout: layout, includeDrafts: options.includeDrafts, cache: loadCache,
+                                                fingerprintAssets: options.fingerprintAssets).load()
+        var diagnostics = loadProblems
+        guard var source = loaded else { return .failure(BuildFailure(diagnostics.sorted)) }
+        if let baseURL = options.baseURL { source.config.baseURL = baseURL.hasSuffix("/") ? baseURL : baseURL + "/" }
+        let validator = SiteValidator(source: source)
+        diagnostics.append(contentsOf: validator.validate())
+        diagnostics.append(contentsOf: validator.checkReviews(today: options.today, cycle: source.config.reviewCycleMonths,
+                                                              overdueIsError: options.publishing && !options.allowOverdue))
+        guard let templates = source.templates, !diagnostics.hasErrors else { return .failure(BuildFailure(diagnostics.sorted)) }
+        let site = SiteResolver(source: source).resolve()
+        var renderer = PageRenderer(site: site, templates: templates, staticFiles: source.staticFiles, assets: source.assets,
+                                    drafts: source.draftSlugs, jobs: options.jobs)
+        renderer.markdownCache = markdownCache
+        let texts = renderer.markdown()
+        let pages = renderer.pages()
+        let previous = last
+        let dirty = previous.map { PageSelection(old: $0.site, new: site, oldTexts: $0.texts, newTexts: texts,
+                                                 oldTemplates: $0.templates, newTemplates: templates,
+                                                 oldAssets: $0.assetNames, newAssets: source.assets.names) }
+        let toRender = dirty.map { selection in pages.filter(selection.needsRender) } ?? pages
+        let (rendered, renderProblems) = renderer.renderPages(toRender, texts: texts)
+
+        let siteFiles: [OutputFile]
+        if let previous, let dirty, !dirty.siteFilesMayChange {
+            siteFiles = previous.siteFiles
+        } else {
+            siteFiles = [GraphExport(site: site, texts: texts).file(), SearchIndex(site: site, texts: texts).file()]
+                + SiteFeeds(site: site).files(pages: pages)
+        }
+        let staticFiles: [OutputFile]
+        do {
+            staticFiles = try OutputWriter(layout: layout, jobs: options.jobs).staticCopies()
+        } catch {
+            return .failure(error)
+        }
+        var files = rendered + siteFiles + source.assets.files + staticFiles
+        files.append(OutputFile(path: OutputWriter.markerFile, bytes: Array(OutputWriter.markerText.utf8)))
+        if let clash = OutputWriter.clash(in: files) { return .failure(BuildFailure([clash])) }
+
+        // Anchors: ids of the pages just rendered, and of the others as they were last written.
+        let renderedIDs = Dictionary(uniqueKeysWithValues: parallelMap(rendered, jobs: options.jobs) { file in
+            (file.path, Set(LinkChecker.ids(in: file.bytes)))
+        })
+        let pageFiles = Set(pages.map(\.file))
+        let existing = pageFiles.union(files.map(\.path))
+        let oldIDs = previous?.ids ?? [:]
+        let checker = LinkChecker(exists: { existing.contains($0) }, ids: { targets in
+            Dictionary(uniqueKeysWithValues: targets.map { ($0, renderedIDs[$0] ?? oldIDs[$0] ?? []) })
+        })
+        let problems = texts.problems + renderProblems + checker.check(texts.links)
+        if !problems.isEmpty {
+            return .failure(BuildFailure(problems.sorted { ($0.location, $0.message) < ($1.location, $1.message) }))
+        }
+
+        let hashed = parallelMap(files, jobs: options.jobs) { ($0.path, Self.hash($0.bytes)) }
+        var hashes: [String: Int] = [:]
+        if let previous {
+            // Pages not rendered again keep the bytes (and hash) they were last written with.
+            for path in pageFiles { if let hash = previous.hashes[path] { hashes[path] = hash } }
+        }
+        for (path, hash) in hashed { hashes[path] = hash }
+        let writer = OutputWriter(layout: layout, jobs: options.jobs)
+        let written: [String], removed: [String]
+        do {
+            if let previous {
+                let changed = files.filter { previous.hashes[$0.path] != hashes[$0.path] }
+                removed = previous.hashes.keys.filter { hashes[$0] == nil }.sorted()
+                try writer.update(changed, removing: removed)
+                written = changed.map(\.path).sorted()
+            } else {
+                try writer.write(files.filter { $0.path != OutputWriter.markerFile }, includeStatic: false)
+                written = files.map(\.path).sorted()
+                removed = []
+            }
+        } catch {
+            // The output may now be partly updated: forget it, so the next rebuild writes everything.
+            last = nil
+            return .failure(error)
+        }
+        var ids = previous?.ids.filter { pageFiles.contains($0.key) } ?? [:]
+        ids.merge(renderedIDs) { $1 }
+        last = Snapshot(site: site, texts: texts, templates: templates, assetNames: source.assets.names, siteFiles: siteFiles,
+                        hashes: hashes, ids: ids)
+        return .success(RebuildReport(written: written, removed: removed, pagesRendered: rendered.count,
+                                      articlesRendered: markdownCache.rendered, pages: pages.count, warnings: diagnostics.warnings))
+    }
+
+    static func hash(_ bytes: [UInt8]) -> Int {
+        var hasher = Hasher()
+        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+        hasher.combine(bytes.count)
+        return hasher.finalize()
+    }
+}
+
+/// Which pages of a rebuilt site may differ from the last build: those whose own content, or
+/// anything they show of other pages, changed. It errs on the side of rendering a page again;
+/// a page it leaves out must come out byte-identical, which the session tests check against
+/// clean builds.
+struct PageSelection {
+    let old: ResolvedSite, new: ResolvedSite
+    let oldTexts: RenderedTexts, newTexts: RenderedTexts
+    /// Everything is rendered again (settings or asset names changed).
+    let everything: Bool
+    let changedTemplates: Set<String>
+    let templates: TemplateSet
+    /// Articles whose title, summary, dates, lists or FAQ changed (or that were added or removed).
+    let changedListings: Set<String>
+    /// Entities ("nutrient:x") that were added, removed or changed.
+    let changedEntities: Set<String>
+    /// Something other pages list changed: aggregate pages render again.
+    let listingsChanged: Bool
+    let faqChanged: Bool
+
+    init(old: ResolvedSite, new: ResolvedSite, oldTexts: RenderedTexts, newTexts: RenderedTexts,
+         oldTemplates: TemplateSet, newTemplates: TemplateSet, oldAssets: [String: String], newAssets: [String: String]) {
+        self.old = old
+        self.new = new
+        self.oldTexts = oldTexts
+        self.newTexts = newTexts
+        templates = newTemplates
+        everything = old.config != new.config || oldAssets != newAssets
+        changedTemplates = Set(oldTemplates.texts.keys).union(newTemplates.texts.keys)
+            .filter { oldTemplates.texts[$0] != newTemplates.texts[$0] }
+        var listings: Set<String> = []
+        for slug in Set(old.articleBySlug.keys).union(new.articleBySlug.keys) {
+            guard let before = old.articleBySlug[slug], let after = new.articleBySlug[slug], Self.sameListing(before, after) else {
+                listings.insert(slug)
+                continue
+            }
+        }
+        changedListings = listings
+        var entities: Set<String> = []
+        func compare<T: Equatable>(_ kind: String, _ before: [String: T], _ after: [String: T]) {
+            for id in Set(before.keys).union(after.keys) where before[id] != after[id] { entities.insert("\(kind):\(id)") }
+        }
+        compare("nutrient", old.nutrientByID, new.nutrientByID)
+        compare("condition", old.conditionByID, new.conditionByID)
+        compare("symptom", old.symptomByID, new.symptomByID)
+        changedEntities = entities
+        faqChanged = Set(oldTexts.faqAnswers.keys).union(newTexts.faqAnswers.keys)
+            .contains { oldTexts.faqAnswers[$0] != newTexts.faqAnswers[$0] }
+        listingsChanged = !listings.isEmpty || !entities.isEmpty || old.articles.map(\.slug.value) != new.articles.map(\.slug.value)
+    }
+
+    /// Everything of an article that other pages or files show: all but its body.
+    static func sameListing(_ a: Article, _ b: Article) -> Bool {
+        a.sourcePath == b.sourcePath && a.slug == b.slug && a.title == b.title && a.summary == b.summary && a.date == b.date
+            && a.updated == b.updated && a.reviewed == b.reviewed && a.reviewer == b.reviewer && a.author == b.author
+            && a.nutrients == b.nutrients && a.conditions == b.conditions && a.symptoms == b.symptoms && a.tags == b.tags
+            && a.keyPoints == b.keyPoints && a.faq == b.faq && a.references == b.references && a.draft == b.draft
+            && a.bodyStartLine == b.bodyStartLine
+    }
+
+    /// Graph, search index, sitemap and feed: they depend on listings, entities, headings and links.
+    var siteFilesMayChange: Bool {
+        if everything || listingsChanged || faqChanged { return true }
+        for (slug, body) in newTexts.articleBodies {
+            guard let before = oldTexts.articleBodies[slug] else { return true }
+            if before.html == body.html { continue }
+            if before.headings != body.headings || Set(before.links.map(Self.edge)) != Set(body.links.map(Self.edge)) { return true }
+        }
+        return false
+    }
+
+    private static func edge(_ record: LinkRecord) -> String { "\(record.kind) \(record.key ?? "")" }
+
+    func needsRender(_ page: Page) -> Bool {
+        if everything || !templates.closure(of: page.template).isDisjoint(with: changedTemplates) { return true }
+        if oldTexts.backlinks[page.key] != newTexts.backlinks[page.key] { return true }
+        switch page {
+        case .home, .articleList, .nutrientList, .conditionList, .symptomList, .azIndex, .keyPoints:
+            return listingsChanged
+        case .faq:
+            return listingsChanged || faqChanged
+        case .disclaimer:
+            return oldTexts.disclaimer != newTexts.disclaimer
+        case .search, .notFound:
+            return false
+        case .article(let slug):
+            guard let before = old.articleBySlug[slug], let after = new.articleBySlug[slug], before == after,
+                  oldTexts.articleBodies[slug] == newTexts.articleBodies[slug], oldTexts.faqAnswers[slug] == newTexts.faqAnswers[slug]
+            else { return true }
+            let related = Set((old.relatedArticles[slug] ?? []) + (new.relatedArticles[slug] ?? []))
+            if old.relatedArticles[slug] != new.relatedArticles[slug] || !related.isDisjoint(with: changedListings) { return true }
+            let entities = after.nutrients.map { "nutrient:\($0.value)" } + after.conditions.map { "condition:\($0.value)" }
+                + after.symptoms.map { "symptom:\($0.value)" }
+            return entities.contains(where: changedEntities.contains)
+        case .nutrient(let id):
+            let related = [old, new].flatMap { site -> [String] in
+                let nutrient = site.nutrientByID[id]
+                let effects = [nutrient?.deficiency, nutrient?.excess].compactMap { $0 }
+                return (site.conditionsOfNutrient[id] ?? []).map { "condition:\($0.id)" }
+                    + effects.compactMap { $0.condition.map { "condition:\($0.value)" } }
+                    + effects.flatMap { $0.symptoms.map { "symptom:\($0.value)" } }
+            }
+            if old.conditionsOfNutrient[id] != new.conditionsOfNutrient[id] { return true }
+            return entityPage("nutrient:\(id)", related: related, description: "nutrients/\(id)",
+                              articles: old.articlesByNutrient[id], new.articlesByNutrient[id])
+        case .condition(let id):
+            let related = [old, new].flatMap { site in
+                (site.nutrientsOfCondition[id] ?? []).map { "nutrient:\($0.id)" } + (site.symptomsOfCondition[id] ?? []).map { "symptom:\($0)" }
+            }
+            if old.nutrientsOfCondition[id] != new.nutrientsOfCondition[id] || old.symptomsOfCondition[id] != new.symptomsOfCondition[id] {
+                return true
+            }
+            return entityPage("condition:\(id)", related: related, description: "conditions/\(id)",
+                              articles: old.articlesByCondition[id], new.articlesByCondition[id])
+        case .symptom(let id):
+            let related = [old, new].flatMap { site in
+                (site.nutrientsOfSymptom[id] ?? []).map { "nutrient:\($0.id)" } + (site.conditionsOfSymptom[id] ?? []).map { "condition:\($0)" }
+            }
+            if old.nutrientsOfSymptom[id] != new.nutrientsOfSymptom[id] || old.conditionsOfSymptom[id] != new.conditionsOfSymptom[id] {
+                return true
+            }
+            return entityPage("symptom:\(id)", related: related, description: "symptoms/\(id)",
+                              articles: old.articlesBySymptom[id], new.articlesBySymptom[id])
+        }
+    }
+
+    private func entityPage(_ key: String, related: [String], description: String, articles before: [String]?, _ after: [String]?) -> Bool {
+        if changedEntities.contains(key) || related.contains(where: changedEntities.contains) { return true }
+        if oldTexts.descriptions[description] != newTexts.descriptions[description] { return true }
+        if before != after { return true }
+        return (after ?? []).contains(where: changedListings.contains)
+    }
+}

@@ -1,0 +1,209 @@
+import Foundation
+import Testing
+import MateriaContent
+@testable import MateriaSite
+
+/// `materia serve` rebuilds: after every edit the incrementally updated output must equal a
+/// clean build of the same sources, byte for byte, and a rebuild must redo only what changed.
+@Suite struct SessionTests {
+    /// A copy of the repository's sample site that the test edits.
+    final class Sandbox {
+        let root: URL
+        let output: URL
+        let session: SiteSession
+
+        init() throws {
+            let fileManager = FileManager.default
+            root = fileManager.temporaryDirectory.appendingPathComponent("materia-session-\(UUID().uuidString)")
+            try fileManager.createDirectory(at: root, withIntermediateDirectories: true)
+            for item in ["Content", "Templates", "materia.yaml"] {
+                try fileManager.copyItem(at: Repository.root.appendingPathComponent(item), to: root.appendingPathComponent(item))
+            }
+            output = root.appendingPathComponent("Output")
+            session = SiteSession(options: Self.options(root: root, output: output))
+        }
+
+        static func options(root: URL, output: URL) -> BuildOptions {
+            var options = BuildOptions(layout: SiteLayout(root: root, output: output))
+            options.today = Day(iso: "2026-11-22")!
+            options.fingerprintAssets = false
+            return options
+        }
+
+        func url(_ path: String) -> URL { root.appendingPathComponent(path) }
+
+        func read(_ path: String) throws -> String { try String(contentsOf: url(path), encoding: .utf8) }
+
+        /// Saves as editors do: the new text goes to a temporary file renamed over the old one.
+        func write(_ path: String, _ text: String) throws {
+            let target = url(path)
+            try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+            let temporary = target.deletingLastPathComponent().appendingPathComponent(".\(target.lastPathComponent).swp")
+            try text.write(to: temporary, atomically: false, encoding: .utf8)
+            _ = rename(temporary.path, target.path)
+        }
+
+        func replace(_ path: String, _ old: String, with new: String) throws {
+            let text = try read(path)
+            #expect(text.contains(old), "\(path) should contain \(old)")
+            try write(path, text.replacingOccurrences(of: old, with: new))
+        }
+
+        /// Rebuilds incrementally, then checks the output against a clean build in another folder.
+        @discardableResult
+        func rebuildAndCompare(_ step: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) -> RebuildReport? {
+            let report: RebuildReport
+            switch session.rebuild() {
+            case .success(let value): report = value
+            case .failure(let failure):
+                Issue.record("\(step): rebuild failed: \(failure.diagnostics.map(\.description))", sourceLocation: sourceLocation)
+                return nil
+            }
+            let clean = FileManager.default.temporaryDirectory.appendingPathComponent("materia-clean-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: clean) }
+            do {
+                _ = try SiteBuilder(options: Self.options(root: root, output: clean)).build()
+            } catch {
+                Issue.record("\(step): clean build failed: \(error.diagnostics.map(\.description))", sourceLocation: sourceLocation)
+                return nil
+            }
+            let incremental = readTree(output), fresh = readTree(clean)
+            let differing = Set(incremental.keys).union(fresh.keys).filter { incremental[$0] != fresh[$0] }.sorted()
+            #expect(differing.isEmpty, "\(step): incremental output differs from a clean build in \(differing)", sourceLocation: sourceLocation)
+            return report
+        }
+
+        deinit { try? FileManager.default.removeItem(at: root) }
+    }
+
+    static let article = "Content/articles/low-magnesium-lip-twitching.md"
+    static let articlePage = "articles/low-magnesium-lip-twitching/index.html"
+
+    @Test func everyKindOfEditMatchesACleanBuild() throws {
+        let site = try Sandbox()
+        let first = try #require(site.rebuildAndCompare("first build"))
+        #expect(first.pagesRendered == first.pages)
+
+        // A body edit: that article only (nothing it shows elsewhere changed).
+        try site.replace(Self.article, "## Other common triggers for lip twitching",
+                         with: "A short new paragraph written during the preview.\n\n## Other common triggers for lip twitching")
+        var report = try #require(site.rebuildAndCompare("body edit"))
+        #expect(report.articlesRendered == 1)
+        #expect(report.pagesRendered == 1)
+        #expect(report.written == [Self.articlePage])
+
+        // A new wikilink: the target's "Mentioned in" changes too.
+        try site.replace(Self.article, "A short new paragraph written during the preview.",
+                         with: "A short new paragraph that also links [[nausea|feeling sick]].")
+        report = try #require(site.rebuildAndCompare("new wikilink"))
+        #expect(report.written.contains("symptoms/nausea/index.html"))
+        #expect(!report.written.contains("index.html"))
+
+        // Saving without a change writes nothing.
+        try site.write(Self.article, try site.read(Self.article))
+        report = try #require(site.rebuildAndCompare("unchanged save"))
+        #expect(report.written.isEmpty && report.removed.isEmpty && report.pagesRendered == 0)
+
+        // Front matter: the title shows on the home page, lists, related articles, FAQ, A–Z…
+        try site.replace(Self.article, "title: \"Low Magnesium and Lip Twitching: Is There a Connection?\"",
+                         with: "title: \"Lip Twitching and Low Magnesium\"")
+        report = try #require(site.rebuildAndCompare("title edit"))
+        #expect(report.written.contains("index.html") && report.written.contains("a-z/index.html"))
+
+        // Add, rename and delete an article.
+        let added = """
+            ---
+            title: "Hiccups and minerals"
+            summary: "A short note on hiccups, magnesium and potassium."
+            date: 2026-11-01
+            reviewed: 2026-11-01
+            reviewer: "Dr. Test"
+            nutrients: [potassium, magnesium]
+            symptoms: [muscle-cramps]
+            key_points:
+              - "Hiccups are rarely about minerals."
+            faq:
+              - question: "Can low potassium cause hiccups?"
+                answer: "Rarely; see [[hypokalemia]]."
+            ---
+
+            Hiccups are spasms of the diaphragm. Low potassium and magnesium affect muscles,
+            and [[low-magnesium-lip-twitching|lip twitching]] is another example.
+
+            ## When to worry
+
+            Hiccups lasting more than two days deserve a visit to a doctor.
+
+            """
+        try site.write("Content/articles/hiccups.md", added)
+        report = try #require(site.rebuildAndCompare("added article"))
+        #expect(report.written.contains("articles/hiccups/index.html") && report.written.contains("faq/index.html"))
+        _ = rename(site.url("Content/articles/hiccups.md").path, site.url("Content/articles/hiccups-and-minerals.md").path)
+        report = try #require(site.rebuildAndCompare("renamed article"))
+        #expect(report.removed.contains("articles/hiccups/index.html"))
+        try FileManager.default.removeItem(at: site.url("Content/articles/hiccups-and-minerals.md"))
+        report = try #require(site.rebuildAndCompare("deleted article"))
+        #expect(report.removed.contains("articles/hiccups-and-minerals/index.html"))
+
+        // Data: a value shown on the nutrient page and in articles' quick facts and directives.
+        try site.replace("Content/data/nutrients/magnesium.yaml", "group: \"Men 19–30 years\", stage: adults, value: 400",
+                         with: "group: \"Men 19–30 years\", stage: adults, value: 410")
+        report = try #require(site.rebuildAndCompare("data value"))
+        #expect(report.written.contains("nutrients/magnesium/index.html"))
+        #expect(!report.written.contains("symptoms/nausea/index.html"))
+        // A new alias changes what is auto-linked everywhere.
+        try site.replace("Content/data/symptoms/nausea.yaml", "aliases: [\"feeling sick\",", with: "aliases: [\"feeling sick\", \"queasy stomach\",")
+        site.rebuildAndCompare("new alias")
+        // A new data file, then its removal.
+        try site.write("Content/data/symptoms/hiccups.yaml", """
+            name: Hiccups
+            summary: "Repeated spasms of the diaphragm."
+            nutrients: [potassium]
+            conditions: [hypokalemia]
+
+            """)
+        report = try #require(site.rebuildAndCompare("new data file"))
+        #expect(report.written.contains("symptoms/hiccups/index.html"))
+        try FileManager.default.removeItem(at: site.url("Content/data/symptoms/hiccups.yaml"))
+        report = try #require(site.rebuildAndCompare("removed data file"))
+        #expect(report.removed.contains("symptoms/hiccups/index.html"))
+
+        // Templates: a partial re-renders the pages that include it; the stylesheet is one file.
+        try site.replace("Templates/partials/references.mustache", "</", with: "<!-- edited -->\n</")
+        report = try #require(site.rebuildAndCompare("partial edit"))
+        #expect(report.written.contains("nutrients/magnesium/index.html") && !report.written.contains("search/index.html"))
+        try site.write("Templates/assets/style.css", try site.read("Templates/assets/style.css") + "\n.edited { color: #123456; }\n")
+        report = try #require(site.rebuildAndCompare("stylesheet edit"))
+        #expect(report.written == ["assets/style.css"])
+
+        // A static file added, and a settings change that touches every page.
+        try site.write("Content/static/files/leaflet.txt", "A printable leaflet.\n")
+        report = try #require(site.rebuildAndCompare("static file"))
+        #expect(report.written == ["files/leaflet.txt"])
+        try site.replace("materia.yaml", "review_cycle_months: 12", with: "review_cycle_months: 18")
+        report = try #require(site.rebuildAndCompare("settings edit"))
+        #expect(report.pagesRendered == report.pages)
+    }
+
+    @Test func aBrokenEditKeepsTheLastGoodOutput() throws {
+        let site = try Sandbox()
+        _ = try #require(site.rebuildAndCompare("first build"))
+        let before = readTree(site.output)
+        try site.replace(Self.article, "nutrients: [magnesium, calcium, potassium]", with: "nutrients: [magnesium, calcum, potassium]")
+        try site.replace("Content/data/nutrients/magnesium.yaml", "kind: mineral", with: "kind: metal")
+        guard case .failure(let failure) = site.session.rebuild() else {
+            Issue.record("a rebuild with errors should fail")
+            return
+        }
+        let text = failure.diagnostics.map(\.description).joined(separator: "\n")
+        #expect(text.contains("Content/articles/low-magnesium-lip-twitching.md:10:"), "\(text)")
+        #expect(text.contains("'calcum'"))
+        #expect(text.contains("Content/data/nutrients/magnesium.yaml:2:7"), "\(text)")
+        #expect(readTree(site.output) == before)
+        // Fixing both brings the session back, equal to a clean build.
+        try site.replace(Self.article, "calcum", with: "calcium")
+        try site.replace("Content/data/nutrients/magnesium.yaml", "kind: metal", with: "kind: mineral")
+        let report = try #require(site.rebuildAndCompare("fixed"))
+        #expect(report.written.isEmpty)
+    }
+}
