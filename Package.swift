@@ -30,14 +30,18 @@ let package = Package(
                 .product(name: "Mustache", package: "swift-mustache"),
             ]
         ),
+        // `materia serve`: HTTP on POSIX sockets, inotify, Server-Sent Events. No server framework:
+        // the preview serves files from one folder and one event stream.
+        .target(name: "MateriaServe", dependencies: ["MateriaSite", "MateriaContent"]),
         .executableTarget(
             name: "materia",
-            dependencies: ["MateriaSite", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["MateriaSite", "MateriaServe", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "MateriaMarkdownTests", dependencies: ["MateriaMarkdown"]),
         .testTarget(name: "MateriaContentTests", dependencies: ["MateriaContent"]),
         .testTarget(name: "MateriaSiteTests", dependencies: ["MateriaSite"]),
         .testTarget(name: "MateriaCLITests", dependencies: ["materia"]),
+        .testTarget(name: "MateriaServeTests", dependencies: ["MateriaServe"]),
     ],
     swiftLanguageModes: [.v6]
 )

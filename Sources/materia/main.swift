@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MateriaContent
 import MateriaSite
+import MateriaServe
 
 /// The `materia` command line: a thin layer over MateriaSite.
 @main
@@ -10,7 +11,7 @@ struct Materia: AsyncParsableCommand {
         commandName: "materia",
         abstract: "Build a static health knowledge base from Markdown articles and nutrient data.",
         version: "0.1.0",
-        subcommands: [Build.self, Check.self, Publish.self],
+        subcommands: [Build.self, Check.self, Publish.self, Serve.self],
         defaultSubcommand: nil
     )
 
@@ -220,4 +221,79 @@ func seconds(since start: ContinuousClock.Instant) -> String {
 
 func printError(_ line: String) {
     FileHandle.standardError.write(Data((line + "\n").utf8))
+}
+
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Build the site, serve it on this machine and rebuild it on every change, reloading open pages.",
+        discussion: """
+            The preview is written to ROOT/.materia-serve (not Output/) with plain asset names. Pages reload \
+            after a rebuild that changed them; a stylesheet edit is swapped in without a reload. A broken edit \
+            keeps the last good site served and shows its errors over the page.
+            """)
+
+    @Option(name: .long, help: "The site folder (holding materia.yaml, Content/ and Templates/).")
+    var root: String = "."
+
+    @Option(name: .long, help: "Where to write the preview (default: ROOT/.materia-serve).")
+    var output: String?
+
+    @Option(name: .long, help: "The address to listen on; 0.0.0.0 exposes the preview to the network.")
+    var host = "127.0.0.1"
+
+    @Option(name: .long, help: "The port to listen on (0: any free port).")
+    var port = 8080
+
+    @Flag(name: .long, help: "Open the preview in the default browser.")
+    var open = false
+
+    @Flag(name: .long, help: "Include articles marked 'draft: true'.")
+    var drafts = false
+
+    func run() throws {
+        var site = SiteOptions()
+        site.root = root
+        site.output = output ?? (root as NSString).appendingPathComponent(".materia-serve")
+        try site.validate()
+        guard (0...65535).contains(port) else { throw ValidationError("--port \(port): a port is a number from 0 to 65535") }
+        var options = BuildOptions(layout: site.layout(), includeDrafts: drafts)
+        options.today = Day.today()
+        let preview: Preview
+        do {
+            preview = try Preview(options: options, host: host, port: port, log: { printError($0) }, report: { errors in
+                for error in errors { printError(error.description) }
+            })
+        } catch let error as ListenError {
+            printError("error: \(error)")
+            throw ExitCode(1)
+        }
+        preview.start()
+        FileHandle.standardOutput.write(Data("Serving \(preview.url) (Ctrl-C to stop)\n".utf8))
+        if open { openBrowser(preview.url) }
+        let stop: @Sendable () -> Void = {
+            preview.stop()
+            printError("Stopped.")
+            Foundation.exit(0)
+        }
+        var sources: [DispatchSourceSignal] = []
+        for signalNumber in [SIGINT, SIGTERM] {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler(handler: stop)
+            source.resume()
+            sources.append(source)
+        }
+        withExtendedLifetime(sources) {
+            while true { sleep(3600) }
+        }
+    }
+
+    private func openBrowser(_ url: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["xdg-open", url]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        do { try process.run() } catch { printError("Could not open a browser (\(error.localizedDescription)); open \(url) yourself.") }
+    }
 }
