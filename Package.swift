@@ -41,7 +41,7 @@ let package = Package(
         .testTarget(name: "MateriaContentTests", dependencies: ["MateriaContent"]),
         .testTarget(name: "MateriaSiteTests", dependencies: ["MateriaSite"]),
         .testTarget(name: "MateriaCLITests", dependencies: ["materia"]),
-        .testTarget(name: "MateriaServeTests", dependencies: ["MateriaServe"]),
+        .testTarget(name: "MateriaServeTests", dependencies: ["MateriaServe", "materia"]),
     ],
     swiftLanguageModes: [.v6]
 )
