@@ -1,7 +1,7 @@
 # The two set-up commands of the README: `make site` builds the sample site, `make test` runs the tests.
 SWIFT ?= swift
 
-.PHONY: deps validators site test release clean
+.PHONY: deps validators site test release clean bench-serve
 
 deps:
 	@./scripts/install-deps.sh
@@ -22,6 +22,11 @@ site: release
 test: deps validators
 	$(SWIFT) test
 	./scripts/validate/run.sh
+
+# Save-to-reload latency of `materia serve` on N generated articles (add HUGO=1 to compare hugo server).
+N ?= 10000
+bench-serve: release
+	python3 scripts/bench/serve_latency.py -n $(N) $(if $(HUGO),--hugo,)
 
 clean:
 	rm -rf .build Output

@@ -43,6 +43,9 @@ public struct ResolvedSite: Sendable {
 /// Phase 3 (resolve): links nutrients, conditions, symptoms and articles both ways.
 public struct SiteResolver {
     let source: SiteSource
+    /// The related articles of an earlier resolve (`materia serve`), reused while no article's
+    /// slug, position, nutrients, conditions, symptoms or tags changed.
+    var relatedCache: RelatedCache?
 
     public init(source: SiteSource) { self.source = source }
 
@@ -129,7 +132,7 @@ public struct SiteResolver {
             conditionsOfSymptom: symptomConditions.mapValues { ids($0, names: conditionName) },
             nutrientsOfSymptom: symptomNutrients.mapValues { links($0, names: nutrientName) },
             conditionsOfNutrient: nutrientConditions.mapValues { links($0, names: conditionName) },
-            relatedArticles: related(articles))
+            relatedArticles: relatedCache?.related(articles, compute: related) ?? related(articles))
     }
 
     /// Ranks other articles by what they share: nutrients and conditions weigh 3, symptoms 2, tags 1.
@@ -178,4 +181,22 @@ public struct SiteResolver {
 func unique(_ values: [String]) -> [String] {
     var seen = Set<String>()
     return values.filter { seen.insert($0).inserted }
+}
+
+/// Related articles kept between rebuilds: they depend on every article's keys, not its text.
+final class RelatedCache: @unchecked Sendable {
+    private var keys: [[String]] = []
+    private var value: [String: [String]] = [:]
+
+    func related(_ articles: [Article], compute: ([Article]) -> [String: [String]]) -> [String: [String]] {
+        let current = articles.map { article in
+            [article.slug.value] + article.nutrients.map(\.value) + ["|"] + article.conditions.map(\.value) + ["|"]
+                + article.symptoms.map(\.value) + ["|"] + article.tags
+        }
+        if current != keys {
+            value = compute(articles)
+            keys = current
+        }
+        return value
+    }
 }

@@ -25,6 +25,7 @@ public final class SiteSession: @unchecked Sendable {
     public let options: BuildOptions
     private let loadCache = LoadCache()
     private let markdownCache = MarkdownCache()
+    private let relatedCache = RelatedCache()
     private var last: Snapshot?
 
     /// The last good build: what its pages were rendered from, and what was written.
@@ -59,7 +60,9 @@ public final class SiteSession: @unchecked Sendable {
         diagnostics.append(contentsOf: validator.checkReviews(today: options.today, cycle: source.config.reviewCycleMonths,
                                                               overdueIsError: options.publishing && !options.allowOverdue))
         guard let templates = source.templates, !diagnostics.hasErrors else { return .failure(BuildFailure(diagnostics.sorted)) }
-        let site = SiteResolver(source: source).resolve()
+        var resolver = SiteResolver(source: source)
+        resolver.relatedCache = relatedCache
+        let site = resolver.resolve()
         var renderer = PageRenderer(site: site, templates: templates, staticFiles: source.staticFiles, assets: source.assets,
                                     drafts: source.draftSlugs, jobs: options.jobs)
         renderer.markdownCache = markdownCache
@@ -160,6 +163,9 @@ struct PageSelection {
     let changedListings: Set<String>
     /// Entities ("nutrient:x") that were added, removed or changed.
     let changedEntities: Set<String>
+    /// Entities whose part shown on article pages changed: name and summary, and for nutrients
+    /// the adult intakes and limits of the "nutrients in this article" box.
+    let changedEntityViews: Set<String>
     /// Something other pages list changed: aggregate pages render again.
     let listingsChanged: Bool
     let faqChanged: Bool
@@ -190,9 +196,26 @@ struct PageSelection {
         compare("condition", old.conditionByID, new.conditionByID)
         compare("symptom", old.symptomByID, new.symptomByID)
         changedEntities = entities
+        changedEntityViews = entities.filter { key in
+            let id = String(key.drop { $0 != ":" }.dropFirst())
+            switch key.prefix { $0 != ":" } {
+            case "nutrient":
+                guard let before = old.nutrientByID[id], let after = new.nutrientByID[id] else { return true }
+                return Self.factsView(before) != Self.factsView(after)
+            case "condition":
+                return old.conditionByID[id].map { [$0.name, $0.summary] } != new.conditionByID[id].map { [$0.name, $0.summary] }
+            default:
+                return old.symptomByID[id].map { [$0.name, $0.summary] } != new.symptomByID[id].map { [$0.name, $0.summary] }
+            }
+        }
         faqChanged = Set(oldTexts.faqAnswers.keys).union(newTexts.faqAnswers.keys)
             .contains { oldTexts.faqAnswers[$0] != newTexts.faqAnswers[$0] }
         listingsChanged = !listings.isEmpty || !entities.isEmpty || old.articles.map(\.slug.value) != new.articles.map(\.slug.value)
+    }
+
+    /// What an article page shows of a nutrient (PageContexts.quickFacts and the JSON-LD name).
+    static func factsView(_ nutrient: Nutrient) -> String {
+        String(describing: (nutrient.name, nutrient.summary, nutrient.unit, NutrientFacts.adultIntakes(nutrient), NutrientFacts.adultLimits(nutrient)))
     }
 
     /// Everything of an article that other pages or files show: all but its body.
@@ -237,7 +260,7 @@ struct PageSelection {
             if old.relatedArticles[slug] != new.relatedArticles[slug] || !related.isDisjoint(with: changedListings) { return true }
             let entities = after.nutrients.map { "nutrient:\($0.value)" } + after.conditions.map { "condition:\($0.value)" }
                 + after.symptoms.map { "symptom:\($0.value)" }
-            return entities.contains(where: changedEntities.contains)
+            return entities.contains(where: changedEntityViews.contains)
         case .nutrient(let id):
             let related = [old, new].flatMap { site -> [String] in
                 let nutrient = site.nutrientByID[id]
