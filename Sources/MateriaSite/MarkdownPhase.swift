@@ -9,9 +9,14 @@ public struct Backlink: Sendable, Equatable {
     public let context: String
 }
 
-private struct BacklinkPair: Hashable {
-    let target: String
-    let source: String
+/// What one page's Markdown texts say about the site: problems, external and internal links,
+/// and the backlinks it gives other pages.
+struct Collected {
+    var problems: [Diagnostic] = []
+    var external: [(location: SourceLocation, url: String)] = []
+    var links: [SourcedLink] = []
+    var backlinks: [(target: String, link: Backlink)] = []
+    var linkedTargets: Set<String> = []
 }
 
 /// An internal link with the file position it was written at and the page it appears on.
@@ -60,25 +65,37 @@ struct MarkdownPhase {
         let autolink = AutolinkMode(rawValue: site.config.autolink) ?? .first
         var texts = RenderedTexts()
         var backlinks: [String: [Backlink]] = [:]
-        var linked = Set<BacklinkPair>()
 
-        func collect(_ rendered: RenderedMarkdown, origin: TextOrigin, page: Page?, shownOn pagePath: String) {
+        /// Problems, links and backlinks of one page's texts. Backlinks are unique per (target,
+        /// source) pair, and every source page's texts are collected into one value.
+        func collect(_ rendered: RenderedMarkdown, origin: TextOrigin, page: Page?, shownOn pagePath: String, into found: inout Collected) {
             for problem in rendered.problems {
-                texts.problems.append(Diagnostic(at: origin.location(line: problem.line, column: problem.column), problem.message, fix: problem.fix))
+                found.problems.append(Diagnostic(at: origin.location(line: problem.line, column: problem.column), problem.message, fix: problem.fix))
             }
             for external in rendered.externalLinks {
-                texts.externalLinks.append((origin.location(line: external.line, column: external.column), external.url))
+                found.external.append((origin.location(line: external.line, column: external.column), external.url))
             }
             let sourceKey = page?.key
             // In source order, so that the first mention gives the sentence "Mentioned in" shows.
             for record in rendered.links.sorted(by: { ($0.line, $0.column) < ($1.line, $1.column) }) {
-                texts.links.append(SourcedLink(page: pagePath, location: origin.location(line: record.line, column: record.column),
+                found.links.append(SourcedLink(page: pagePath, location: origin.location(line: record.line, column: record.column),
                                                record: record, sourceKey: sourceKey))
                 guard let page, let target = record.key, target != page.key, Page(key: target) != nil,
-                      linked.insert(BacklinkPair(target: target, source: page.key)).inserted else { continue }
-                backlinks[target, default: []].append(Backlink(sourceKey: page.key, title: table.titles[page.key] ?? page.path,
-                                                               path: page.path, context: record.context))
+                      found.linkedTargets.insert(target).inserted else { continue }
+                found.backlinks.append((target, Backlink(sourceKey: page.key, title: table.titles[page.key] ?? page.path,
+                                                         path: page.path, context: record.context)))
             }
+        }
+        func merge(_ found: Collected) {
+            texts.problems += found.problems
+            texts.externalLinks += found.external
+            texts.links += found.links
+            for (target, backlink) in found.backlinks { backlinks[target, default: []].append(backlink) }
+        }
+        func collect(_ rendered: RenderedMarkdown, origin: TextOrigin, page: Page?, shownOn pagePath: String) {
+            var found = Collected()
+            collect(rendered, origin: origin, page: page, shownOn: pagePath, into: &found)
+            merge(found)
         }
         func environment(_ page: String, _ source: String) -> PageLinkEnvironment {
             PageLinkEnvironment(table: table, pagePath: page, sourcePath: source)
@@ -97,15 +114,17 @@ struct MarkdownPhase {
                     options.footnotePrefix = "\(article.slug.value)-faq-\(index + 1)-"
                     return MarkdownRenderer.render(entry.answer, options: options)
                 }
-                let entry = MarkdownCache.Entry(article: article, body: body, answers: answers)
+                var found = Collected()
+                collect(body, origin: article.bodyOrigin, page: page, shownOn: page.path, into: &found)
+                for (entry, answer) in zip(article.faq, answers) {
+                    collect(answer, origin: entry.answerOrigin, page: page, shownOn: page.path, into: &found)
+                }
+                let entry = MarkdownCache.Entry(article: article, body: body, answers: answers, collected: found)
                 cache?.store(entry)
                 return entry
             }()
             texts.articleBodies[article.slug.value] = rendered.body
-            collect(rendered.body, origin: article.bodyOrigin, page: page, shownOn: page.path)
-            for (entry, answer) in zip(article.faq, rendered.answers) {
-                collect(answer, origin: entry.answerOrigin, page: page, shownOn: page.path)
-            }
+            merge(rendered.collected)
             texts.faqAnswers[article.slug.value] = rendered.answers.map(\.html)
         }
         func describe(_ page: Page, _ text: String?, _ origin: TextOrigin?, _ source: String) {
@@ -176,6 +195,8 @@ final class MarkdownCache: @unchecked Sendable {
         let article: Article
         let body: RenderedMarkdown
         let answers: [RenderedMarkdown]
+        /// Depends on the article, its title and the link table, like the HTML.
+        let collected: Collected
         /// Directives are written `materia` (a fenced block's info string or a `materia:` code span).
         var readsData: Bool { article.body.contains("materia") || article.faq.contains { $0.answer.contains("materia") } }
     }
