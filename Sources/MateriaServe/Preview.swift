@@ -60,7 +60,7 @@ public final class Preview: @unchecked Sendable {
     @discardableResult
     func rebuild(after changed: [String]) -> Bool {
         let started = DispatchTime.now().uptimeNanoseconds
-        let result = session.rebuild()
+        let result = session.rebuild(changed: changed.isEmpty ? nil : changed)
         let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
         let cause = changed.isEmpty ? "Built" : "\(Self.describe(changed)) changed: rebuilt"
         switch result {

@@ -58,6 +58,7 @@ struct MarkdownPhase {
 
     func run() -> RenderedTexts {
         let table = SiteLinkTable(site: site, staticFiles: staticFiles, assets: assets, drafts: drafts)
+        cache?.table = table
         cache?.prepare(linkSignature: LinkSignature(site: site, staticFiles: staticFiles, assets: assets, drafts: drafts,
                                                     articleIDs: articleIDs, disclaimerIDs: disclaimerIDs),
                        data: DataSignature(nutrients: site.nutrients, conditions: site.conditions, symptoms: site.symptoms))
@@ -66,26 +67,6 @@ struct MarkdownPhase {
         var texts = RenderedTexts()
         var backlinks: [String: [Backlink]] = [:]
 
-        /// Problems, links and backlinks of one page's texts. Backlinks are unique per (target,
-        /// source) pair, and every source page's texts are collected into one value.
-        func collect(_ rendered: RenderedMarkdown, origin: TextOrigin, page: Page?, shownOn pagePath: String, into found: inout Collected) {
-            for problem in rendered.problems {
-                found.problems.append(Diagnostic(at: origin.location(line: problem.line, column: problem.column), problem.message, fix: problem.fix))
-            }
-            for external in rendered.externalLinks {
-                found.external.append((origin.location(line: external.line, column: external.column), external.url))
-            }
-            let sourceKey = page?.key
-            // In source order, so that the first mention gives the sentence "Mentioned in" shows.
-            for record in rendered.links.sorted(by: { ($0.line, $0.column) < ($1.line, $1.column) }) {
-                found.links.append(SourcedLink(page: pagePath, location: origin.location(line: record.line, column: record.column),
-                                               record: record, sourceKey: sourceKey))
-                guard let page, let target = record.key, target != page.key, Page(key: target) != nil,
-                      found.linkedTargets.insert(target).inserted else { continue }
-                found.backlinks.append((target, Backlink(sourceKey: page.key, title: table.titles[page.key] ?? page.path,
-                                                         path: page.path, context: record.context)))
-            }
-        }
         func merge(_ found: Collected) {
             texts.problems += found.problems
             texts.externalLinks += found.external
@@ -94,7 +75,7 @@ struct MarkdownPhase {
         }
         func collect(_ rendered: RenderedMarkdown, origin: TextOrigin, page: Page?, shownOn pagePath: String) {
             var found = Collected()
-            collect(rendered, origin: origin, page: page, shownOn: pagePath, into: &found)
+            Self.collect(rendered, origin: origin, page: page, shownOn: pagePath, table: table, into: &found)
             merge(found)
         }
         func environment(_ page: String, _ source: String) -> PageLinkEnvironment {
@@ -102,24 +83,8 @@ struct MarkdownPhase {
         }
 
         for article in site.articles {
-            let page = Page.article(article.slug.value)
-            let env = environment(page.path, article.sourcePath)
-            // FAQ entries are anchored as faq-1, faq-2, … on the same page.
             let rendered = cache?.entry(for: article) ?? {
-                let faqIDs = (0..<article.faq.count).map { "faq-\($0 + 1)" }
-                let body = MarkdownRenderer.render(article.body, options: MarkdownOptions(
-                    allowRawHTML: raw, reservedIDs: articleIDs.union(faqIDs), environment: env, autolink: autolink, selfKey: page.key))
-                let answers = article.faq.enumerated().map { index, entry in
-                    var options = MarkdownOptions(allowRawHTML: raw, isFragment: true, environment: env)
-                    options.footnotePrefix = "\(article.slug.value)-faq-\(index + 1)-"
-                    return MarkdownRenderer.render(entry.answer, options: options)
-                }
-                var found = Collected()
-                collect(body, origin: article.bodyOrigin, page: page, shownOn: page.path, into: &found)
-                for (entry, answer) in zip(article.faq, answers) {
-                    collect(answer, origin: entry.answerOrigin, page: page, shownOn: page.path, into: &found)
-                }
-                let entry = MarkdownCache.Entry(article: article, body: body, answers: answers, collected: found)
+                let entry = renderArticle(article, table: table)
                 cache?.store(entry)
                 return entry
             }()
@@ -145,8 +110,57 @@ struct MarkdownPhase {
         texts.disclaimer = disclaimer.html
         collect(disclaimer, origin: site.config.disclaimerOrigin ?? TextOrigin(path: "materia.yaml", line: 1), page: nil,
                 shownOn: Page.disclaimer.path)
-        texts.backlinks = backlinks.mapValues { $0.sorted { ($0.title.lowercased(), $0.sourceKey) < ($1.title.lowercased(), $1.sourceKey) } }
+        texts.backlinks = backlinks.mapValues(Self.sortedBacklinks)
         return texts
+    }
+
+    static func sortedBacklinks(_ links: [Backlink]) -> [Backlink] {
+        links.sorted { ($0.title.lowercased(), $0.sourceKey) < ($1.title.lowercased(), $1.sourceKey) }
+    }
+
+    /// An article's body and FAQ answers as HTML, with what they say about links.
+    func renderArticle(_ article: Article, table: SiteLinkTable) -> MarkdownCache.Entry {
+        let raw = site.config.allowRawHTML
+        let autolink = AutolinkMode(rawValue: site.config.autolink) ?? .first
+        let page = Page.article(article.slug.value)
+        let env = PageLinkEnvironment(table: table, pagePath: page.path, sourcePath: article.sourcePath)
+        // FAQ entries are anchored as faq-1, faq-2, … on the same page.
+        let faqIDs = (0..<article.faq.count).map { "faq-\($0 + 1)" }
+        let body = MarkdownRenderer.render(article.body, options: MarkdownOptions(
+            allowRawHTML: raw, reservedIDs: articleIDs.union(faqIDs), environment: env, autolink: autolink, selfKey: page.key))
+        let answers = article.faq.enumerated().map { index, entry in
+            var options = MarkdownOptions(allowRawHTML: raw, isFragment: true, environment: env)
+            options.footnotePrefix = "\(article.slug.value)-faq-\(index + 1)-"
+            return MarkdownRenderer.render(entry.answer, options: options)
+        }
+        var found = Collected()
+        Self.collect(body, origin: article.bodyOrigin, page: page, shownOn: page.path, table: table, into: &found)
+        for (entry, answer) in zip(article.faq, answers) {
+            Self.collect(answer, origin: entry.answerOrigin, page: page, shownOn: page.path, table: table, into: &found)
+        }
+        return MarkdownCache.Entry(article: article, body: body, answers: answers, collected: found)
+    }
+
+    /// Problems, links and backlinks of one page's texts. Backlinks are unique per (target,
+    /// source) pair, and every source page's texts are collected into one value.
+    static func collect(_ rendered: RenderedMarkdown, origin: TextOrigin, page: Page?, shownOn pagePath: String, table: SiteLinkTable,
+                        into found: inout Collected) {
+        for problem in rendered.problems {
+            found.problems.append(Diagnostic(at: origin.location(line: problem.line, column: problem.column), problem.message, fix: problem.fix))
+        }
+        for external in rendered.externalLinks {
+            found.external.append((origin.location(line: external.line, column: external.column), external.url))
+        }
+        let sourceKey = page?.key
+        // In source order, so that the first mention gives the sentence "Mentioned in" shows.
+        for record in rendered.links.sorted(by: { ($0.line, $0.column) < ($1.line, $1.column) }) {
+            found.links.append(SourcedLink(page: pagePath, location: origin.location(line: record.line, column: record.column),
+                                           record: record, sourceKey: sourceKey))
+            guard let page, let target = record.key, target != page.key, Page(key: target) != nil,
+                  found.linkedTargets.insert(target).inserted else { continue }
+            found.backlinks.append((target, Backlink(sourceKey: page.key, title: table.titles[page.key] ?? page.path,
+                                                     path: page.path, context: record.context)))
+        }
     }
 }
 
@@ -198,7 +212,29 @@ final class MarkdownCache: @unchecked Sendable {
         /// Depends on the article, its title and the link table, like the HTML.
         let collected: Collected
         /// Directives are written `materia` (a fenced block's info string or a `materia:` code span).
-        var readsData: Bool { article.body.contains("materia") || article.faq.contains { $0.answer.contains("materia") } }
+        let readsData: Bool
+
+        init(article: Article, body: RenderedMarkdown, answers: [RenderedMarkdown], collected: Collected) {
+            self.article = article
+            self.body = body
+            self.answers = answers
+            self.collected = collected
+            readsData = Self.mentionsMateria(article.body) || article.faq.contains { Self.mentionsMateria($0.answer) }
+        }
+
+        static func mentionsMateria(_ text: String) -> Bool {
+            let word = Array("materia".utf8)
+            var text = text
+            return text.withUTF8 { bytes in
+                guard bytes.count >= word.count else { return false }
+                for start in 0...(bytes.count - word.count) where bytes[start] == 0x6D {
+                    var index = 1
+                    while index < word.count && bytes[start + index] == word[index] { index += 1 }
+                    if index == word.count { return true }
+                }
+                return false
+            }
+        }
     }
 
     private var entries: [String: Entry] = [:]
@@ -206,6 +242,8 @@ final class MarkdownCache: @unchecked Sendable {
     private var dataSignature: DataSignature?
     /// Articles rendered (not taken from the cache) by the last run.
     private(set) var rendered = 0
+    /// The link table of the last run.
+    var table: SiteLinkTable?
 
     func prepare(linkSignature: LinkSignature, data: DataSignature) {
         rendered = 0
@@ -217,6 +255,9 @@ final class MarkdownCache: @unchecked Sendable {
         self.linkSignature = linkSignature
         dataSignature = data
     }
+
+    /// The entry of a slug, whatever its article: what a rebuild replaces.
+    func entry(slug: String) -> Entry? { entries[slug] }
 
     func entry(for article: Article) -> Entry? {
         guard let entry = entries[article.slug.value], entry.article == article else { return nil }

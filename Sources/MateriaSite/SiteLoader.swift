@@ -102,9 +102,7 @@ public struct SiteLoader {
         var articles: [Article] = []
         var drafts: Set<String> = []
         for file in files(in: layout.articlesDirectory, extensions: ["md", "markdown"], required: true, &diagnostics) {
-            let slug = Slugify.make(file.deletingPathExtension().lastPathComponent)
-            let path = layout.relativePath(file)
-            let (article, problems, _) = decoded(file) { ContentDecoder.article($0, path: path, defaultSlug: slug) }
+            let (article, problems) = loadArticle(file)
             diagnostics.append(contentsOf: problems)
             if let article, includeDrafts || !article.draft { articles.append(article) } else if let article { drafts.insert(article.slug.value) }
         }
@@ -126,6 +124,14 @@ public struct SiteLoader {
         source.assets = loadAssets(&diagnostics)
         source.draftSlugs = drafts
         return (source, diagnostics)
+    }
+
+    /// One article file, decoded (also for a rebuild after an edit of that file alone).
+    func loadArticle(_ file: URL) -> (Article?, Diagnostics) {
+        let slug = Slugify.make(file.deletingPathExtension().lastPathComponent)
+        let path = layout.relativePath(file)
+        let (article, problems, _) = decoded(file) { ContentDecoder.article($0, path: path, defaultSlug: slug) }
+        return (article, problems)
     }
 
     private func loadAssets(_ diagnostics: inout Diagnostics) -> AssetManifest {

@@ -200,3 +200,24 @@ final class RelatedCache: @unchecked Sendable {
         return value
     }
 }
+
+extension ResolvedSite {
+    /// The same site with some articles' bodies edited (their listing fields unchanged, so every
+    /// relation and order stays as resolved).
+    func replacing(_ edited: [Article]) -> ResolvedSite {
+        var articles = self.articles
+        var bySlug = articleBySlug
+        let positions = Dictionary(articles.enumerated().map { ($1.slug.value, $0) }, uniquingKeysWith: { first, _ in first })
+        for article in edited {
+            if let position = positions[article.slug.value] { articles[position] = article }
+            bySlug[article.slug.value] = article
+        }
+        return ResolvedSite(config: config, articles: articles, nutrients: nutrients, conditions: conditions, symptoms: symptoms,
+                            nutrientByID: nutrientByID, conditionByID: conditionByID, symptomByID: symptomByID,
+                            articlesByNutrient: articlesByNutrient, articlesByCondition: articlesByCondition,
+                            articlesBySymptom: articlesBySymptom, articleBySlug: bySlug, nutrientsOfCondition: nutrientsOfCondition,
+                            symptomsOfCondition: symptomsOfCondition, conditionsOfSymptom: conditionsOfSymptom,
+                            nutrientsOfSymptom: nutrientsOfSymptom, conditionsOfNutrient: conditionsOfNutrient,
+                            relatedArticles: relatedArticles)
+    }
+}

@@ -34,6 +34,16 @@ public final class SiteSession: @unchecked Sendable {
         let texts: RenderedTexts
         let templates: TemplateSet
         let assetNames: [String: String]
+        let assets: AssetManifest
+        let staticFiles: [String]
+        let drafts: Set<String>
+        let table: SiteLinkTable
+        let warnings: [Diagnostic]
+        /// Every path of the output.
+        let existing: Set<String>
+        /// What each article's Markdown gave, as in `texts`.
+        let entries: [String: MarkdownCache.Entry]
+        let articleBySource: [String: Article]
         /// Graph, search index and feeds, regenerated only when their inputs may have changed.
         let siteFiles: [OutputFile]
         /// Every file of the output with a hash of its bytes.
@@ -47,7 +57,15 @@ public final class SiteSession: @unchecked Sendable {
     }
 
     /// Loads, checks and renders the site again and brings the output folder up to date.
-    public func rebuild() -> Result<RebuildReport, BuildFailure> {
+    /// `changed` (paths below the site root, from the watcher) allows a shortcut when only
+    /// article bodies changed; without it, or when the shortcut does not apply, every source
+    /// file's signature is checked.
+    public func rebuild(changed: [String]? = nil) -> Result<RebuildReport, BuildFailure> {
+        if let changed, let last, let result = rebuildEditedBodies(changed, last) { return result }
+        return rebuildAll()
+    }
+
+    private func rebuildAll() -> Result<RebuildReport, BuildFailure> {
         let layout = options.layout
         if last == nil, let problem = OutputWriter.checkOutput(layout) { return .failure(BuildFailure([problem])) }
         let (loaded, loadProblems) = SiteLoader(layout: layout, includeDrafts: options.includeDrafts, cache: loadCache,
@@ -134,10 +152,121 @@ public final class SiteSession: @unchecked Sendable {
         }
         var ids = previous?.ids.filter { pageFiles.contains($0.key) } ?? [:]
         ids.merge(renderedIDs) { $1 }
-        last = Snapshot(site: site, texts: texts, templates: templates, assetNames: source.assets.names, siteFiles: siteFiles,
-                        hashes: hashes, ids: ids)
+        var entries: [String: MarkdownCache.Entry] = [:]
+        for article in site.articles { entries[article.slug.value] = markdownCache.entry(slug: article.slug.value) }
+        last = Snapshot(site: site, texts: texts, templates: templates, assetNames: source.assets.names, assets: source.assets,
+                        staticFiles: source.staticFiles, drafts: source.draftSlugs, table: markdownCache.table!,
+                        warnings: diagnostics.warnings, existing: existing, entries: entries,
+                        articleBySource: Dictionary(site.articles.map { ($0.sourcePath, $0) }, uniquingKeysWith: { first, _ in first }),
+                        siteFiles: siteFiles, hashes: hashes, ids: ids)
         return .success(RebuildReport(written: written, removed: removed, pagesRendered: rendered.count,
                                       articlesRendered: markdownCache.rendered, pages: pages.count, warnings: diagnostics.warnings))
+    }
+
+    /// The shortcut for the most common edit: only article files changed, and only in their
+    /// bodies (front matter identical). Nothing else is read, resolved or checked again: those
+    /// articles go through cmark-gfm, their pages and the pages whose "Mentioned in" changed are
+    /// rendered, and the links they hold or that point into them are checked. Returns nil when
+    /// the edit is anything else, and the full rebuild runs instead.
+    private func rebuildEditedBodies(_ changed: [String], _ last: Snapshot) -> Result<RebuildReport, BuildFailure>? {
+        let layout = options.layout
+        guard !changed.isEmpty else { return nil }
+        let loader = SiteLoader(layout: layout, includeDrafts: options.includeDrafts, cache: loadCache,
+                                fingerprintAssets: options.fingerprintAssets)
+        var edited: [Article] = []
+        for path in Set(changed).sorted() {
+            guard let old = last.articleBySource[path], last.entries[old.slug.value] != nil else { return nil }
+            let (article, problems) = loader.loadArticle(layout.root.appendingPathComponent(path))
+            guard let article, problems.items.isEmpty, PageSelection.sameListing(old, article) else { return nil }
+            if article != old { edited.append(article) }
+        }
+        let site = last.site.replacing(edited)
+        let phase = MarkdownPhase(site: site, articleIDs: last.templates.literalIDs(forPage: "article"),
+                                  disclaimerIDs: last.templates.literalIDs(forPage: "disclaimer"), staticFiles: last.staticFiles,
+                                  assets: last.assets, drafts: last.drafts)
+        var texts = last.texts
+        var entries = last.entries
+        var pages: Set<Page> = []
+        var problems: [Diagnostic] = []
+        var newLinks: [SourcedLink] = []
+        var siteFilesChange = false
+        let editedKeys = Set(edited.map { Page.article($0.slug.value).key })
+        let editedSources = Set(edited.map(\.sourcePath))
+        for article in edited {
+            let slug = article.slug.value, page = Page.article(slug)
+            let old = last.entries[slug]!
+            let entry = phase.renderArticle(article, table: last.table)
+            entries[slug] = entry
+            problems += entry.collected.problems
+            newLinks += entry.collected.links
+            texts.articleBodies[slug] = entry.body
+            texts.faqAnswers[slug] = entry.answers.map(\.html)
+            if old.body != entry.body || old.answers != entry.answers { pages.insert(page) }
+            if old.body.headings != entry.body.headings
+                || Set((old.body.links + old.answers.flatMap(\.links)).map(PageSelection.edge))
+                    != Set((entry.body.links + entry.answers.flatMap(\.links)).map(PageSelection.edge)) {
+                siteFilesChange = true
+            }
+            let targets = Set(old.collected.backlinks.map(\.target)).union(entry.collected.backlinks.map(\.target))
+            for target in targets {
+                let before = texts.backlinks[target] ?? []
+                let after = MarkdownPhase.sortedBacklinks(before.filter { $0.sourceKey != page.key }
+                    + entry.collected.backlinks.filter { $0.target == target }.map(\.link))
+                if after != before, let targetPage = Page(key: target) {
+                    pages.insert(targetPage)
+                    texts.backlinks[target] = after.isEmpty ? nil : after
+                }
+            }
+        }
+        if !problems.isEmpty {
+            return .failure(BuildFailure(problems.sorted { ($0.location, $0.message) < ($1.location, $1.message) }))
+        }
+        texts.links.removeAll { $0.sourceKey.map(editedKeys.contains) ?? false }
+        texts.links += newLinks
+        texts.externalLinks.removeAll { editedSources.contains($0.location.path) }
+        for article in edited { texts.externalLinks += entries[article.slug.value]!.collected.external }
+
+        let renderer = PageRenderer(site: site, templates: last.templates, staticFiles: last.staticFiles, assets: last.assets,
+                                    drafts: last.drafts, jobs: options.jobs)
+        let (rendered, renderProblems) = renderer.renderPages(pages.sorted { $0.file < $1.file }, texts: texts)
+        let siteFiles = siteFilesChange ? [GraphExport(site: site, texts: texts).file(), SearchIndex(site: site, texts: texts).file()]
+            + last.siteFiles.filter { $0.path != "graph.json" && $0.path != "search-index.json" } : last.siteFiles
+        let renderedIDs = Dictionary(uniqueKeysWithValues: rendered.map { ($0.path, Set(LinkChecker.ids(in: $0.bytes))) })
+        let renderedPaths = Set(rendered.map(\.path))
+        // The edited articles' links, and links from anywhere into an anchor of a page rendered again.
+        let toCheck = newLinks + texts.links.filter { link in
+            guard link.record.fragment != nil, !(link.sourceKey.map(editedKeys.contains) ?? false) else { return false }
+            return renderedPaths.contains(LinkChecker.file(for: link.record.path.isEmpty ? link.page : link.record.path))
+        }
+        let existing = last.existing, oldIDs = last.ids
+        let checker = LinkChecker(exists: { existing.contains($0) }, ids: { targets in
+            Dictionary(uniqueKeysWithValues: targets.map { ($0, renderedIDs[$0] ?? oldIDs[$0] ?? []) })
+        })
+        let linkProblems = renderProblems + checker.check(toCheck)
+        if !linkProblems.isEmpty {
+            return .failure(BuildFailure(linkProblems.sorted { ($0.location, $0.message) < ($1.location, $1.message) }))
+        }
+        let files = rendered + (siteFilesChange ? siteFiles : [])
+        var hashes = last.hashes
+        for file in files { hashes[file.path] = Self.hash(file.bytes) }
+        let changedFiles = files.filter { last.hashes[$0.path] != hashes[$0.path] }
+        do {
+            try OutputWriter(layout: layout, jobs: options.jobs).update(changedFiles, removing: [])
+        } catch {
+            self.last = nil
+            return .failure(error)
+        }
+        var ids = last.ids
+        ids.merge(renderedIDs) { $1 }
+        var bySource = last.articleBySource
+        for article in edited { bySource[article.sourcePath] = article }
+        for article in edited { markdownCache.store(entries[article.slug.value]!) }
+        self.last = Snapshot(site: site, texts: texts, templates: last.templates, assetNames: last.assetNames, assets: last.assets,
+                             staticFiles: last.staticFiles, drafts: last.drafts, table: last.table, warnings: last.warnings,
+                             existing: last.existing, entries: entries, articleBySource: bySource, siteFiles: siteFiles,
+                             hashes: hashes, ids: ids)
+        return .success(RebuildReport(written: changedFiles.map(\.path).sorted(), removed: [], pagesRendered: rendered.count,
+                                      articlesRendered: edited.count, pages: renderer.pages().count, warnings: last.warnings))
     }
 
     static func hash(_ bytes: [UInt8]) -> Int {
@@ -238,7 +367,7 @@ struct PageSelection {
         return false
     }
 
-    private static func edge(_ record: LinkRecord) -> String { "\(record.kind) \(record.key ?? "")" }
+    static func edge(_ record: LinkRecord) -> String { "\(record.kind) \(record.key ?? "")" }
 
     func needsRender(_ page: Page) -> Bool {
         if everything || !templates.closure(of: page.template).isDisjoint(with: changedTemplates) { return true }

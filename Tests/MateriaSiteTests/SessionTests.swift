@@ -11,6 +11,8 @@ import MateriaContent
         let root: URL
         let output: URL
         let session: SiteSession
+        /// Paths changed since the last rebuild, as the watcher would report them.
+        var changed: [String] = []
 
         init() throws {
             let fileManager = FileManager.default
@@ -41,6 +43,17 @@ import MateriaContent
             let temporary = target.deletingLastPathComponent().appendingPathComponent(".\(target.lastPathComponent).swp")
             try text.write(to: temporary, atomically: false, encoding: .utf8)
             _ = rename(temporary.path, target.path)
+            changed.append(path)
+        }
+
+        func move(_ from: String, to: String) {
+            _ = rename(url(from).path, url(to).path)
+            changed += [from, to]
+        }
+
+        func remove(_ path: String) throws {
+            try FileManager.default.removeItem(at: url(path))
+            changed.append(path)
         }
 
         func replace(_ path: String, _ old: String, with new: String) throws {
@@ -53,7 +66,8 @@ import MateriaContent
         @discardableResult
         func rebuildAndCompare(_ step: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) -> RebuildReport? {
             let report: RebuildReport
-            switch session.rebuild() {
+            defer { changed = [] }
+            switch session.rebuild(changed: changed) {
             case .success(let value): report = value
             case .failure(let failure):
                 Issue.record("\(step): rebuild failed: \(failure.diagnostics.map(\.description))", sourceLocation: sourceLocation)
@@ -99,6 +113,36 @@ import MateriaContent
         #expect(report.written.contains("symptoms/nausea/index.html"))
         #expect(!report.written.contains("index.html"))
 
+        // A renamed heading breaks an anchor another article links to: the error is at that link.
+        let other = "Content/articles/magnesium-deficiency-fasciculations.md"
+        try site.replace(other, "## Other signs of low magnesium", with: "## More signs")
+        guard case .failure(let anchor) = site.session.rebuild(changed: site.changed) else {
+            Issue.record("a broken anchor should fail the rebuild")
+            return
+        }
+        site.changed = []
+        #expect(anchor.diagnostics.map(\.description).joined().contains("\(Self.article):80:"), "\(anchor.diagnostics)")
+        #expect(anchor.diagnostics.map(\.description).joined().contains("broken anchor"))
+        try site.replace(other, "## More signs", with: "## Other signs of low magnesium")
+        site.rebuildAndCompare("anchor restored")
+        // A broken wikilink in a body fails; removing a link takes the backlink away again.
+        try site.replace(Self.article, "also links [[nausea|feeling sick]]", with: "also links [[nausia|feeling sick]]")
+        guard case .failure(let wikilink) = site.session.rebuild(changed: site.changed) else {
+            Issue.record("a broken wikilink should fail the rebuild")
+            return
+        }
+        site.changed = []
+        #expect(wikilink.diagnostics.map(\.description).joined().contains("'nausia'"))
+        try site.replace(Self.article, "also links [[nausia|feeling sick]]", with: "no longer links anywhere")
+        report = try #require(site.rebuildAndCompare("link removed"))
+        #expect(report.written.contains("symptoms/nausea/index.html"))
+        try site.replace(Self.article, "no longer links anywhere", with: "also links [[nausea|feeling sick]]")
+        site.rebuildAndCompare("link back")
+        // A new heading changes the search index.
+        try site.replace(Self.article, "A short new paragraph", with: "## A new heading\n\nA short new paragraph")
+        report = try #require(site.rebuildAndCompare("new heading"))
+        #expect(report.written.contains("search-index.json"))
+
         // Saving without a change writes nothing.
         try site.write(Self.article, try site.read(Self.article))
         report = try #require(site.rebuildAndCompare("unchanged save"))
@@ -138,10 +182,10 @@ import MateriaContent
         try site.write("Content/articles/hiccups.md", added)
         report = try #require(site.rebuildAndCompare("added article"))
         #expect(report.written.contains("articles/hiccups/index.html") && report.written.contains("faq/index.html"))
-        _ = rename(site.url("Content/articles/hiccups.md").path, site.url("Content/articles/hiccups-and-minerals.md").path)
+        site.move("Content/articles/hiccups.md", to: "Content/articles/hiccups-and-minerals.md")
         report = try #require(site.rebuildAndCompare("renamed article"))
         #expect(report.removed.contains("articles/hiccups/index.html"))
-        try FileManager.default.removeItem(at: site.url("Content/articles/hiccups-and-minerals.md"))
+        try site.remove("Content/articles/hiccups-and-minerals.md")
         report = try #require(site.rebuildAndCompare("deleted article"))
         #expect(report.removed.contains("articles/hiccups-and-minerals/index.html"))
 
@@ -164,7 +208,7 @@ import MateriaContent
             """)
         report = try #require(site.rebuildAndCompare("new data file"))
         #expect(report.written.contains("symptoms/hiccups/index.html"))
-        try FileManager.default.removeItem(at: site.url("Content/data/symptoms/hiccups.yaml"))
+        try site.remove("Content/data/symptoms/hiccups.yaml")
         report = try #require(site.rebuildAndCompare("removed data file"))
         #expect(report.removed.contains("symptoms/hiccups/index.html"))
 
@@ -191,7 +235,7 @@ import MateriaContent
         let before = readTree(site.output)
         try site.replace(Self.article, "nutrients: [magnesium, calcium, potassium]", with: "nutrients: [magnesium, calcum, potassium]")
         try site.replace("Content/data/nutrients/magnesium.yaml", "kind: mineral", with: "kind: metal")
-        guard case .failure(let failure) = site.session.rebuild() else {
+        guard case .failure(let failure) = site.session.rebuild(changed: site.changed) else {
             Issue.record("a rebuild with errors should fail")
             return
         }
