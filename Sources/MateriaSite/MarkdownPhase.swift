@@ -39,8 +39,13 @@ public struct RenderedTexts: Sendable {
     public var problems: [Diagnostic] = []
     /// Backlinks per target key ("nutrient:magnesium"), sorted by the linking page's title.
     public var backlinks: [String: [Backlink]] = [:]
-    public var externalLinks: [(location: SourceLocation, url: String)] = []
-    var links: [SourcedLink] = []
+    /// Links by the page whose text holds them ("article:x", "nutrient:y", "disclaimer"), so that
+    /// a rebuild replaces one page's links without copying the others.
+    var linksByOwner: [String: [SourcedLink]] = [:]
+    var externalByOwner: [String: [(location: SourceLocation, url: String)]] = [:]
+
+    var links: [SourcedLink] { linksByOwner.keys.sorted().flatMap { linksByOwner[$0]! } }
+    public var externalLinks: [(location: SourceLocation, url: String)] { externalByOwner.keys.sorted().flatMap { externalByOwner[$0]! } }
 }
 
 /// Converts every Markdown text with cmark-gfm, resolving links and data directives against the
@@ -67,16 +72,16 @@ struct MarkdownPhase {
         var texts = RenderedTexts()
         var backlinks: [String: [Backlink]] = [:]
 
-        func merge(_ found: Collected) {
+        func merge(_ found: Collected, owner: String) {
             texts.problems += found.problems
-            texts.externalLinks += found.external
-            texts.links += found.links
+            if !found.external.isEmpty { texts.externalByOwner[owner] = found.external }
+            if !found.links.isEmpty { texts.linksByOwner[owner] = found.links }
             for (target, backlink) in found.backlinks { backlinks[target, default: []].append(backlink) }
         }
         func collect(_ rendered: RenderedMarkdown, origin: TextOrigin, page: Page?, shownOn pagePath: String) {
             var found = Collected()
             Self.collect(rendered, origin: origin, page: page, shownOn: pagePath, table: table, into: &found)
-            merge(found)
+            merge(found, owner: page?.key ?? "disclaimer")
         }
         func environment(_ page: String, _ source: String) -> PageLinkEnvironment {
             PageLinkEnvironment(table: table, pagePath: page, sourcePath: source)
@@ -89,7 +94,7 @@ struct MarkdownPhase {
                 return entry
             }()
             texts.articleBodies[article.slug.value] = rendered.body
-            merge(rendered.collected)
+            merge(rendered.collected, owner: Page.article(article.slug.value).key)
             texts.faqAnswers[article.slug.value] = rendered.answers.map(\.html)
         }
         func describe(_ page: Page, _ text: String?, _ origin: TextOrigin?, _ source: String) {
@@ -115,7 +120,21 @@ struct MarkdownPhase {
     }
 
     static func sortedBacklinks(_ links: [Backlink]) -> [Backlink] {
-        links.sorted { ($0.title.lowercased(), $0.sourceKey) < ($1.title.lowercased(), $1.sourceKey) }
+        links.map { (($0.title.lowercased(), $0.sourceKey), $0) }.sorted { $0.0 < $1.0 }.map(\.1)
+    }
+
+    /// `links` (sorted) without `source`'s entry and with `added` in its place in the order.
+    static func replacingBacklink(in links: [Backlink], source: String, with added: Backlink?) -> [Backlink] {
+        var result = links.filter { $0.sourceKey != source }
+        guard let added else { return result }
+        let key = (added.title.lowercased(), added.sourceKey)
+        var low = 0, high = result.count
+        while low < high {
+            let middle = (low + high) / 2
+            if (result[middle].title.lowercased(), result[middle].sourceKey) < key { low = middle + 1 } else { high = middle }
+        }
+        result.insert(added, at: low)
+        return result
     }
 
     /// An article's body and FAQ answers as HTML, with what they say about links.

@@ -16,7 +16,7 @@ public struct EntityLink: Sendable, Hashable {
 public struct ResolvedSite: Sendable {
     public let config: SiteConfig
     /// Sorted by title.
-    public let articles: [Article]
+    public internal(set) var articles: [Article]
     public let nutrients: [Nutrient]
     public let conditions: [Condition]
     public let symptoms: [Symptom]
@@ -29,7 +29,7 @@ public struct ResolvedSite: Sendable {
     public let articlesByNutrient: [String: [String]]
     public let articlesByCondition: [String: [String]]
     public let articlesBySymptom: [String: [String]]
-    public let articleBySlug: [String: Article]
+    public internal(set) var articleBySlug: [String: Article]
 
     public let nutrientsOfCondition: [String: [EntityLink]]
     public let symptomsOfCondition: [String: [String]]
@@ -198,26 +198,5 @@ final class RelatedCache: @unchecked Sendable {
             keys = current
         }
         return value
-    }
-}
-
-extension ResolvedSite {
-    /// The same site with some articles' bodies edited (their listing fields unchanged, so every
-    /// relation and order stays as resolved).
-    func replacing(_ edited: [Article]) -> ResolvedSite {
-        var articles = self.articles
-        var bySlug = articleBySlug
-        let positions = Dictionary(articles.enumerated().map { ($1.slug.value, $0) }, uniquingKeysWith: { first, _ in first })
-        for article in edited {
-            if let position = positions[article.slug.value] { articles[position] = article }
-            bySlug[article.slug.value] = article
-        }
-        return ResolvedSite(config: config, articles: articles, nutrients: nutrients, conditions: conditions, symptoms: symptoms,
-                            nutrientByID: nutrientByID, conditionByID: conditionByID, symptomByID: symptomByID,
-                            articlesByNutrient: articlesByNutrient, articlesByCondition: articlesByCondition,
-                            articlesBySymptom: articlesBySymptom, articleBySlug: bySlug, nutrientsOfCondition: nutrientsOfCondition,
-                            symptomsOfCondition: symptomsOfCondition, conditionsOfSymptom: conditionsOfSymptom,
-                            nutrientsOfSymptom: nutrientsOfSymptom, conditionsOfNutrient: conditionsOfNutrient,
-                            relatedArticles: relatedArticles)
     }
 }

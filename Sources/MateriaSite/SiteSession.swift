@@ -30,8 +30,8 @@ public final class SiteSession: @unchecked Sendable {
 
     /// The last good build: what its pages were rendered from, and what was written.
     private struct Snapshot {
-        let site: ResolvedSite
-        let texts: RenderedTexts
+        var site: ResolvedSite
+        var texts: RenderedTexts
         let templates: TemplateSet
         let assetNames: [String: String]
         let assets: AssetManifest
@@ -42,14 +42,17 @@ public final class SiteSession: @unchecked Sendable {
         /// Every path of the output.
         let existing: Set<String>
         /// What each article's Markdown gave, as in `texts`.
-        let entries: [String: MarkdownCache.Entry]
-        let articleBySource: [String: Article]
+        var entries: [String: MarkdownCache.Entry]
+        var articleBySource: [String: Article]
+        /// Index of each article (by slug) in `site.articles`.
+        let articlePositions: [String: Int]
+        let pageCount: Int
         /// Graph, search index and feeds, regenerated only when their inputs may have changed.
-        let siteFiles: [OutputFile]
+        var siteFiles: [OutputFile]
         /// Every file of the output with a hash of its bytes.
-        let hashes: [String: Int]
+        var hashes: [String: Int]
         /// The `id` attributes of every page, for anchor checks.
-        let ids: [String: Set<String>]
+        var ids: [String: Set<String>]
     }
 
     public init(options: BuildOptions) {
@@ -61,7 +64,7 @@ public final class SiteSession: @unchecked Sendable {
     /// article bodies changed; without it, or when the shortcut does not apply, every source
     /// file's signature is checked.
     public func rebuild(changed: [String]? = nil) -> Result<RebuildReport, BuildFailure> {
-        if let changed, let last, let result = rebuildEditedBodies(changed, last) { return result }
+        if let changed, let result = rebuildEditedBodies(changed) { return result }
         return rebuildAll()
     }
 
@@ -158,7 +161,8 @@ public final class SiteSession: @unchecked Sendable {
                         staticFiles: source.staticFiles, drafts: source.draftSlugs, table: markdownCache.table!,
                         warnings: diagnostics.warnings, existing: existing, entries: entries,
                         articleBySource: Dictionary(site.articles.map { ($0.sourcePath, $0) }, uniquingKeysWith: { first, _ in first }),
-                        siteFiles: siteFiles, hashes: hashes, ids: ids)
+                        articlePositions: Dictionary(site.articles.enumerated().map { ($1.slug.value, $0) }, uniquingKeysWith: { first, _ in first }),
+                        pageCount: pages.count, siteFiles: siteFiles, hashes: hashes, ids: ids)
         return .success(RebuildReport(written: written, removed: removed, pagesRendered: rendered.count,
                                       articlesRendered: markdownCache.rendered, pages: pages.count, warnings: diagnostics.warnings))
     }
@@ -166,107 +170,134 @@ public final class SiteSession: @unchecked Sendable {
     /// The shortcut for the most common edit: only article files changed, and only in their
     /// bodies (front matter identical). Nothing else is read, resolved or checked again: those
     /// articles go through cmark-gfm, their pages and the pages whose "Mentioned in" changed are
-    /// rendered, and the links they hold or that point into them are checked. Returns nil when
-    /// the edit is anything else, and the full rebuild runs instead.
-    private func rebuildEditedBodies(_ changed: [String], _ last: Snapshot) -> Result<RebuildReport, BuildFailure>? {
+    /// rendered, and the links they hold or that point into them are checked. The snapshot is
+    /// updated in place (no copy of the whole site) and restored if the edit has errors.
+    /// Returns nil when the edit is anything else, and the full rebuild runs instead.
+    private func rebuildEditedBodies(_ changed: [String]) -> Result<RebuildReport, BuildFailure>? {
         let layout = options.layout
-        guard !changed.isEmpty else { return nil }
+        guard !changed.isEmpty, let current = last else { return nil }
         let loader = SiteLoader(layout: layout, includeDrafts: options.includeDrafts, cache: loadCache,
                                 fingerprintAssets: options.fingerprintAssets)
         var edited: [Article] = []
         for path in Set(changed).sorted() {
-            guard let old = last.articleBySource[path], last.entries[old.slug.value] != nil else { return nil }
+            guard let old = current.articleBySource[path], current.entries[old.slug.value] != nil else { return nil }
             let (article, problems) = loader.loadArticle(layout.root.appendingPathComponent(path))
             guard let article, problems.items.isEmpty, PageSelection.sameListing(old, article) else { return nil }
             if article != old { edited.append(article) }
         }
-        let site = last.site.replacing(edited)
-        let phase = MarkdownPhase(site: site, articleIDs: last.templates.literalIDs(forPage: "article"),
-                                  disclaimerIDs: last.templates.literalIDs(forPage: "disclaimer"), staticFiles: last.staticFiles,
-                                  assets: last.assets, drafts: last.drafts)
-        var texts = last.texts
-        var entries = last.entries
+        let rendered = renderMarkdown(edited, current)
+        let problems = rendered.flatMap(\.collected.problems)
+        if !problems.isEmpty {
+            return .failure(BuildFailure(problems.sorted { ($0.location, $0.message) < ($1.location, $1.message) }))
+        }
+
+        // Own the snapshot, so that its arrays and dictionaries change in place.
+        var state = current
+        last = nil
+        _ = consume current
+        var undo: [(inout Snapshot) -> Void] = []
         var pages: Set<Page> = []
-        var problems: [Diagnostic] = []
-        var newLinks: [SourcedLink] = []
         var siteFilesChange = false
-        let editedKeys = Set(edited.map { Page.article($0.slug.value).key })
-        let editedSources = Set(edited.map(\.sourcePath))
-        for article in edited {
-            let slug = article.slug.value, page = Page.article(slug)
-            let old = last.entries[slug]!
-            let entry = phase.renderArticle(article, table: last.table)
-            entries[slug] = entry
-            problems += entry.collected.problems
-            newLinks += entry.collected.links
-            texts.articleBodies[slug] = entry.body
-            texts.faqAnswers[slug] = entry.answers.map(\.html)
+        var toCheck: [SourcedLink] = []
+        for entry in rendered {
+            let article = entry.article, slug = article.slug.value, page = Page.article(slug), key = page.key
+            let old = state.entries[slug]!
+            let position = state.articlePositions[slug]!
+            let oldArticle = state.site.articles[position]
+            let oldLinks = state.texts.linksByOwner[key], oldExternal = state.texts.externalByOwner[key]
+            undo.append {
+                $0.site.articles[position] = oldArticle
+                $0.site.articleBySlug[slug] = oldArticle
+                $0.articleBySource[oldArticle.sourcePath] = oldArticle
+                $0.entries[slug] = old
+                $0.texts.articleBodies[slug] = old.body
+                $0.texts.faqAnswers[slug] = old.answers.map(\.html)
+                $0.texts.linksByOwner[key] = oldLinks
+                $0.texts.externalByOwner[key] = oldExternal
+            }
+            state.site.articles[position] = article
+            state.site.articleBySlug[slug] = article
+            state.articleBySource[article.sourcePath] = article
+            state.entries[slug] = entry
+            state.texts.articleBodies[slug] = entry.body
+            state.texts.faqAnswers[slug] = entry.answers.map(\.html)
+            state.texts.linksByOwner[key] = entry.collected.links.isEmpty ? nil : entry.collected.links
+            state.texts.externalByOwner[key] = entry.collected.external.isEmpty ? nil : entry.collected.external
+            toCheck += entry.collected.links
             if old.body != entry.body || old.answers != entry.answers { pages.insert(page) }
             if old.body.headings != entry.body.headings
                 || Set((old.body.links + old.answers.flatMap(\.links)).map(PageSelection.edge))
                     != Set((entry.body.links + entry.answers.flatMap(\.links)).map(PageSelection.edge)) {
                 siteFilesChange = true
             }
-            let targets = Set(old.collected.backlinks.map(\.target)).union(entry.collected.backlinks.map(\.target))
-            for target in targets {
-                let before = texts.backlinks[target] ?? []
-                let after = MarkdownPhase.sortedBacklinks(before.filter { $0.sourceKey != page.key }
-                    + entry.collected.backlinks.filter { $0.target == target }.map(\.link))
-                if after != before, let targetPage = Page(key: target) {
-                    pages.insert(targetPage)
-                    texts.backlinks[target] = after.isEmpty ? nil : after
-                }
+            for target in Set(old.collected.backlinks.map(\.target)).union(entry.collected.backlinks.map(\.target)) {
+                let before = state.texts.backlinks[target]
+                let after = MarkdownPhase.replacingBacklink(in: before ?? [], source: key,
+                                                            with: entry.collected.backlinks.first { $0.target == target }?.link)
+                guard after != (before ?? []), let targetPage = Page(key: target) else { continue }
+                pages.insert(targetPage)
+                undo.append { $0.texts.backlinks[target] = before }
+                state.texts.backlinks[target] = after.isEmpty ? nil : after
             }
         }
-        if !problems.isEmpty {
+        func fail(_ problems: [Diagnostic]) -> Result<RebuildReport, BuildFailure> {
+            for step in undo.reversed() { step(&state) }
+            last = state
             return .failure(BuildFailure(problems.sorted { ($0.location, $0.message) < ($1.location, $1.message) }))
         }
-        texts.links.removeAll { $0.sourceKey.map(editedKeys.contains) ?? false }
-        texts.links += newLinks
-        texts.externalLinks.removeAll { editedSources.contains($0.location.path) }
-        for article in edited { texts.externalLinks += entries[article.slug.value]!.collected.external }
 
-        let renderer = PageRenderer(site: site, templates: last.templates, staticFiles: last.staticFiles, assets: last.assets,
-                                    drafts: last.drafts, jobs: options.jobs)
-        let (rendered, renderProblems) = renderer.renderPages(pages.sorted { $0.file < $1.file }, texts: texts)
-        let siteFiles = siteFilesChange ? [GraphExport(site: site, texts: texts).file(), SearchIndex(site: site, texts: texts).file()]
-            + last.siteFiles.filter { $0.path != "graph.json" && $0.path != "search-index.json" } : last.siteFiles
-        let renderedIDs = Dictionary(uniqueKeysWithValues: rendered.map { ($0.path, Set(LinkChecker.ids(in: $0.bytes))) })
-        let renderedPaths = Set(rendered.map(\.path))
-        // The edited articles' links, and links from anywhere into an anchor of a page rendered again.
-        let toCheck = newLinks + texts.links.filter { link in
-            guard link.record.fragment != nil, !(link.sourceKey.map(editedKeys.contains) ?? false) else { return false }
-            return renderedPaths.contains(LinkChecker.file(for: link.record.path.isEmpty ? link.page : link.record.path))
+        let renderer = PageRenderer(site: state.site, templates: state.templates, staticFiles: state.staticFiles, assets: state.assets,
+                                    drafts: state.drafts, jobs: options.jobs)
+        let (files, renderProblems) = renderer.renderPages(pages.sorted { $0.file < $1.file }, texts: state.texts)
+        let renderedIDs = Dictionary(uniqueKeysWithValues: files.map { ($0.path, Set(LinkChecker.ids(in: $0.bytes))) })
+        // Links from anywhere into an anchor of a page rendered again (its headings may have changed).
+        let editedKeys = Set(edited.map { Page.article($0.slug.value).key })
+        for (owner, links) in state.texts.linksByOwner where !editedKeys.contains(owner) {
+            for link in links where link.record.fragment != nil
+                && renderedIDs[LinkChecker.file(for: link.record.path.isEmpty ? link.page : link.record.path)] != nil {
+                toCheck.append(link)
+            }
         }
-        let existing = last.existing, oldIDs = last.ids
-        let checker = LinkChecker(exists: { existing.contains($0) }, ids: { targets in
-            Dictionary(uniqueKeysWithValues: targets.map { ($0, renderedIDs[$0] ?? oldIDs[$0] ?? []) })
-        })
-        let linkProblems = renderProblems + checker.check(toCheck)
-        if !linkProblems.isEmpty {
-            return .failure(BuildFailure(linkProblems.sorted { ($0.location, $0.message) < ($1.location, $1.message) }))
+        let linkProblems = renderProblems + Self.check(toCheck, existing: state.existing, ids: state.ids, renderedIDs: renderedIDs)
+        if !linkProblems.isEmpty { return fail(linkProblems) }
+
+        var written = files
+        if siteFilesChange {
+            let regenerated = [GraphExport(site: state.site, texts: state.texts).file(), SearchIndex(site: state.site, texts: state.texts).file()]
+            state.siteFiles = regenerated + state.siteFiles.filter { $0.path != "graph.json" && $0.path != "search-index.json" }
+            written += regenerated
         }
-        let files = rendered + (siteFilesChange ? siteFiles : [])
-        var hashes = last.hashes
-        for file in files { hashes[file.path] = Self.hash(file.bytes) }
-        let changedFiles = files.filter { last.hashes[$0.path] != hashes[$0.path] }
+        written = written.filter { file in
+            let hash = Self.hash(file.bytes)
+            defer { state.hashes[file.path] = hash }
+            return state.hashes[file.path] != hash
+        }
         do {
-            try OutputWriter(layout: layout, jobs: options.jobs).update(changedFiles, removing: [])
+            try OutputWriter(layout: layout, jobs: options.jobs).update(written, removing: [])
         } catch {
-            self.last = nil
             return .failure(error)
         }
-        var ids = last.ids
-        ids.merge(renderedIDs) { $1 }
-        var bySource = last.articleBySource
-        for article in edited { bySource[article.sourcePath] = article }
-        for article in edited { markdownCache.store(entries[article.slug.value]!) }
-        self.last = Snapshot(site: site, texts: texts, templates: last.templates, assetNames: last.assetNames, assets: last.assets,
-                             staticFiles: last.staticFiles, drafts: last.drafts, table: last.table, warnings: last.warnings,
-                             existing: last.existing, entries: entries, articleBySource: bySource, siteFiles: siteFiles,
-                             hashes: hashes, ids: ids)
-        return .success(RebuildReport(written: changedFiles.map(\.path).sorted(), removed: [], pagesRendered: rendered.count,
-                                      articlesRendered: edited.count, pages: renderer.pages().count, warnings: last.warnings))
+        state.ids.merge(renderedIDs) { $1 }
+        for entry in rendered { markdownCache.store(entry) }
+        let report = RebuildReport(written: written.map(\.path).sorted(), removed: [], pagesRendered: files.count,
+                                   articlesRendered: edited.count, pages: state.pageCount, warnings: state.warnings)
+        last = state
+        return .success(report)
+    }
+
+    /// In a function of its own, so that nothing it holds keeps the snapshot's storage shared.
+    private func renderMarkdown(_ edited: [Article], _ current: Snapshot) -> [MarkdownCache.Entry] {
+        let phase = MarkdownPhase(site: current.site, articleIDs: current.templates.literalIDs(forPage: "article"),
+                                  disclaimerIDs: current.templates.literalIDs(forPage: "disclaimer"), staticFiles: current.staticFiles,
+                                  assets: current.assets, drafts: current.drafts)
+        return edited.map { phase.renderArticle($0, table: current.table) }
+    }
+
+    private static func check(_ links: [SourcedLink], existing: Set<String>, ids: [String: Set<String>],
+                              renderedIDs: [String: Set<String>]) -> [Diagnostic] {
+        LinkChecker(exists: { existing.contains($0) }, ids: { targets in
+            Dictionary(uniqueKeysWithValues: targets.map { ($0, renderedIDs[$0] ?? ids[$0] ?? []) })
+        }).check(links)
     }
 
     static func hash(_ bytes: [UInt8]) -> Int {
