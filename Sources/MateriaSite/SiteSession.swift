@@ -328,6 +328,8 @@ struct PageSelection {
     let changedEntityViews: Set<String>
     /// Something other pages list changed: aggregate pages render again.
     let listingsChanged: Bool
+    let entityListingsChanged: Bool
+    let entitySearchChanged: Bool
     let faqChanged: Bool
 
     init(old: ResolvedSite, new: ResolvedSite, oldTexts: RenderedTexts, newTexts: RenderedTexts,
@@ -370,7 +372,20 @@ struct PageSelection {
         }
         faqChanged = Set(oldTexts.faqAnswers.keys).union(newTexts.faqAnswers.keys)
             .contains { oldTexts.faqAnswers[$0] != newTexts.faqAnswers[$0] }
-        listingsChanged = !listings.isEmpty || !entities.isEmpty || old.articles.map(\.slug.value) != new.articles.map(\.slug.value)
+        // Aggregate pages show entities by name, summary and kind only; the search index and the
+        // graph also carry aliases, functions, causes and the relations between entities.
+        let listing = { (site: ResolvedSite) -> [String] in
+            site.nutrients.flatMap { [$0.id, $0.name, $0.summary, $0.kind.rawValue] }
+                + site.conditions.flatMap { [$0.id, $0.name, $0.summary] } + site.symptoms.flatMap { [$0.id, $0.name, $0.summary] }
+        }
+        let searchable = { (site: ResolvedSite) -> String in
+            String(describing: (site.nutrients.map { ($0.aliases, $0.functions) }, site.conditions.map { ($0.aliases, $0.causes) },
+                                site.symptoms.map(\.aliases), site.nutrientsOfCondition, site.symptomsOfCondition,
+                                site.nutrientsOfSymptom))
+        }
+        entityListingsChanged = !entities.isEmpty && listing(old) != listing(new)
+        entitySearchChanged = entityListingsChanged || (!entities.isEmpty && searchable(old) != searchable(new))
+        listingsChanged = !listings.isEmpty || entityListingsChanged || old.articles.map(\.slug.value) != new.articles.map(\.slug.value)
     }
 
     /// What an article page shows of a nutrient (PageContexts.quickFacts and the JSON-LD name).
@@ -389,7 +404,7 @@ struct PageSelection {
 
     /// Graph, search index, sitemap and feed: they depend on listings, entities, headings and links.
     var siteFilesMayChange: Bool {
-        if everything || listingsChanged || faqChanged { return true }
+        if everything || listingsChanged || faqChanged || entitySearchChanged { return true }
         for (slug, body) in newTexts.articleBodies {
             guard let before = oldTexts.articleBodies[slug] else { return true }
             if before.html == body.html { continue }

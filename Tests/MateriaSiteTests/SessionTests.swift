@@ -195,6 +195,11 @@ import MateriaContent
         report = try #require(site.rebuildAndCompare("data value"))
         #expect(report.written.contains("nutrients/magnesium/index.html"))
         #expect(!report.written.contains("symptoms/nausea/index.html"))
+        // A food source: the nutrient's page and the articles whose directives list its foods.
+        try site.replace("Content/data/nutrients/magnesium.yaml", "Pumpkin seeds, roasted", with: "Pumpkin seeds, dry roasted")
+        report = try #require(site.rebuildAndCompare("food source"))
+        #expect(report.written.contains("nutrients/magnesium/index.html") && !report.written.contains("index.html"))
+        #expect(!report.written.contains("search-index.json"))
         // A new alias changes what is auto-linked everywhere.
         try site.replace("Content/data/symptoms/nausea.yaml", "aliases: [\"feeling sick\",", with: "aliases: [\"feeling sick\", \"queasy stomach\",")
         site.rebuildAndCompare("new alias")
