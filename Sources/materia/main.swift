@@ -267,9 +267,7 @@ struct Serve: ParsableCommand {
             printError("error: \(error)")
             throw ExitCode(1)
         }
-        preview.start()
-        FileHandle.standardOutput.write(Data("Serving \(preview.url) (Ctrl-C to stop)\n".utf8))
-        if open { openBrowser(preview.url) }
+        // Ctrl-C is handled from here on, also during the first build (which may take a while).
         let stop: @Sendable () -> Void = {
             preview.stop()
             printError("Stopped.")
@@ -283,6 +281,9 @@ struct Serve: ParsableCommand {
             source.resume()
             sources.append(source)
         }
+        preview.start()
+        FileHandle.standardOutput.write(Data("Serving \(preview.url) (Ctrl-C to stop)\n".utf8))
+        if open { openBrowser(preview.url) }
         withExtendedLifetime(sources) {
             while true { sleep(3600) }
         }
