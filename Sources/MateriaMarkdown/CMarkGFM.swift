@@ -6,9 +6,11 @@ import Foundation
 
 /// Converts Markdown to HTML with Debian's cmark-gfm, with Materia's safety and accessibility fixes.
 public enum MarkdownRenderer {
-    /// cmark-gfm 0.29 rewrites a process-wide table of special characters on every parser
-    /// (upstream PR #176), so two parsers on two threads corrupt each other's output without
-    /// any error. Every call into cmark goes through this lock; callers parallelise the rest.
+    /// cmark-gfm 0.29 rewrites a process-wide table of special characters while a parser
+    /// attaches its extensions and parses inlines (upstream PR #176), so two parsers on two
+    /// threads corrupt each other's output without any error. Creating, feeding and finishing a
+    /// parser therefore go through this lock; the tree that comes out belongs to its caller, so
+    /// rewriting it and rendering it to HTML run in parallel.
     private static let cmarkLock = NSLock()
 
     /// Parse options: GFM + footnotes + smart punctuation. Kept apart from the render options so
@@ -24,10 +26,9 @@ public enum MarkdownRenderer {
 
     nonisolated(unsafe) private static var extensionsRegistered = false
 
-    /// Renders one Markdown document. Thread-safe: cmark work is serialised internally.
+    /// Renders one Markdown document. Thread-safe: parsing is serialised internally.
     public static func render(_ source: String, options: MarkdownOptions = MarkdownOptions()) -> RenderedMarkdown {
         cmarkLock.lock()
-        defer { cmarkLock.unlock() }
         if !extensionsRegistered {
             // Must run once before cmark_find_syntax_extension, or every lookup returns NULL.
             cmark_gfm_core_extensions_ensure_registered()
@@ -37,7 +38,12 @@ public enum MarkdownRenderer {
         guard let parser = cmark_parser_new(parseOptions) else {
             fatalError("cmark_parser_new failed: out of memory")
         }
-        defer { cmark_parser_free(parser) }
+        defer {
+            // Freeing detaches the parser's extensions: under the lock as well, to be safe.
+            cmarkLock.lock()
+            cmark_parser_free(parser)
+            cmarkLock.unlock()
+        }
         for name in extensionNames {
             if let ext = cmark_find_syntax_extension(name) {
                 cmark_parser_attach_syntax_extension(parser, ext)
@@ -52,6 +58,7 @@ public enum MarkdownRenderer {
         guard let document = cmark_parser_finish(parser) else {
             fatalError("cmark_parser_finish failed: out of memory")
         }
+        cmarkLock.unlock()
         defer { cmark_node_free(document) }
         // With NULL here, tagfilter silently stops filtering: always pass the parser's list.
         let extensions = cmark_parser_get_syntax_extensions(parser)

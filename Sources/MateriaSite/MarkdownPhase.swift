@@ -60,6 +60,7 @@ struct MarkdownPhase {
     let drafts: Set<String>
     /// Articles rendered by an earlier run (`materia serve`), reused while nothing they depend on changed.
     var cache: MarkdownCache? = nil
+    var jobs = 1
 
     func run() -> RenderedTexts {
         let table = SiteLinkTable(site: site, staticFiles: staticFiles, assets: assets, drafts: drafts)
@@ -87,12 +88,17 @@ struct MarkdownPhase {
             PageLinkEnvironment(table: table, pagePath: page, sourcePath: source)
         }
 
-        for article in site.articles {
-            let rendered = cache?.entry(for: article) ?? {
-                let entry = renderArticle(article, table: table)
-                cache?.store(entry)
-                return entry
-            }()
+        // Articles render in parallel: cmark-gfm parses one document at a time (MarkdownRenderer
+        // serialises that), everything else — rewriting the tree, auto-links, HTML — runs at once.
+        let cached = site.articles.map { cache?.entry(for: $0) }
+        let missing = zip(site.articles, cached).filter { $0.1 == nil }.map(\.0)
+        var fresh: [String: MarkdownCache.Entry] = [:]
+        for entry in parallelMap(missing, jobs: jobs, { renderArticle($0, table: table) }) {
+            fresh[entry.article.slug.value] = entry
+            cache?.store(entry)
+        }
+        for (article, hit) in zip(site.articles, cached) {
+            let rendered = hit ?? fresh[article.slug.value]!
             texts.articleBodies[article.slug.value] = rendered.body
             merge(rendered.collected, owner: Page.article(article.slug.value).key)
             texts.faqAnswers[article.slug.value] = rendered.answers.map(\.html)

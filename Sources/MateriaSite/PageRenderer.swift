@@ -51,6 +51,7 @@ struct PageRenderer {
                                   disclaimerIDs: templates.literalIDs(forPage: "disclaimer"), staticFiles: staticFiles,
                                   assets: assets, drafts: drafts)
         phase.cache = markdownCache
+        phase.jobs = jobs
         return phase.run()
     }
 
