@@ -38,28 +38,7 @@ struct StructuredData {
             ])
         }
         let document: [String: Any] = ["@context": "https://schema.org", "@graph": graph]
-        guard let data = try? JSONSerialization.data(withJSONObject: document, options: [.sortedKeys, .withoutEscapingSlashes]) else {
-            return "{}"
-        }
-        // On bytes: this runs for every page. U+2028/U+2029 (E2 80 A8/A9) end lines in old parsers.
-        var out: [UInt8] = []
-        out.reserveCapacity(data.count + 64)
-        let bytes = [UInt8](data)
-        var index = 0
-        while index < bytes.count {
-            let byte = bytes[index]
-            switch byte {
-            case 0x3C: out += Array("\\u003c".utf8)
-            case 0x3E: out += Array("\\u003e".utf8)
-            case 0x26: out += Array("\\u0026".utf8)
-            case 0xE2 where index + 2 < bytes.count && bytes[index + 1] == 0x80 && (bytes[index + 2] == 0xA8 || bytes[index + 2] == 0xA9):
-                out += Array((bytes[index + 2] == 0xA8 ? "\\u2028" : "\\u2029").utf8)
-                index += 2
-            default: out.append(byte)
-            }
-            index += 1
-        }
-        return String(decoding: out, as: UTF8.self)
+        return JSONText.encode(document)
     }
 
     private func organization(_ id: String) -> [String: Any] {

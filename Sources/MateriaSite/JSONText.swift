@@ -1,0 +1,78 @@
+import Foundation
+
+/// JSON for `<script type="application/ld+json">`: keys sorted, no whitespace, slashes as they
+/// are, and `<`, `>`, `&`, U+2028 and U+2029 escaped so that no text can end the script element
+/// or a line in old parsers. Written directly to bytes: it runs for every page.
+enum JSONText {
+    static func encode(_ value: Any) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(1024)
+        write(value, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private static let hex = Array("0123456789abcdef".utf8)
+
+    static func write(_ value: Any, to out: inout [UInt8]) {
+        switch value {
+        case let text as String:
+            writeString(text, to: &out)
+        case let object as [String: Any]:
+            out.append(0x7B)
+            for (index, key) in object.keys.sorted().enumerated() {
+                if index > 0 { out.append(0x2C) }
+                writeString(key, to: &out)
+                out.append(0x3A)
+                write(object[key]!, to: &out)
+            }
+            out.append(0x7D)
+        case let array as [Any]:
+            out.append(0x5B)
+            for (index, element) in array.enumerated() {
+                if index > 0 { out.append(0x2C) }
+                write(element, to: &out)
+            }
+            out.append(0x5D)
+        case let flag as Bool:
+            out += Array((flag ? "true" : "false").utf8)
+        case let number as Int:
+            out += Array(String(number).utf8)
+        case let number as Double:
+            out += Array((number == number.rounded() && abs(number) < 1e15 ? String(Int(number)) : String(number)).utf8)
+        default:
+            out += Array("null".utf8)
+        }
+    }
+
+    private static func writeString(_ text: String, to out: inout [UInt8]) {
+        out.append(0x22)
+        var text = text
+        text.withUTF8 { bytes in
+            var index = 0
+            while index < bytes.count {
+                let byte = bytes[index]
+                switch byte {
+                case 0x22: out += [0x5C, 0x22]
+                case 0x5C: out += [0x5C, 0x5C]
+                case 0x0A: out += [0x5C, 0x6E]
+                case 0x0D: out += [0x5C, 0x72]
+                case 0x09: out += [0x5C, 0x74]
+                case 0x08: out += [0x5C, 0x62]
+                case 0x0C: out += [0x5C, 0x66]
+                case 0x3C: out += Array("\\u003c".utf8)
+                case 0x3E: out += Array("\\u003e".utf8)
+                case 0x26: out += Array("\\u0026".utf8)
+                case 0xE2 where index + 2 < bytes.count && bytes[index + 1] == 0x80 && (bytes[index + 2] == 0xA8 || bytes[index + 2] == 0xA9):
+                    out += Array((bytes[index + 2] == 0xA8 ? "\\u2028" : "\\u2029").utf8)
+                    index += 2
+                case 0x00..<0x20:
+                    out += [0x5C, 0x75, 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]]
+                default:
+                    out.append(byte)
+                }
+                index += 1
+            }
+        }
+        out.append(0x22)
+    }
+}
