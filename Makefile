@@ -1,7 +1,7 @@
 # The two set-up commands of the README: `make site` builds the sample site, `make test` runs the tests.
 SWIFT ?= swift
 
-.PHONY: deps validators site test release clean bench-serve
+.PHONY: deps validators site test release clean bench bench-serve
 
 deps:
 	@./scripts/install-deps.sh
@@ -13,6 +13,7 @@ validators:
 
 release: deps
 	$(SWIFT) build -c release --product materia
+	$(SWIFT) build -c release --product materia-floor
 
 site: release
 	.build/release/materia build
@@ -23,8 +24,15 @@ test: deps validators
 	$(SWIFT) test
 	./scripts/validate/run.sh
 
-# Save-to-reload latency of `materia serve` on N generated articles (add HUGO=1 to compare hugo server).
+# Full builds of N generated articles: medians of wall, CPU and peak RSS, the cmark-gfm floor, and
+# Hugo on the same articles when Debian's hugo is installed. DEST=/dev/shm writes to tmpfs.
 N ?= 10000
+RUNS ?= 3
+DEST ?= /tmp
+bench: release
+	python3 scripts/bench/bench.py -n $(N) --runs $(RUNS) --dest $(DEST)
+
+# Save-to-reload latency of `materia serve` on N generated articles (add HUGO=1 to compare hugo server).
 bench-serve: release
 	python3 scripts/bench/serve_latency.py -n $(N) $(if $(HUGO),--hugo,)
 

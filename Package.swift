@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "materia", targets: ["materia"]),
+        .executable(name: "materia-floor", targets: ["MateriaFloor"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -33,6 +34,8 @@ let package = Package(
         // `materia serve`: HTTP on POSIX sockets, inotify, Server-Sent Events. No server framework:
         // the preview serves files from one folder and one event stream.
         .target(name: "MateriaServe", dependencies: ["MateriaSite", "MateriaContent"]),
+        // The benchmark's floor: cmark-gfm alone over the same article bodies (scripts/bench).
+        .executableTarget(name: "MateriaFloor", dependencies: ["MateriaMarkdown"]),
         .executableTarget(
             name: "materia",
             dependencies: ["MateriaSite", "MateriaServe", .product(name: "ArgumentParser", package: "swift-argument-parser")]

@@ -26,6 +26,35 @@ public enum MarkdownRenderer {
 
     nonisolated(unsafe) private static var extensionsRegistered = false
 
+    /// cmark-gfm alone: parse and render to HTML with the same options and extensions, without
+    /// Materia's tree rewriting. The benchmark's floor (`materia-floor`); not used by builds.
+    public static func plainHTML(_ source: String) -> String {
+        cmarkLock.lock()
+        defer { cmarkLock.unlock() }
+        if !extensionsRegistered {
+            cmark_gfm_core_extensions_ensure_registered()
+            extensionsRegistered = true
+        }
+        guard let parser = cmark_parser_new(parseOptions) else { fatalError("cmark_parser_new failed: out of memory") }
+        defer { cmark_parser_free(parser) }
+        for name in extensionNames {
+            if let ext = cmark_find_syntax_extension(name) { cmark_parser_attach_syntax_extension(parser, ext) }
+        }
+        var utf8 = Array(source.utf8)
+        utf8.withUnsafeMutableBufferPointer { buffer in
+            buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: max(buffer.count, 1)) { pointer in
+                cmark_parser_feed(parser, pointer, buffer.count)
+            }
+        }
+        guard let document = cmark_parser_finish(parser) else { fatalError("cmark_parser_finish failed: out of memory") }
+        defer { cmark_node_free(document) }
+        guard let cString = cmark_render_html(document, renderOptions, cmark_parser_get_syntax_extensions(parser)) else {
+            fatalError("cmark_render_html failed: out of memory")
+        }
+        defer { free(cString) }
+        return String(cString: cString)
+    }
+
     /// Renders one Markdown document. Thread-safe: parsing is serialised internally.
     public static func render(_ source: String, options: MarkdownOptions = MarkdownOptions()) -> RenderedMarkdown {
         cmarkLock.lock()

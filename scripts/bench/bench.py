@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""`make bench`: full builds of N generated articles with the release binary, medians of several
+runs, next to the cmark-gfm floor and (when Debian's hugo is installed) Hugo on the same articles
+to the same destination.
+
+Prints per run and then medians: wall time, CPU time (user + system), peak RSS; the floor (cmark-gfm
+parse+render of the same bodies in one process on one thread); Materia/Hugo ratios computed pair by
+pair (the runs alternate); a rebuild with nothing changed.
+
+Usage: bench.py [-n 10000] [--runs 3] [--dest /tmp]   (--dest /dev/shm for tmpfs)
+"""
+import argparse, os, shutil, statistics, subprocess, sys, time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+ENV = dict(os.environ, MATERIA_TODAY="2026-11-22")
+
+
+def run(command, cwd=None):
+    """Runs a command; returns wall seconds, CPU seconds (user + system) and peak RSS in MB."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    errors = process.stderr.read().decode(errors="replace")
+    process.stderr.close()
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit("failed: %s\n%s" % (" ".join(command), errors[-2000:]))
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+
+
+def corpus(n):
+    site = "/tmp/materia-bench-%d" % n
+    stamp = os.path.join(site, ".generated")
+    if not os.path.exists(stamp):
+        subprocess.run([sys.executable, os.path.join(HERE, "generate.py"), site, "-n", str(n)], check=True)
+        open(stamp, "w").write(str(n))
+    # The site's templates and settings follow the repository.
+    shutil.rmtree(os.path.join(site, "Templates"))
+    shutil.copytree(os.path.join(REPO, "Templates"), os.path.join(site, "Templates"))
+    shutil.copy(os.path.join(REPO, "materia.yaml"), site)
+    return site
+
+
+def warm(folder):
+    for root, _, files in os.walk(folder):
+        for name in files:
+            with open(os.path.join(root, name), "rb") as handle:
+                handle.read()
+
+
+def line(label, wall, cpu, rss):
+    print("  %-34s wall %7.2f s   cpu %7.2f s   peak rss %6.0f MB" % (label, wall, cpu, rss))
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("-n", type=int, default=10000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--dest", default="/tmp", help="parent folder of the outputs (/dev/shm for tmpfs)")
+    parser.add_argument("--materia", default=os.path.join(REPO, ".build", "release", "materia"))
+    parser.add_argument("--floor", default=os.path.join(REPO, ".build", "release", "materia-floor"))
+    args = parser.parse_args()
+
+    site = corpus(args.n)
+    articles = os.path.join(site, "Content", "articles")
+    warm(site)
+    out = os.path.join(args.dest, "materia-bench-out-%d" % args.n)
+    hugo = shutil.which("hugo")
+    hugo_site = hugo_out = None
+    if hugo:
+        hugo_site = "/tmp/materia-bench-hugo-%d" % args.n
+        if not os.path.isdir(os.path.join(hugo_site, "content", "articles")) or \
+                len(os.listdir(os.path.join(hugo_site, "content", "articles"))) != args.n:
+            shutil.rmtree(hugo_site, ignore_errors=True)
+            shutil.copytree(os.path.join(HERE, "hugo-site"), hugo_site)
+            shutil.copytree(articles, os.path.join(hugo_site, "content", "articles"))
+        hugo_out = os.path.join(args.dest, "materia-bench-hugo-out-%d" % args.n)
+        warm(hugo_site)
+    print("corpus: %d articles (%s), output to %s, %d runs, %d cores, load %s" % (
+        args.n, site, args.dest, args.runs, os.cpu_count(), open("/proc/loadavg").read().split()[0]))
+
+    materia, peer, ratios = [], [], []
+    for index in range(args.runs):
+        shutil.rmtree(out, ignore_errors=True)
+        result = run([args.materia, "build", "--root", site, "--output", out, "--quiet"])
+        materia.append(result)
+        line("materia build, run %d" % (index + 1), *result)
+        if hugo:
+            shutil.rmtree(hugo_out, ignore_errors=True)
+            other = run([hugo, "--source", hugo_site, "--destination", hugo_out, "--quiet"])
+            peer.append(other)
+            ratios.append(result[0] / other[0])
+            line("hugo, run %d" % (index + 1), *other)
+    unchanged = [run([args.materia, "build", "--root", site, "--output", out, "--quiet"]) for _ in range(args.runs)]
+    floor = subprocess.run([args.floor, articles, str(args.runs)], capture_output=True, text=True, check=True).stdout.strip()
+    floor_seconds = float(floor.split("median ")[1].split(" s")[0])
+
+    def median(values, index):
+        return statistics.median(value[index] for value in values)
+
+    print("medians:")
+    line("materia build (full)", median(materia, 0), median(materia, 1), median(materia, 2))
+    line("materia build (nothing changed)", median(unchanged, 0), median(unchanged, 1), median(unchanged, 2))
+    if hugo:
+        line("hugo (full)", median(peer, 0), median(peer, 1), median(peer, 2))
+        print("  materia / hugo wall time, pair by pair: %s → median %.2f" % (
+            ", ".join("%.2f" % r for r in ratios), statistics.median(ratios)))
+    else:
+        print("  hugo: not installed (apt-get install hugo), no comparison")
+    print("  " + floor)
+    print("  materia full build / floor: %.1f×" % (median(materia, 0) / floor_seconds))
+
+
+if __name__ == "__main__":
+    main()
