@@ -77,6 +77,32 @@ struct OutputWriter {
         }
     }
 
+    /// `materia build` over an earlier build: writes only files whose bytes differ from what the
+    /// manifest recorded and removes files the site no longer has. The manifest is removed first
+    /// and written last, so a build killed half-way leaves none and the next one writes everything.
+    func update(_ files: [OutputFile], previous: [String: UInt64], manifest: inout BuildManifest) throws(BuildFailure) -> (written: Int, total: Int) {
+        var all = files
+        all.append(OutputFile(path: OutputWriter.markerFile, bytes: Array(OutputWriter.markerText.utf8)))
+        all += try staticCopies()
+        if let clash = OutputWriter.clash(in: all) { throw BuildFailure([clash]) }
+        let hashes = parallelMap(all, jobs: jobs) { StableHash.of($0.bytes) }
+        var current: [String: UInt64] = [:]
+        for (file, hash) in zip(all, hashes) { current[file.path] = hash }
+        unlink(layout.output.appendingPathComponent(BuildManifest.file).path)
+        let changed = all.filter { previous[$0.path] != current[$0.path] }
+        try update(changed, removing: previous.keys.filter { current[$0] == nil }.sorted())
+        manifest.files = current
+        saveManifest(manifest)
+        return (changed.count, all.count)
+    }
+
+    /// Writes `.materia-build` (a temporary file renamed into place).
+    func saveManifest(_ manifest: BuildManifest) {
+        let target = layout.output.appendingPathComponent(BuildManifest.file).path
+        let temporary = target + ".tmp"
+        if FileManager.default.createFile(atPath: temporary, contents: Data(manifest.text().utf8)) { rename(temporary, target) }
+    }
+
     /// Two files of the site with the same path (a static file named like a generated page).
     static func clash(in files: [OutputFile]) -> Diagnostic? {
         var seen: Set<String> = []

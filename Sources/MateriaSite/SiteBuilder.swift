@@ -52,15 +52,43 @@ public struct SiteBuilder {
     }
 
     /// Builds the site; on any error throws every problem found and leaves the output untouched.
+    ///
+    /// When the output holds the manifest of an earlier build (`.materia-build`) and every input
+    /// is byte-identical, nothing is done. Otherwise, with a manifest, only files whose bytes
+    /// changed are written (each replaced atomically); without one, the whole site is written
+    /// beside the output and swapped in.
     public func build() throws(BuildFailure) -> BuildReport {
         let layout = options.layout
         if let problem = OutputWriter.checkOutput(layout) { throw BuildFailure([problem]) }
+        let inputs = BuildManifest.fingerprint(layout, options)
+        let markerExists = FileManager.default.fileExists(atPath: layout.output.appendingPathComponent(OutputWriter.markerFile).path)
+        let previous = markerExists ? BuildManifest.read(layout.output) : nil
+        if let previous, previous.inputs == inputs {
+            progress("Nothing changed since the last build: \(layout.relativePath(layout.output))/ is up to date")
+            let counts = previous.counts
+            return BuildReport(articles: counts[0], nutrients: counts[1], conditions: counts[2], symptoms: counts[3], pages: counts[4],
+                               files: previous.files.count, warnings: previous.warnings)
+        }
         let prepared = try prepare()
-        let written = try OutputWriter(layout: layout, jobs: options.jobs).write(prepared.result.files)
-        step(5, "\(written.count) files to \(layout.relativePath(layout.output))/")
         let site = prepared.site
+        var manifest = BuildManifest(inputs: inputs, counts: [site.articles.count, site.nutrients.count, site.conditions.count,
+                                                              site.symptoms.count, prepared.pages],
+                                     warnings: prepared.warnings, files: [:])
+        let writer = OutputWriter(layout: layout, jobs: options.jobs)
+        let total: Int
+        if let previous {
+            let (written, all) = try writer.update(prepared.result.files, previous: previous.files, manifest: &manifest)
+            total = all
+            step(5, "\(written) of \(all) files changed in \(layout.relativePath(layout.output))/ (the others were left as they were)")
+        } else {
+            let written = try writer.write(prepared.result.files)
+            total = written.count
+            manifest.files = Dictionary(uniqueKeysWithValues: parallelMap(written, jobs: options.jobs) { ($0.path, StableHash.of($0.bytes)) })
+            writer.saveManifest(manifest)
+            step(5, "\(written.count) files to \(layout.relativePath(layout.output))/")
+        }
         return BuildReport(articles: site.articles.count, nutrients: site.nutrients.count, conditions: site.conditions.count,
-                           symptoms: site.symptoms.count, pages: prepared.pages, files: written.count, warnings: prepared.warnings)
+                           symptoms: site.symptoms.count, pages: prepared.pages, files: total, warnings: prepared.warnings)
     }
 
     /// `materia publish`: a build for production. The base URL must be absolute, overdue reviews

@@ -48,6 +48,52 @@ import Testing
 
     func read(_ url: URL) -> String { (try? String(contentsOf: url, encoding: .utf8)) ?? "" }
 
+    /// Modification times of every file below `folder`, by relative path.
+    func modificationTimes(_ folder: URL) -> [String: Date] {
+        var result: [String: Date] = [:]
+        for case let relative as String in FileManager.default.enumerator(atPath: folder.path) ?? [] {
+            let attributes = try? FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent(relative).path)
+            if attributes?[.type] as? FileAttributeType == .typeRegular { result[relative] = attributes?[.modificationDate] as? Date }
+        }
+        return result
+    }
+
+    @Test func aRebuildWritesOnlyWhatChanged() throws {
+        let site = try sampleSite()
+        defer { try? FileManager.default.removeItem(at: site) }
+        #expect(try run(["build", "--quiet"], in: site).status == 0)
+        let output = site.appendingPathComponent("Output")
+        let first = modificationTimes(output)
+        usleep(20_000)
+        // Nothing changed: nothing is written, and the summary and warnings are the same.
+        let again = try run(["build"], in: site)
+        #expect(again.status == 0)
+        #expect(again.stdout.contains("Nothing changed since the last build: Output/ is up to date"), "\(again.stdout)")
+        #expect(again.stdout.contains("Built 47 pages (5 articles"), "\(again.stdout)")
+        #expect(modificationTimes(output) == first)
+        // One article's body: its page is rewritten, an unrelated page is not.
+        let article = site.appendingPathComponent("Content/articles/low-magnesium-lip-twitching.md")
+        let text = read(article)
+        try text.replacingOccurrences(of: "## Other common triggers for lip twitching",
+                                      with: "One more sentence.\n\n## Other common triggers for lip twitching")
+            .write(to: article, atomically: true, encoding: .utf8)
+        let edited = try run(["build"], in: site)
+        #expect(edited.status == 0)
+        #expect(edited.stdout.contains("files changed in Output/"), "\(edited.stdout)")
+        let after = modificationTimes(output)
+        #expect(after["articles/low-magnesium-lip-twitching/index.html"] != first["articles/low-magnesium-lip-twitching/index.html"])
+        #expect(after["symptoms/nausea/index.html"] == first["symptoms/nausea/index.html"])
+        #expect(read(output.appendingPathComponent("articles/low-magnesium-lip-twitching/index.html")).contains("One more sentence."))
+        // The result equals a clean build.
+        let clean = site.appendingPathComponent("Clean")
+        #expect(try run(["build", "--quiet", "--output", clean.path], in: site).status == 0)
+        for (path, _) in modificationTimes(clean) where path != ".materia-build" {
+            #expect(FileManager.default.contents(atPath: output.appendingPathComponent(path).path)
+                    == FileManager.default.contents(atPath: clean.appendingPathComponent(path).path), "\(path)")
+        }
+        #expect(Set(modificationTimes(clean).keys) == Set(after.keys))
+    }
+
     @Test func buildsTheSampleSiteWithProgressAndEveryPageKind() throws {
         let site = try sampleSite()
         defer { try? FileManager.default.removeItem(at: site) }

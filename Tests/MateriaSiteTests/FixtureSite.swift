@@ -45,11 +45,12 @@ struct FixtureSite {
     func remove() { try? FileManager.default.removeItem(at: root) }
 }
 
-/// Every regular file below `directory`, as relative path → bytes.
+/// Every regular file below `directory`, as relative path → bytes; without the build manifest
+/// (`.materia-build`), which records the build rather than being part of the site.
 func readTree(_ directory: URL) -> [String: Data] {
     var result: [String: Data] = [:]
     guard let enumerator = FileManager.default.enumerator(atPath: directory.path) else { return result }
-    for case let relative as String in enumerator {
+    for case let relative as String in enumerator where relative != ".materia-build" {
         var isDirectory: ObjCBool = false
         let path = directory.appendingPathComponent(relative).path
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue {
