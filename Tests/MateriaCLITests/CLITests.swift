@@ -51,9 +51,11 @@ import Testing
     /// Modification times of every file below `folder`, by relative path.
     func modificationTimes(_ folder: URL) -> [String: Date] {
         var result: [String: Date] = [:]
-        for case let relative as String in FileManager.default.enumerator(atPath: folder.path) ?? [] {
-            let attributes = try? FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent(relative).path)
-            if attributes?[.type] as? FileAttributeType == .typeRegular { result[relative] = attributes?[.modificationDate] as? Date }
+        guard let enumerator = FileManager.default.enumerator(atPath: folder.path) else { return result }
+        for case let relative as String in enumerator {
+            guard let attributes = try? FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent(relative).path),
+                  (attributes[.type] as? FileAttributeType) == .typeRegular else { continue }
+            result[relative] = attributes[.modificationDate] as? Date
         }
         return result
     }
