@@ -51,14 +51,10 @@ struct OutputWriter {
             all.append(OutputFile(path: OutputWriter.markerFile, bytes: Array(OutputWriter.markerText.utf8)))
             if includeStatic { all += try staticCopies() }
             if let clash = OutputWriter.clash(in: all) { throw BuildFailure([clash]) }
-            let directories = Set(all.map { ($0.path as NSString).deletingLastPathComponent }).sorted()
-            for directory in directories where !directory.isEmpty {
-                try fileManager.createDirectory(at: staging.appendingPathComponent(directory), withIntermediateDirectories: true)
-            }
             let stagingPath = staging.path
+            try makeFolders(for: all.map(\.path), in: stagingPath)
             let failures = parallelMap(all, jobs: jobs) { file -> String? in
-                let ok = FileManager.default.createFile(atPath: stagingPath + "/" + file.path, contents: Data(file.bytes))
-                return ok ? nil : file.path
+                OutputWriter.writeFile(stagingPath + "/" + file.path, file.bytes) ? nil : file.path
             }.compactMap { $0 }
             if let failed = failures.first {
                 throw BuildFailure([Diagnostic(at: SourceLocation(path: layout.relativePath(layout.output) + "/" + failed),
@@ -103,6 +99,43 @@ struct OutputWriter {
         if FileManager.default.createFile(atPath: temporary, contents: Data(manifest.text().utf8)) { rename(temporary, target) }
     }
 
+    /// Creates every folder the files need, one depth at a time and each depth in parallel (a
+    /// `mkdir` costs about 0.4 ms on some disks; a site has a folder per page).
+    private func makeFolders(for paths: [String], in root: String) throws {
+        var folders: Set<String> = []
+        for path in paths {
+            var folder = (path as NSString).deletingLastPathComponent
+            while !folder.isEmpty, folders.insert(folder).inserted { folder = (folder as NSString).deletingLastPathComponent }
+        }
+        let byDepth = Dictionary(grouping: folders) { $0.split(separator: "/").count }
+        for depth in byDepth.keys.sorted() {
+            let failed = parallelMap(byDepth[depth]!.sorted(), jobs: jobs) { folder -> String? in
+                mkdir(root + "/" + folder, 0o755) == 0 || errno == EEXIST ? nil : folder
+            }.compactMap { $0 }
+            if let folder = failed.first {
+                throw BuildFailure([Diagnostic(at: SourceLocation(path: folder), "cannot create the folder",
+                                               fix: "check the disk has space and the folder is writable")])
+            }
+        }
+    }
+
+    /// Writes `bytes` to a new file at `path` with plain system calls (no `Data` copy).
+    static func writeFile(_ path: String, _ bytes: [UInt8]) -> Bool {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        return bytes.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                if written < 0 && errno == EINTR { continue }
+                guard written > 0 else { return false }
+                offset += written
+            }
+            return true
+        }
+    }
+
     /// Two files of the site with the same path (a static file named like a generated page).
     static func clash(in files: [OutputFile]) -> Diagnostic? {
         var seen: Set<String> = []
@@ -123,7 +156,7 @@ struct OutputWriter {
             let temporary = folder + "/.materia-tmp-" + (file.path as NSString).lastPathComponent
             do {
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-                guard FileManager.default.createFile(atPath: temporary, contents: Data(file.bytes)), rename(temporary, target) == 0 else {
+                guard OutputWriter.writeFile(temporary, file.bytes), rename(temporary, target) == 0 else {
                     unlink(temporary)
                     return file.path
                 }

@@ -143,7 +143,9 @@ public struct SiteBuilder {
     /// Phases 1 to 4: load, validate, resolve, render (with every internal link checked).
     private func prepare() throws(BuildFailure) -> (site: ResolvedSite, result: RenderResult, pages: Int, warnings: [Diagnostic]) {
         let layout = options.layout
-        let (loaded, loadProblems) = SiteLoader(layout: layout, includeDrafts: options.includeDrafts, fingerprintAssets: options.fingerprintAssets).load()
+        var loader = SiteLoader(layout: layout, includeDrafts: options.includeDrafts, fingerprintAssets: options.fingerprintAssets)
+        loader.jobs = options.jobs
+        let (loaded, loadProblems) = loader.load()
         var diagnostics = loadProblems
         guard var source = loaded else { throw BuildFailure(diagnostics.sorted) }
         if let baseURL = options.baseURL {

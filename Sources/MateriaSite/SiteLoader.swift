@@ -62,7 +62,7 @@ public struct SiteSource: Sendable {
 }
 
 /// Phase 1 (load): reads `materia.yaml`, content, data and templates, and decodes them.
-public struct SiteLoader {
+public struct SiteLoader: Sendable {
     let layout: SiteLayout
     let includeDrafts: Bool
     /// Decoded files of an earlier load (`materia serve`): a file whose size, times and inode
@@ -71,6 +71,8 @@ public struct SiteLoader {
     /// False for `materia serve`: assets keep their plain names, so a stylesheet edit changes
     /// the stylesheet only and the browser can swap it without reloading the page.
     let fingerprintAssets: Bool
+    /// Threads that read and decode articles.
+    public var jobs = 1
 
     public init(layout: SiteLayout, includeDrafts: Bool, cache: LoadCache? = nil, fingerprintAssets: Bool = true) {
         self.layout = layout
@@ -101,8 +103,10 @@ public struct SiteLoader {
         let config = loadConfig(&diagnostics)
         var articles: [Article] = []
         var drafts: Set<String> = []
-        for file in files(in: layout.articlesDirectory, extensions: ["md", "markdown"], required: true, &diagnostics) {
-            let (article, problems) = loadArticle(file)
+        // Articles are read and decoded in parallel; their order stays the folder's.
+        let articleFiles = files(in: layout.articlesDirectory, extensions: ["md", "markdown"], required: true, &diagnostics)
+        let loader = self
+        for (article, problems) in parallelMap(articleFiles, jobs: jobs, { loader.loadArticle($0) }) {
             diagnostics.append(contentsOf: problems)
             if let article, includeDrafts || !article.draft { articles.append(article) } else if let article { drafts.insert(article.slug.value) }
         }

@@ -71,8 +71,10 @@ public final class SiteSession: @unchecked Sendable {
     private func rebuildAll() -> Result<RebuildReport, BuildFailure> {
         let layout = options.layout
         if last == nil, let problem = OutputWriter.checkOutput(layout) { return .failure(BuildFailure([problem])) }
-        let (loaded, loadProblems) = SiteLoader(layout: layout, includeDrafts: options.includeDrafts, cache: loadCache,
-                                                fingerprintAssets: options.fingerprintAssets).load()
+        var loader = SiteLoader(layout: layout, includeDrafts: options.includeDrafts, cache: loadCache,
+                                fingerprintAssets: options.fingerprintAssets)
+        loader.jobs = options.jobs
+        let (loaded, loadProblems) = loader.load()
         var diagnostics = loadProblems
         guard var source = loaded else { return .failure(BuildFailure(diagnostics.sorted)) }
         if let baseURL = options.baseURL { source.config.baseURL = baseURL.hasSuffix("/") ? baseURL : baseURL + "/" }
