@@ -164,6 +164,9 @@ public struct AutolinkMatcher: Sendable {
     /// fail these checks, so they are never turned into strings.
     private let firstScalars: Set<UInt32>
     private let firstLengths: Set<Int>
+    /// Hashes of the lowercased first words (`scalarHash`): a word whose hash is not here starts
+    /// no term, and is never turned into a string.
+    private let firstHashes: Set<UInt64>
 
     public init(_ terms: [AutolinkTerm]) {
         var index: [String: [Entry]] = [:]
@@ -180,18 +183,39 @@ public struct AutolinkMatcher: Sendable {
         keys = Set(terms.map(\.key))
         firstScalars = Set(byFirstWord.keys.compactMap { $0.unicodeScalars.first?.value })
         firstLengths = Set(byFirstWord.keys.map { $0.unicodeScalars.count })
+        firstHashes = Set(byFirstWord.keys.map { key in
+            let scalars = Array(key.unicodeScalars)
+            return AutolinkMatcher.scalarHash(scalars, 0, scalars.count)
+        })
+    }
+
+    /// FNV-1a over the scalar values, ASCII letters lowercased; any other scalar as it is (a
+    /// word with other uppercase letters then simply misses and takes the string path below).
+    static func scalarHash(_ scalars: [Unicode.Scalar], _ start: Int, _ end: Int) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        var index = start
+        while index < end {
+            var value = scalars[index].value
+            if value >= 0x41 && value <= 0x5A { value += 0x20 }
+            hash = (hash ^ UInt64(value)) &* 0x0000_0100_0000_01B3
+            index += 1
+        }
+        return hash
     }
 
     /// Whether word `range` of `scalars` can start a term (cheap, no allocation).
     private func mayStartTerm(_ scalars: [Unicode.Scalar], _ range: (start: Int, end: Int)) -> Bool {
         guard firstLengths.contains(range.end - range.start) else { return false }
-        let first = scalars[range.start]
-        if first.isASCII {
-            var value = first.value
-            if value >= 0x41 && value <= 0x5A { value += 0x20 }
-            return firstScalars.contains(value)
+        var allASCII = true
+        for index in range.start..<range.end where !scalars[index].isASCII {
+            allASCII = false
+            break
         }
-        return true
+        // Only ASCII words are lowercased exactly by the hash; others take the string path.
+        guard allASCII else { return true }
+        var value = scalars[range.start].value
+        if value >= 0x41 && value <= 0x5A { value += 0x20 }
+        return firstScalars.contains(value) && firstHashes.contains(AutolinkMatcher.scalarHash(scalars, range.start, range.end))
     }
 
     var isEmpty: Bool { byFirstWord.isEmpty }
