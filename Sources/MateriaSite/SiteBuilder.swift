@@ -5,7 +5,7 @@ import MateriaContent
 public struct BuildOptions: Sendable {
     public var layout: SiteLayout
     public var includeDrafts: Bool
-    /// Threads for rendering and writing pages; 1 renders serially. Markdown parsing always runs on one.
+    /// Threads for reading, rendering and writing; 1 does everything serially. cmark-gfm parses one document at a time.
     public var jobs: Int
     /// `publish` instead of `build`: an overdue review is an error (unless allowed).
     public var publishing = false

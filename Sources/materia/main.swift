@@ -60,7 +60,7 @@ struct Build: ParsableCommand {
     @Flag(name: .long, help: "Print errors only.")
     var quiet = false
 
-    @Option(name: .long, help: "Threads for rendering and writing (default: all cores; Markdown parsing always uses one).")
+    @Option(name: .long, help: "Threads for reading, rendering and writing (default: all cores; cmark-gfm parses one document at a time).")
     var jobs: Int?
 
     func validate() throws {
