@@ -40,20 +40,52 @@ struct OutputWriter {
     /// Writes `files` (pages and the theme's assets) plus the site's static files; returns every file written.
     @discardableResult
     func write(_ files: [OutputFile], includeStatic: Bool = true) throws(BuildFailure) -> [OutputFile] {
-        let fileManager = FileManager.default
+        try finishStaging(try beginStaging(), files: files, includeStatic: includeStatic)
+    }
+
+    /// A new, empty staging folder beside the output (staging folders of dead builds are removed).
+    func beginStaging() throws(BuildFailure) -> URL {
         let parent = layout.output.deletingLastPathComponent()
         let staging = parent.appendingPathComponent(".materia-build-\(OutputWriter.uniqueSuffix())")
         removeStaleStaging(in: parent)
         do {
-            try? fileManager.removeItem(at: staging)
-            try fileManager.createDirectory(at: staging, withIntermediateDirectories: true)
+            try? FileManager.default.removeItem(at: staging)
+            try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
+        } catch {
+            throw BuildFailure([Diagnostic(at: SourceLocation(path: layout.relativePath(layout.output)),
+                                           "cannot create a folder beside the output: \(error.localizedDescription)",
+                                           fix: "check the folder is writable; the previous output is unchanged")])
+        }
+        return staging
+    }
+
+    /// Writes a page into the staging folder while the build renders (`PageRenderer.render(spill:)`).
+    static func spill(_ file: OutputFile, into staging: String) -> Bool {
+        let path = staging + "/" + file.path
+        if writeFile(path, file.bytes) { return true }
+        let folder = (path as NSString).deletingLastPathComponent
+        guard (try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)) != nil else { return false }
+        return writeFile(path, file.bytes)
+    }
+
+    /// Removes a staging folder of a build that failed.
+    func abandon(_ staging: URL) {
+        try? FileManager.default.removeItem(at: staging)
+    }
+
+    /// Writes `files` into the staging folder (except those in `spilled`, already there), plus the
+    /// marker and the static files, then swaps it in for the output.
+    func finishStaging(_ staging: URL, files: [OutputFile], spilled: Set<String> = [], includeStatic: Bool = true) throws(BuildFailure) -> [OutputFile] {
+        let fileManager = FileManager.default
+        do {
             var all = files
             all.append(OutputFile(path: OutputWriter.markerFile, bytes: Array(OutputWriter.markerText.utf8)))
             if includeStatic { all += try staticCopies() }
             if let clash = OutputWriter.clash(in: all) { throw BuildFailure([clash]) }
             let stagingPath = staging.path
-            try makeFolders(for: all.map(\.path), in: stagingPath)
-            let failures = parallelMap(all, jobs: jobs) { file -> String? in
+            let pending = all.filter { !spilled.contains($0.path) }
+            try makeFolders(for: pending.map(\.path), in: stagingPath)
+            let failures = parallelMap(pending, jobs: jobs) { file -> String? in
                 OutputWriter.writeFile(stagingPath + "/" + file.path, file.bytes) ? nil : file.path
             }.compactMap { $0 }
             if let failed = failures.first {

@@ -26,8 +26,10 @@ extension Page {
 
 /// What rendering produced: the files to write and what the Markdown said about links.
 struct RenderResult: Sendable {
+    /// Pages handed to a spill come without bytes; `hashes` has theirs.
     let files: [OutputFile]
     let texts: RenderedTexts
+    var hashes: [String: UInt64] = [:]
 }
 
 /// Phase 4 (render): Markdown to HTML on one thread, every page through its template in parallel,
@@ -69,25 +71,64 @@ struct PageRenderer {
             if let file {
                 files.append(file)
             } else {
-                problems.append(Diagnostic(at: SourceLocation(path: "Templates/\(page.template).mustache"),
-                                           "template '\(page.template)' could not render \(page.file)",
-                                           fix: "check the template exists and is valid Mustache"))
+                problems.append(Self.unrenderable(page))
             }
         }
         return (files, problems)
     }
 
-    func render(_ pages: [Page]) -> Result<RenderResult, BuildFailure> {
+    /// Renders every page, then checks every link. With `spill`, each page is handed to it as
+    /// soon as it is rendered (a build writes it into its staging folder) and only its ids and
+    /// hash are kept, so the whole site never sits in memory; those pages come back without bytes.
+    func render(_ pages: [Page], spill: (@Sendable (OutputFile) -> Bool)? = nil) -> Result<RenderResult, BuildFailure> {
         let texts = markdown()
-        var (files, problems) = renderPages(pages, texts: texts)
-        problems = texts.problems + problems
+        var problems = texts.problems
+        var files: [OutputFile] = []
+        var digests: [String: (ids: Set<String>, hash: UInt64)] = [:]
+        if let spill {
+            let contexts = PageContexts(site: site, texts: texts, assets: assets)
+            let templates = self.templates
+            let results = parallelMap(pages, jobs: jobs) { page -> (ids: Set<String>, hash: UInt64, written: Bool)? in
+                guard let html = templates.render(page.template, contexts.context(for: page)) else { return nil }
+                let file = OutputFile(path: page.file, bytes: Array(html.utf8))
+                return (Set(LinkChecker.ids(in: file.bytes)), StableHash.of(file.bytes), spill(file))
+            }
+            for (page, result) in zip(pages, results) {
+                guard let result else {
+                    problems.append(Self.unrenderable(page))
+                    continue
+                }
+                if !result.written {
+                    problems.append(Diagnostic(at: SourceLocation(path: page.file), "cannot write the file",
+                                               fix: "check the disk has space and the folder is writable"))
+                }
+                files.append(OutputFile(path: page.file, bytes: []))
+                digests[page.file] = (result.ids, result.hash)
+            }
+        } else {
+            let (rendered, renderProblems) = renderPages(pages, texts: texts)
+            files = rendered
+            problems += renderProblems
+        }
         files.append(GraphExport(site: site, texts: texts).file())
         files.append(SearchIndex(site: site, texts: texts).file())
         files += SiteFeeds(site: site).files(pages: pages)
         files += assets.files
-        problems += LinkChecker(files: files + staticFiles.map { OutputFile(path: $0, bytes: []) }, jobs: jobs).check(texts.links)
+        let inMemory = LinkChecker(files: files + staticFiles.map { OutputFile(path: $0, bytes: []) }, jobs: jobs)
+        let checker = digests.isEmpty ? inMemory : LinkChecker(exists: inMemory.exists, ids: { targets in
+            let spilled = targets.filter { digests[$0] != nil }
+            var ids = inMemory.ids(targets.filter { digests[$0] == nil })
+            for path in spilled { ids[path] = digests[path]!.ids }
+            return ids
+        })
+        problems += checker.check(texts.links)
         if !problems.isEmpty { return .failure(BuildFailure(problems.sorted { ($0.location, $0.message) < ($1.location, $1.message) })) }
-        return .success(RenderResult(files: files, texts: texts))
+        return .success(RenderResult(files: files, texts: texts, hashes: digests.mapValues(\.hash)))
+    }
+
+    static func unrenderable(_ page: Page) -> Diagnostic {
+        Diagnostic(at: SourceLocation(path: "Templates/\(page.template).mustache"), "template '\(page.template)' could not render \(page.file)",
+                   fix: "check the template exists and is valid Mustache")
     }
 }
 

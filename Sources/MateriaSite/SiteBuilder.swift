@@ -69,23 +69,41 @@ public struct SiteBuilder {
             return BuildReport(articles: counts[0], nutrients: counts[1], conditions: counts[2], symptoms: counts[3], pages: counts[4],
                                files: previous.files.count, warnings: previous.warnings)
         }
-        let prepared = try prepare()
+        let writer = OutputWriter(layout: layout, jobs: options.jobs)
+        // Without a manifest the site goes into a staging folder, pages as soon as they are
+        // rendered (so the whole site is never held in memory), and is swapped in at the end.
+        let staging = previous == nil ? try writer.beginStaging() : nil
+        let prepared: (site: ResolvedSite, result: RenderResult, pages: Int, warnings: [Diagnostic])
+        var spill: (@Sendable (OutputFile) -> Bool)? = nil
+        if let path = staging?.path {
+            spill = { file in OutputWriter.spill(file, into: path) }
+        }
+        do throws(BuildFailure) {
+            prepared = try prepare(spill: spill)
+        } catch {
+            if let staging { writer.abandon(staging) }
+            throw error
+        }
         let site = prepared.site
         var manifest = BuildManifest(inputs: inputs, counts: [site.articles.count, site.nutrients.count, site.conditions.count,
                                                               site.symptoms.count, prepared.pages],
                                      warnings: prepared.warnings, files: [:])
-        let writer = OutputWriter(layout: layout, jobs: options.jobs)
         let total: Int
         if let previous {
             let (written, all) = try writer.update(prepared.result.files, previous: previous.files, manifest: &manifest)
             total = all
             step(5, "\(written) of \(all) files changed in \(layout.relativePath(layout.output))/ (the others were left as they were)")
-        } else {
-            let written = try writer.write(prepared.result.files)
+        } else if let staging {
+            let spilled = prepared.result.hashes
+            let written = try writer.finishStaging(staging, files: prepared.result.files, spilled: Set(spilled.keys))
             total = written.count
-            manifest.files = Dictionary(uniqueKeysWithValues: parallelMap(written, jobs: options.jobs) { ($0.path, StableHash.of($0.bytes)) })
+            manifest.files = Dictionary(uniqueKeysWithValues: parallelMap(written, jobs: options.jobs) { file in
+                (file.path, spilled[file.path] ?? StableHash.of(file.bytes))
+            })
             writer.saveManifest(manifest)
             step(5, "\(written.count) files to \(layout.relativePath(layout.output))/")
+        } else {
+            total = 0
         }
         return BuildReport(articles: site.articles.count, nutrients: site.nutrients.count, conditions: site.conditions.count,
                            symptoms: site.symptoms.count, pages: prepared.pages, files: total, warnings: prepared.warnings)
@@ -141,7 +159,8 @@ public struct SiteBuilder {
     }
 
     /// Phases 1 to 4: load, validate, resolve, render (with every internal link checked).
-    private func prepare() throws(BuildFailure) -> (site: ResolvedSite, result: RenderResult, pages: Int, warnings: [Diagnostic]) {
+    private func prepare(spill: (@Sendable (OutputFile) -> Bool)? = nil) throws(BuildFailure)
+        -> (site: ResolvedSite, result: RenderResult, pages: Int, warnings: [Diagnostic]) {
         let layout = options.layout
         var loader = SiteLoader(layout: layout, includeDrafts: options.includeDrafts, fingerprintAssets: options.fingerprintAssets)
         loader.jobs = options.jobs
@@ -165,7 +184,7 @@ public struct SiteBuilder {
         let renderer = PageRenderer(site: site, templates: templates, staticFiles: source.staticFiles, assets: source.assets,
                                     drafts: source.draftSlugs, jobs: options.jobs)
         let pages = renderer.pages()
-        let result = try renderer.render(pages).get()
+        let result = try renderer.render(pages, spill: spill).get()
         step(4, "\(pages.count) pages, \(result.texts.links.count) internal links checked")
         return (site, result, pages.count, diagnostics.warnings)
     }
