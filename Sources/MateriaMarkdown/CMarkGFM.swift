@@ -595,7 +595,7 @@ public enum MarkdownRenderer {
                 let wanted: [Int] = byBlock[block] ?? []
                 var nodeRecords: [OpaquePointer: [Int]] = [:]
                 for index in wanted { if let node = recordNodes[index] { nodeRecords[node, default: []].append(index) } }
-                var text: [Character] = []
+                var text: [UInt8] = []
                 var offsets: [Int: Int] = [:]
                 guard let iterator = cmark_iter_new(block) else { continue }
                 while cmark_iter_next(iterator) != CMARK_EVENT_DONE {
@@ -605,9 +605,9 @@ public enum MarkdownRenderer {
                     }
                     let type = cmark_node_get_type(current)
                     if type == CMARK_NODE_TEXT || type == CMARK_NODE_CODE {
-                        text.append(contentsOf: literal(current))
+                        text.append(contentsOf: literal(current).utf8)
                     } else if type == CMARK_NODE_SOFTBREAK || type == CMARK_NODE_LINEBREAK {
-                        text.append(" ")
+                        text.append(0x20)
                     }
                 }
                 cmark_iter_free(iterator)

@@ -304,19 +304,23 @@ public struct AutolinkMatcher: Sendable {
     }
 }
 
-/// The sentence of `characters` around offset `offset`, trimmed, at most 280 characters.
-func sentence(in characters: [Character], around offset: Int) -> String {
-    guard !characters.isEmpty else { return "" }
-    let at = min(max(offset, 0), characters.count - 1)
+/// The sentence of the UTF-8 `text` around byte offset `offset`, trimmed, at most 280
+/// characters. Sentences end at ".", "!" or "?" before a space or line break (all ASCII, so
+/// the ends are found on bytes and always fall between characters).
+func sentence(in text: [UInt8], around offset: Int) -> String {
+    guard !text.isEmpty else { return "" }
+    let at = min(max(offset, 0), text.count - 1)
     func isEnd(_ index: Int) -> Bool {
-        guard ".!?".contains(characters[index]) else { return false }
-        return index + 1 >= characters.count || characters[index + 1] == " " || characters[index + 1] == "\n"
+        let byte = text[index]
+        guard byte == 0x2E || byte == 0x21 || byte == 0x3F else { return false }
+        return index + 1 >= text.count || text[index + 1] == 0x20 || text[index + 1] == 0x0A
     }
     var start = at
     while start > 0 && !isEnd(start - 1) { start -= 1 }
     var end = at
-    while end < characters.count - 1 && !isEnd(end) { end += 1 }
-    var result = String(characters[start...end]).replacingOccurrences(of: "\n", with: " ")
+    while end < text.count - 1 && !isEnd(end) { end += 1 }
+    // A multi-byte character at the end of the text ends at the last byte, never inside.
+    var result = String(decoding: text[start...end], as: UTF8.self).replacingOccurrences(of: "\n", with: " ")
         .trimmingCharacters(in: .whitespaces)
     if result.count > 280 { result = String(result.prefix(279)) + "…" }
     return result
