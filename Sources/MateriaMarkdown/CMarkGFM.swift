@@ -411,10 +411,20 @@ public enum MarkdownRenderer {
         }
 
         /// `[[target]]`, `[[target|label]]`, `[[target#heading]]` become links; unknown targets are problems.
+        /// Whether `text` holds "[[" (on bytes: this runs for every text node).
+        static func hasDoubleBracket(_ text: String) -> Bool {
+            var previous: UInt8 = 0
+            for byte in text.utf8 {
+                if byte == 0x5B && previous == 0x5B { return true }
+                previous = byte
+            }
+            return false
+        }
+
         private mutating func insertWikilinks(_ document: OpaquePointer, _ environment: any MarkdownEnvironment) {
             for (node, _) in textNodes(document) {
                 let text = literal(node)
-                guard text.contains("[[") else { continue }
+                guard Self.hasDoubleBracket(text) else { continue }
                 // Inside a link's text (or an image's alt) a link cannot nest: show the label.
                 if isInside(node, [CMARK_NODE_LINK, CMARK_NODE_IMAGE]) {
                     cmark_node_set_literal(node, Self.wikilinkLabels(text))
