@@ -117,7 +117,9 @@ struct OutputWriter {
         var current: [String: UInt64] = [:]
         for (file, hash) in zip(all, hashes) { current[file.path] = hash }
         unlink(layout.output.appendingPathComponent(BuildManifest.file).path)
-        let changed = all.filter { previous[$0.path] != current[$0.path] }
+        // A file removed from the output by hand is written again even if its bytes did not change.
+        let output = layout.output.path
+        let changed = all.filter { previous[$0.path] != current[$0.path] || access(output + "/" + $0.path, F_OK) != 0 }
         try update(changed, removing: previous.keys.filter { current[$0] == nil }.sorted())
         manifest.files = current
         saveManifest(manifest)

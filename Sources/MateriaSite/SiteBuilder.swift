@@ -63,7 +63,9 @@ public struct SiteBuilder {
         let inputs = BuildManifest.fingerprint(layout, options)
         let markerExists = FileManager.default.fileExists(atPath: layout.output.appendingPathComponent(OutputWriter.markerFile).path)
         let previous = markerExists ? BuildManifest.read(layout.output) : nil
-        if let previous, previous.inputs == inputs {
+        let outputPath = layout.output.path
+        if let previous, previous.inputs == inputs,
+           !parallelMap(Array(previous.files.keys), jobs: options.jobs, { access(outputPath + "/" + $0, F_OK) != 0 }).contains(true) {
             progress("Nothing changed since the last build: \(layout.relativePath(layout.output))/ is up to date")
             let counts = previous.counts
             return BuildReport(articles: counts[0], nutrients: counts[1], conditions: counts[2], symptoms: counts[3], pages: counts[4],

@@ -73,6 +73,10 @@ import Testing
         #expect(again.stdout.contains("Nothing changed since the last build: Output/ is up to date"), "\(again.stdout)")
         #expect(again.stdout.contains("Built 47 pages (5 articles"), "\(again.stdout)")
         #expect(modificationTimes(output) == first)
+        // A page deleted from the output by hand comes back.
+        try FileManager.default.removeItem(at: output.appendingPathComponent("faq/index.html"))
+        #expect(try run(["build", "--quiet"], in: site).status == 0)
+        #expect(FileManager.default.fileExists(atPath: output.appendingPathComponent("faq/index.html").path))
         // One article's body: its page is rewritten, an unrelated page is not.
         let article = site.appendingPathComponent("Content/articles/low-magnesium-lip-twitching.md")
         let text = read(article)
