@@ -26,44 +26,15 @@ public enum MarkdownRenderer {
 
     nonisolated(unsafe) private static var extensionsRegistered = false
 
-    /// cmark-gfm alone: parse and render to HTML with the same options and extensions, without
-    /// Materia's tree rewriting. The benchmark's floor (`materia-floor`); not used by builds.
-    public static func plainHTML(_ source: String) -> String {
-        cmarkLock.lock()
-        defer { cmarkLock.unlock() }
-        if !extensionsRegistered {
-            cmark_gfm_core_extensions_ensure_registered()
-            extensionsRegistered = true
-        }
-        guard let parser = cmark_parser_new(parseOptions) else { fatalError("cmark_parser_new failed: out of memory") }
-        defer { cmark_parser_free(parser) }
-        for name in extensionNames {
-            if let ext = cmark_find_syntax_extension(name) { cmark_parser_attach_syntax_extension(parser, ext) }
-        }
-        var utf8 = Array(source.utf8)
-        utf8.withUnsafeMutableBufferPointer { buffer in
-            buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: max(buffer.count, 1)) { pointer in
-                cmark_parser_feed(parser, pointer, buffer.count)
-            }
-        }
-        guard let document = cmark_parser_finish(parser) else { fatalError("cmark_parser_finish failed: out of memory") }
-        defer { cmark_node_free(document) }
-        guard let cString = cmark_render_html(document, renderOptions, cmark_parser_get_syntax_extensions(parser)) else {
-            fatalError("cmark_render_html failed: out of memory")
-        }
-        defer { free(cString) }
-        return String(cString: cString)
-    }
-
-    /// Renders one Markdown document. Thread-safe: parsing is serialised internally.
-    public static func render(_ source: String, options: MarkdownOptions = MarkdownOptions()) -> RenderedMarkdown {
+    /// Parses `source` under the lock and hands the document and the parser's extension list to
+    /// `body`, outside the lock; frees both afterwards. The only place a cmark parser is made.
+    private static func withDocument<R>(_ source: String, _ body: (_ document: OpaquePointer, _ extensions: UnsafeMutablePointer<cmark_llist>?) -> R) -> R {
         cmarkLock.lock()
         if !extensionsRegistered {
             // Must run once before cmark_find_syntax_extension, or every lookup returns NULL.
             cmark_gfm_core_extensions_ensure_registered()
             extensionsRegistered = true
         }
-
         guard let parser = cmark_parser_new(parseOptions) else {
             fatalError("cmark_parser_new failed: out of memory")
         }
@@ -90,16 +61,35 @@ public enum MarkdownRenderer {
         cmarkLock.unlock()
         defer { cmark_node_free(document) }
         // With NULL here, tagfilter silently stops filtering: always pass the parser's list.
-        let extensions = cmark_parser_get_syntax_extensions(parser)
+        return body(document, cmark_parser_get_syntax_extensions(parser))
+    }
+
+    fileprivate static func html(_ node: OpaquePointer, _ extensions: UnsafeMutablePointer<cmark_llist>?) -> String {
+        guard let cString = cmark_render_html(node, renderOptions, extensions) else {
+            fatalError("cmark_render_html failed: out of memory")
+        }
+        defer { free(cString) }
+        return String(cString: cString)
+    }
+
+    /// cmark-gfm alone: parse and render to HTML with the same options and extensions, without
+    /// Materia's tree rewriting. The benchmark's floor (`materia-floor`); not used by builds.
+    public static func plainHTML(_ source: String) -> String {
+        withDocument(source) { document, extensions in html(document, extensions) }
+    }
+
+    /// Renders one Markdown document. Thread-safe: parsing is serialised internally.
+    public static func render(_ source: String, options: MarkdownOptions = MarkdownOptions()) -> RenderedMarkdown {
+        withDocument(source) { document, extensions in render(document, extensions, source: source, options: options) }
+    }
+
+    private static func render(_ document: OpaquePointer, _ extensions: UnsafeMutablePointer<cmark_llist>?, source: String,
+                               options: MarkdownOptions) -> RenderedMarkdown {
 
         var transformer = TreeTransformer(options: options, extensions: extensions, source: Array(source.utf8))
         transformer.transform(document)
 
-        guard let cString = cmark_render_html(document, renderOptions, extensions) else {
-            fatalError("cmark_render_html failed: out of memory")
-        }
-        defer { free(cString) }
-        var html = String(cString: cString)
+        var html = html(document, extensions)
         if !options.footnotePrefix.isEmpty && html.contains("fn-") {
             // Only cmark writes these attributes: authors' raw HTML is text unless the site opts in.
             for (old, new) in [("id=\"fn-", "id=\"\(options.footnotePrefix)fn-"), ("href=\"#fn-", "href=\"#\(options.footnotePrefix)fn-"),
@@ -759,9 +749,7 @@ public enum MarkdownRenderer {
         }
 
         private func renderNode(_ node: OpaquePointer) -> String {
-            guard let cString = cmark_render_html(node, MarkdownRenderer.renderOptions, extensions) else { return "" }
-            defer { free(cString) }
-            return String(cString: cString)
+            MarkdownRenderer.html(node, extensions)
         }
 
         private func replace(_ node: OpaquePointer, withHTMLBlock html: String) {

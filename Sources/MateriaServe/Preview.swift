@@ -38,6 +38,7 @@ public final class Preview: @unchecked Sendable {
     /// Returns whether the first build succeeded (the server runs either way).
     @discardableResult
     public func start() -> Bool {
+        for problem in watcher.problems { log("warning: \(problem)") }
         log("Building \(session.options.layout.root.path) for the preview…")
         let ok = rebuild(after: [])
         server.start()

@@ -1,4 +1,5 @@
 import Foundation
+import MateriaSite
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -164,7 +165,8 @@ public struct PreviewSite: Sendable {
         if type.hasPrefix("text/html") { bytes = LiveReload.inject(into: bytes, notFound: status == 404) }
         // Every response is revalidated (no-cache), and the ETag makes an unchanged file cheap:
         // the browser never shows a page older than the last build.
-        let tag = "\"\(String(UInt64(bitPattern: Int64(Self.digest(bytes))), radix: 36))\""
+        // StableHash is the same in every process, so a browser's stored ETag survives a restart.
+        let tag = "\"\(String(StableHash.of(bytes), radix: 36))\""
         var headers: [(String, String)] = [("Content-Type", type), ("Cache-Control", "no-cache"), ("ETag", tag),
                                            ("X-Content-Type-Options", "nosniff")]
         if status == 200, let match = request.headers["if-none-match"],
@@ -173,15 +175,5 @@ public struct PreviewSite: Sendable {
             return HTTPResponse(status: 304, headers: headers)
         }
         return HTTPResponse(status: status, headers: headers, body: bytes)
-    }
-
-    static func digest(_ bytes: [UInt8]) -> Int {
-        // FNV-1a: stable across restarts of the server, so a browser's stored ETag stays valid.
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in bytes {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x0000_0100_0000_01B3
-        }
-        return Int(bitPattern: UInt(hash))
     }
 }

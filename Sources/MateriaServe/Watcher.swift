@@ -15,6 +15,13 @@ public final class Watcher: @unchecked Sendable {
     let quiet: Int32
     let longest: Double
     static let watchedRoots: Set<String> = ["Content", "Templates"]
+    /// Folders that could not be watched, with why and what to do; `Preview` prints them.
+    public private(set) var problems: [String] = []
+
+    /// Why watching could not start at all.
+    public struct StartError: Error, CustomStringConvertible {
+        public let description: String
+    }
     static let watchedFiles: Set<String> = ["materia.yaml"]
 
     public init(root: URL, quietMilliseconds: Int32 = 15, longestSeconds: Double = 0.5) throws {
@@ -22,7 +29,10 @@ public final class Watcher: @unchecked Sendable {
         quiet = quietMilliseconds
         longest = longestSeconds
         fd = inotify_init1(Int32(IN_CLOEXEC | IN_NONBLOCK))
-        guard fd >= 0 else { throw NSError(domain: "inotify", code: Int(errno)) }
+        guard fd >= 0 else {
+            throw StartError(description: "cannot watch the site for changes: inotify_init1 failed (\(String(cString: strerror(errno))))"
+                + " — close other programs that watch files, or raise fs.inotify.max_user_instances with sysctl")
+        }
         watch(self.root, recursive: false)
         for name in Self.watchedRoots { watch(self.root + "/" + name, recursive: true) }
     }
@@ -34,7 +44,15 @@ public final class Watcher: @unchecked Sendable {
 
     private func watch(_ path: String, recursive: Bool) {
         let descriptor = inotify_add_watch(fd, path, Self.mask | UInt32(IN_ONLYDIR))
-        guard descriptor >= 0 else { return }
+        guard descriptor >= 0 else {
+            // A missing folder (no Content/static/) is normal; anything else means edits there are missed.
+            if errno != ENOENT && errno != ENOTDIR {
+                let reason = errno == ENOSPC ? "the inotify watch limit is reached — raise fs.inotify.max_user_watches with sysctl"
+                    : String(cString: strerror(errno))
+                problems.append("\(path): not watched, edits there will not rebuild the site: \(reason)")
+            }
+            return
+        }
         folders[descriptor] = path
         guard recursive, let names = try? FileManager.default.contentsOfDirectory(atPath: path) else { return }
         for name in names {

@@ -3,8 +3,8 @@ import MateriaContent
 
 /// A 64-bit hash that is the same in every process and on every machine (Swift's `Hasher` is
 /// seeded per process): for content fingerprints kept on disk. Eight bytes per step.
-enum StableHash {
-    static func of(_ bytes: UnsafeRawBufferPointer, seed: UInt64 = 0) -> UInt64 {
+public enum StableHash {
+    public static func of(_ bytes: UnsafeRawBufferPointer, seed: UInt64 = 0) -> UInt64 {
         let p1: UInt64 = 0x9E37_79B9_7F4A_7C15, p2: UInt64 = 0xC2B2_AE3D_27D4_EB4F
         var hash = seed ^ (UInt64(bytes.count) &* p1)
         var index = 0
@@ -28,7 +28,7 @@ enum StableHash {
         return hash ^ (hash >> 33)
     }
 
-    static func of(_ bytes: [UInt8], seed: UInt64 = 0) -> UInt64 { bytes.withUnsafeBytes { of($0, seed: seed) } }
+    public static func of(_ bytes: [UInt8], seed: UInt64 = 0) -> UInt64 { bytes.withUnsafeBytes { of($0, seed: seed) } }
 
     static func of(_ text: String, seed: UInt64 = 0) -> UInt64 { of(Array(text.utf8), seed: seed) }
 

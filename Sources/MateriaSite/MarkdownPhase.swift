@@ -236,16 +236,9 @@ final class MarkdownCache: @unchecked Sendable {
         let answers: [RenderedMarkdown]
         /// Depends on the article, its title and the link table, like the HTML.
         let collected: Collected
-        /// Directives are written `materia` (a fenced block's info string or a `materia:` code span).
-        let readsData: Bool
-
-        init(article: Article, body: RenderedMarkdown, answers: [RenderedMarkdown], collected: Collected) {
-            self.article = article
-            self.body = body
-            self.answers = answers
-            self.collected = collected
-            readsData = Self.mentionsMateria(article.body) || article.faq.contains { Self.mentionsMateria($0.answer) }
-        }
+        /// Directives are written `materia` (a fenced block's info string or a `materia:` code
+        /// span). Asked only when data changed during `serve`, so a build never scans for it.
+        var readsData: Bool { Self.mentionsMateria(article.body) || article.faq.contains { Self.mentionsMateria($0.answer) } }
 
         static func mentionsMateria(_ text: String) -> Bool {
             let word = Array("materia".utf8)

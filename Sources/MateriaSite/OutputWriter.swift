@@ -60,12 +60,23 @@ struct OutputWriter {
     }
 
     /// Writes a page into the staging folder while the build renders (`PageRenderer.render(spill:)`).
-    static func spill(_ file: OutputFile, into staging: String) -> Bool {
+    /// Nil when written, else what went wrong, at the path the file would have in the output.
+    func spill(_ file: OutputFile, into staging: String) -> Diagnostic? {
         let path = staging + "/" + file.path
-        if writeFile(path, file.bytes) { return true }
+        if OutputWriter.writeFile(path, file.bytes) { return nil }
         let folder = (path as NSString).deletingLastPathComponent
-        guard (try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)) != nil else { return false }
-        return writeFile(path, file.bytes)
+        if (try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)) != nil,
+           OutputWriter.writeFile(path, file.bytes) {
+            return nil
+        }
+        return cannotWrite(file.path)
+    }
+
+    /// The error for a file or folder of the output that could not be written.
+    func cannotWrite(_ path: String, folder: Bool = false) -> Diagnostic {
+        Diagnostic(at: SourceLocation(path: layout.relativePath(layout.output) + "/" + path),
+                   folder ? "cannot create the folder" : "cannot write the file",
+                   fix: "check the disk has space and the folder is writable")
     }
 
     /// Removes a staging folder of a build that failed.
@@ -88,10 +99,7 @@ struct OutputWriter {
             let failures = parallelMap(pending, jobs: jobs) { file -> String? in
                 OutputWriter.writeFile(stagingPath + "/" + file.path, file.bytes) ? nil : file.path
             }.compactMap { $0 }
-            if let failed = failures.first {
-                throw BuildFailure([Diagnostic(at: SourceLocation(path: layout.relativePath(layout.output) + "/" + failed),
-                                               "cannot write the file", fix: "check the disk has space and the folder is writable")])
-            }
+            if let failed = failures.first { throw BuildFailure([cannotWrite(failed)]) }
             try swapIn(staging)
             return all.sorted { $0.path < $1.path }
         } catch let failure as BuildFailure {
@@ -146,10 +154,7 @@ struct OutputWriter {
             let failed = parallelMap(byDepth[depth]!.sorted(), jobs: jobs) { folder -> String? in
                 mkdir(root + "/" + folder, 0o755) == 0 || errno == EEXIST ? nil : folder
             }.compactMap { $0 }
-            if let folder = failed.first {
-                throw BuildFailure([Diagnostic(at: SourceLocation(path: folder), "cannot create the folder",
-                                               fix: "check the disk has space and the folder is writable")])
-            }
+            if let folder = failed.first { throw BuildFailure([cannotWrite(folder, folder: true)]) }
         }
     }
 
@@ -199,10 +204,7 @@ struct OutputWriter {
                 return file.path
             }
         }.compactMap { $0 }
-        if let failed = failures.first {
-            throw BuildFailure([Diagnostic(at: SourceLocation(path: layout.relativePath(layout.output) + "/" + failed),
-                                           "cannot write the file", fix: "check the disk has space and the folder is writable")])
-        }
+        if let failed = failures.first { throw BuildFailure([cannotWrite(failed)]) }
         for path in removed {
             unlink(output + "/" + path)
             // Remove folders the removal emptied (rmdir fails on a folder that still holds files).

@@ -80,7 +80,7 @@ struct PageRenderer {
     /// Renders every page, then checks every link. With `spill`, each page is handed to it as
     /// soon as it is rendered (a build writes it into its staging folder) and only its ids and
     /// hash are kept, so the whole site never sits in memory; those pages come back without bytes.
-    func render(_ pages: [Page], spill: (@Sendable (OutputFile) -> Bool)? = nil) -> Result<RenderResult, BuildFailure> {
+    func render(_ pages: [Page], spill: (@Sendable (OutputFile) -> Diagnostic?)? = nil) -> Result<RenderResult, BuildFailure> {
         let texts = markdown()
         var problems = texts.problems
         var files: [OutputFile] = []
@@ -88,7 +88,7 @@ struct PageRenderer {
         if let spill {
             let contexts = PageContexts(site: site, texts: texts, assets: assets)
             let templates = self.templates
-            let results = parallelMap(pages, jobs: jobs) { page -> (ids: Set<String>, hash: UInt64, written: Bool)? in
+            let results = parallelMap(pages, jobs: jobs) { page -> (ids: Set<String>, hash: UInt64, problem: Diagnostic?)? in
                 guard let html = templates.render(page.template, contexts.context(for: page)) else { return nil }
                 let file = OutputFile(path: page.file, bytes: Array(html.utf8))
                 return (Set(LinkChecker.ids(in: file.bytes)), StableHash.of(file.bytes), spill(file))
@@ -98,10 +98,7 @@ struct PageRenderer {
                     problems.append(Self.unrenderable(page))
                     continue
                 }
-                if !result.written {
-                    problems.append(Diagnostic(at: SourceLocation(path: page.file), "cannot write the file",
-                                               fix: "check the disk has space and the folder is writable"))
-                }
+                if let problem = result.problem { problems.append(problem) }
                 files.append(OutputFile(path: page.file, bytes: []))
                 digests[page.file] = (result.ids, result.hash)
             }
@@ -110,9 +107,7 @@ struct PageRenderer {
             files = rendered
             problems += renderProblems
         }
-        files.append(GraphExport(site: site, texts: texts).file())
-        files.append(SearchIndex(site: site, texts: texts).file())
-        files += SiteFeeds(site: site).files(pages: pages)
+        files += siteFiles(texts, pages: pages)
         files += assets.files
         let inMemory = LinkChecker(files: files + staticFiles.map { OutputFile(path: $0, bytes: []) }, jobs: jobs)
         let checker = digests.isEmpty ? inMemory : LinkChecker(exists: inMemory.exists, ids: { targets in
@@ -124,6 +119,13 @@ struct PageRenderer {
         problems += checker.check(texts.links)
         if !problems.isEmpty { return .failure(BuildFailure(problems.sorted { ($0.location, $0.message) < ($1.location, $1.message) })) }
         return .success(RenderResult(files: files, texts: texts, hashes: digests.mapValues(\.hash)))
+    }
+
+    /// The files that describe the whole site: the knowledge graph and the search index (which
+    /// follow the Markdown: headings and links), then the sitemap, robots.txt and feed.
+    func siteFiles(_ texts: RenderedTexts, pages: [Page], feeds: Bool = true) -> [OutputFile] {
+        [GraphExport(site: site, texts: texts).file(), SearchIndex(site: site, texts: texts).file()]
+            + (feeds ? SiteFeeds(site: site).files(pages: pages) : [])
     }
 
     static func unrenderable(_ page: Page) -> Diagnostic {

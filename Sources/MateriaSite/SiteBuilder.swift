@@ -76,9 +76,9 @@ public struct SiteBuilder {
         // rendered (so the whole site is never held in memory), and is swapped in at the end.
         let staging = previous == nil ? try writer.beginStaging() : nil
         let prepared: (site: ResolvedSite, result: RenderResult, pages: Int, warnings: [Diagnostic])
-        var spill: (@Sendable (OutputFile) -> Bool)? = nil
+        var spill: (@Sendable (OutputFile) -> Diagnostic?)? = nil
         if let path = staging?.path {
-            spill = { file in OutputWriter.spill(file, into: path) }
+            spill = { file in writer.spill(file, into: path) }
         }
         do throws(BuildFailure) {
             prepared = try prepare(spill: spill)
@@ -160,11 +160,12 @@ public struct SiteBuilder {
         return (prepared.warnings, external)
     }
 
-    /// Phases 1 to 4: load, validate, resolve, render (with every internal link checked).
-    private func prepare(spill: (@Sendable (OutputFile) -> Bool)? = nil) throws(BuildFailure)
-        -> (site: ResolvedSite, result: RenderResult, pages: Int, warnings: [Diagnostic]) {
-        let layout = options.layout
-        var loader = SiteLoader(layout: layout, includeDrafts: options.includeDrafts, fingerprintAssets: options.fingerprintAssets)
+    /// Phases 1 and 2: reads and decodes the site, then checks it. Throws every error found;
+    /// returns the source, its templates and the warnings. `cache` skips unchanged files (`serve`).
+    static func loadAndValidate(_ options: BuildOptions, cache: LoadCache? = nil) throws(BuildFailure)
+        -> (source: SiteSource, templates: TemplateSet, diagnostics: Diagnostics) {
+        var loader = SiteLoader(layout: options.layout, includeDrafts: options.includeDrafts, cache: cache,
+                                fingerprintAssets: options.fingerprintAssets)
         loader.jobs = options.jobs
         let (loaded, loadProblems) = loader.load()
         var diagnostics = loadProblems
@@ -172,10 +173,18 @@ public struct SiteBuilder {
         if let baseURL = options.baseURL {
             source.config.baseURL = baseURL.hasSuffix("/") ? baseURL : baseURL + "/"
         }
-        diagnostics.append(contentsOf: SiteValidator(source: source).validate())
-        diagnostics.append(contentsOf: SiteValidator(source: source).checkReviews(today: options.today, cycle: source.config.reviewCycleMonths,
-                                                                                   overdueIsError: options.publishing && !options.allowOverdue))
+        let validator = SiteValidator(source: source)
+        diagnostics.append(contentsOf: validator.validate())
+        diagnostics.append(contentsOf: validator.checkReviews(today: options.today, cycle: source.config.reviewCycleMonths,
+                                                              overdueIsError: options.publishing && !options.allowOverdue))
         guard let templates = source.templates, !diagnostics.hasErrors else { throw BuildFailure(diagnostics.sorted) }
+        return (source, templates, diagnostics)
+    }
+
+    /// Phases 1 to 4: load, validate, resolve, render (with every internal link checked).
+    private func prepare(spill: (@Sendable (OutputFile) -> Diagnostic?)? = nil) throws(BuildFailure)
+        -> (site: ResolvedSite, result: RenderResult, pages: Int, warnings: [Diagnostic]) {
+        let (source, templates, diagnostics) = try Self.loadAndValidate(options)
         step(1, "\(source.articles.count) articles, \(source.nutrients.count) nutrients, \(source.conditions.count) conditions, "
             + "\(source.symptoms.count) symptoms, \(templates.names.count) templates")
         step(2, "no errors" + (diagnostics.warnings.isEmpty ? "" : ", \(diagnostics.warnings.count) warnings"))

@@ -33,7 +33,6 @@ public final class SiteSession: @unchecked Sendable {
         var site: ResolvedSite
         var texts: RenderedTexts
         let templates: TemplateSet
-        let assetNames: [String: String]
         let assets: AssetManifest
         let staticFiles: [String]
         let drafts: Set<String>
@@ -50,7 +49,7 @@ public final class SiteSession: @unchecked Sendable {
         /// Graph, search index and feeds, regenerated only when their inputs may have changed.
         var siteFiles: [OutputFile]
         /// Every file of the output with a hash of its bytes.
-        var hashes: [String: Int]
+        var hashes: [String: UInt64]
         /// The `id` attributes of every page, for anchor checks.
         var ids: [String: Set<String>]
     }
@@ -71,18 +70,12 @@ public final class SiteSession: @unchecked Sendable {
     private func rebuildAll() -> Result<RebuildReport, BuildFailure> {
         let layout = options.layout
         if last == nil, let problem = OutputWriter.checkOutput(layout) { return .failure(BuildFailure([problem])) }
-        var loader = SiteLoader(layout: layout, includeDrafts: options.includeDrafts, cache: loadCache,
-                                fingerprintAssets: options.fingerprintAssets)
-        loader.jobs = options.jobs
-        let (loaded, loadProblems) = loader.load()
-        var diagnostics = loadProblems
-        guard var source = loaded else { return .failure(BuildFailure(diagnostics.sorted)) }
-        if let baseURL = options.baseURL { source.config.baseURL = baseURL.hasSuffix("/") ? baseURL : baseURL + "/" }
-        let validator = SiteValidator(source: source)
-        diagnostics.append(contentsOf: validator.validate())
-        diagnostics.append(contentsOf: validator.checkReviews(today: options.today, cycle: source.config.reviewCycleMonths,
-                                                              overdueIsError: options.publishing && !options.allowOverdue))
-        guard let templates = source.templates, !diagnostics.hasErrors else { return .failure(BuildFailure(diagnostics.sorted)) }
+        let source: SiteSource, templates: TemplateSet, diagnostics: Diagnostics
+        do {
+            (source, templates, diagnostics) = try SiteBuilder.loadAndValidate(options, cache: loadCache)
+        } catch {
+            return .failure(error)
+        }
         var resolver = SiteResolver(source: source)
         resolver.relatedCache = relatedCache
         let site = resolver.resolve()
@@ -94,7 +87,7 @@ public final class SiteSession: @unchecked Sendable {
         let previous = last
         let dirty = previous.map { PageSelection(old: $0.site, new: site, oldTexts: $0.texts, newTexts: texts,
                                                  oldTemplates: $0.templates, newTemplates: templates,
-                                                 oldAssets: $0.assetNames, newAssets: source.assets.names) }
+                                                 oldAssets: $0.assets.names, newAssets: source.assets.names) }
         let toRender = dirty.map { selection in pages.filter(selection.needsRender) } ?? pages
         let (rendered, renderProblems) = renderer.renderPages(toRender, texts: texts)
 
@@ -102,8 +95,7 @@ public final class SiteSession: @unchecked Sendable {
         if let previous, let dirty, !dirty.siteFilesMayChange {
             siteFiles = previous.siteFiles
         } else {
-            siteFiles = [GraphExport(site: site, texts: texts).file(), SearchIndex(site: site, texts: texts).file()]
-                + SiteFeeds(site: site).files(pages: pages)
+            siteFiles = renderer.siteFiles(texts, pages: pages)
         }
         let staticFiles: [OutputFile]
         do {
@@ -130,8 +122,8 @@ public final class SiteSession: @unchecked Sendable {
             return .failure(BuildFailure(problems.sorted { ($0.location, $0.message) < ($1.location, $1.message) }))
         }
 
-        let hashed = parallelMap(files, jobs: options.jobs) { ($0.path, Self.hash($0.bytes)) }
-        var hashes: [String: Int] = [:]
+        let hashed = parallelMap(files, jobs: options.jobs) { ($0.path, StableHash.of($0.bytes)) }
+        var hashes: [String: UInt64] = [:]
         if let previous {
             // Pages not rendered again keep the bytes (and hash) they were last written with.
             for path in pageFiles { if let hash = previous.hashes[path] { hashes[path] = hash } }
@@ -159,7 +151,7 @@ public final class SiteSession: @unchecked Sendable {
         ids.merge(renderedIDs) { $1 }
         var entries: [String: MarkdownCache.Entry] = [:]
         for article in site.articles { entries[article.slug.value] = markdownCache.entry(slug: article.slug.value) }
-        last = Snapshot(site: site, texts: texts, templates: templates, assetNames: source.assets.names, assets: source.assets,
+        last = Snapshot(site: site, texts: texts, templates: templates, assets: source.assets,
                         staticFiles: source.staticFiles, drafts: source.draftSlugs, table: markdownCache.table!,
                         warnings: diagnostics.warnings, existing: existing, entries: entries,
                         articleBySource: Dictionary(site.articles.map { ($0.sourcePath, $0) }, uniquingKeysWith: { first, _ in first }),
@@ -265,12 +257,14 @@ public final class SiteSession: @unchecked Sendable {
 
         var written = files
         if siteFilesChange {
-            let regenerated = [GraphExport(site: state.site, texts: state.texts).file(), SearchIndex(site: state.site, texts: state.texts).file()]
-            state.siteFiles = regenerated + state.siteFiles.filter { $0.path != "graph.json" && $0.path != "search-index.json" }
+            // A body edit changes headings and links, never what the sitemap and feed list.
+            let regenerated = renderer.siteFiles(state.texts, pages: [], feeds: false)
+            let paths = Set(regenerated.map(\.path))
+            state.siteFiles = regenerated + state.siteFiles.filter { !paths.contains($0.path) }
             written += regenerated
         }
         written = written.filter { file in
-            let hash = Self.hash(file.bytes)
+            let hash = StableHash.of(file.bytes)
             defer { state.hashes[file.path] = hash }
             return state.hashes[file.path] != hash
         }
@@ -302,12 +296,6 @@ public final class SiteSession: @unchecked Sendable {
         }).check(links)
     }
 
-    static func hash(_ bytes: [UInt8]) -> Int {
-        var hasher = Hasher()
-        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
-        hasher.combine(bytes.count)
-        return hasher.finalize()
-    }
 }
 
 /// Which pages of a rebuilt site may differ from the last build: those whose own content, or
@@ -362,7 +350,7 @@ struct PageSelection {
         changedEntities = entities
         changedEntityViews = entities.filter { key in
             let id = String(key.drop { $0 != ":" }.dropFirst())
-            switch key.prefix { $0 != ":" } {
+            switch key.prefix(while: { $0 != ":" }) {
             case "nutrient":
                 guard let before = old.nutrientByID[id], let after = new.nutrientByID[id] else { return true }
                 return Self.factsView(before) != Self.factsView(after)

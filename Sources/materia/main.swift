@@ -263,7 +263,8 @@ struct Serve: ParsableCommand {
             preview = try Preview(options: options, host: host, port: port, log: { printError($0) }, report: { errors in
                 for error in errors { printError(error.description) }
             })
-        } catch let error as ListenError {
+        } catch {
+            // A port in use, an address that is not this machine's, or inotify that cannot start.
             printError("error: \(error)")
             throw ExitCode(1)
         }
