@@ -43,8 +43,10 @@ let package = Package(
         .testTarget(name: "MateriaMarkdownTests", dependencies: ["MateriaMarkdown"]),
         .testTarget(name: "MateriaContentTests", dependencies: ["MateriaContent"]),
         .testTarget(name: "MateriaSiteTests", dependencies: ["MateriaSite"]),
-        .testTarget(name: "MateriaCLITests", dependencies: ["materia"]),
-        .testTarget(name: "MateriaServeTests", dependencies: ["MateriaServe", "materia"]),
+        // Shared by the end-to-end tests: the binary and copies of the sample site.
+        .target(name: "MateriaTestSupport", path: "Tests/MateriaTestSupport"),
+        .testTarget(name: "MateriaCLITests", dependencies: ["materia", "MateriaTestSupport"]),
+        .testTarget(name: "MateriaServeTests", dependencies: ["MateriaServe", "materia", "MateriaTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,16 +1,11 @@
 import Foundation
 import Testing
+import MateriaTestSupport
 
 /// Runs the built `materia` binary the way a user does and checks exit codes and output.
 @Suite struct CLITests {
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-    /// The binary next to the test bundle (same build folder), else the default debug build.
-    static let binary: URL = {
-        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("materia")
-        if FileManager.default.isExecutableFile(atPath: beside.path) { return beside }
-        return repository.appendingPathComponent(".build/debug/materia")
-    }()
+    static let repository = TestSite.repository
+    static let binary = TestSite.binary
 
     struct Run {
         let status: Int32
@@ -36,15 +31,7 @@ import Testing
                    stderr: String(decoding: stderr, as: UTF8.self))
     }
 
-    /// A copy of the repository's sample site (materia.yaml, Content/, Templates/) in a temp folder.
-    func sampleSite() throws -> URL {
-        let site = FileManager.default.temporaryDirectory.appendingPathComponent("materia-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: site, withIntermediateDirectories: true)
-        for item in ["materia.yaml", "Content", "Templates"] {
-            try FileManager.default.copyItem(at: Self.repository.appendingPathComponent(item), to: site.appendingPathComponent(item))
-        }
-        return site
-    }
+    func sampleSite() throws -> URL { try TestSite.sampleSite() }
 
     func read(_ url: URL) -> String { (try? String(contentsOf: url, encoding: .utf8)) ?? "" }
 

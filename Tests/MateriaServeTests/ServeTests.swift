@@ -1,27 +1,9 @@
 import Foundation
 import Testing
+import MateriaTestSupport
 
 /// `materia serve` as a user starts it: the binary, a real port, edits saved as editors save.
 @Suite(.serialized) struct ServeTests {
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-    /// The binary next to the test bundle (same build folder), else the default debug build.
-    static let binary: URL = {
-        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("materia")
-        if FileManager.default.isExecutableFile(atPath: beside.path) { return beside }
-        return repository.appendingPathComponent(".build/debug/materia")
-    }()
-
-    /// A copy of the repository's sample site in a temporary folder.
-    static func sampleSite() throws -> URL {
-        let site = FileManager.default.temporaryDirectory.appendingPathComponent("materia-serve-e2e-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: site, withIntermediateDirectories: true)
-        for item in ["materia.yaml", "Content", "Templates"] {
-            try FileManager.default.copyItem(at: repository.appendingPathComponent(item), to: site.appendingPathComponent(item))
-        }
-        return site
-    }
-
     /// Reads the server's standard output line by line, without holding the test's own pipes.
     final class Server {
         let process = Process()
@@ -33,7 +15,7 @@ import Testing
             self.site = site
             log = site.appendingPathComponent("serve.log")
             FileManager.default.createFile(atPath: log.path, contents: nil)
-            process.executableURL = ServeTests.binary
+            process.executableURL = TestSite.binary
             process.arguments = ["serve", "--root", site.path, "--port", "0"] + arguments
             process.environment = ProcessInfo.processInfo.environment.merging(["MATERIA_TODAY": "2026-11-22"]) { $1 }
             let output = try FileHandle(forWritingTo: log)
@@ -69,7 +51,7 @@ import Testing
     }
 
     @Test func editsReachTheBrowserAndBrokenEditsShowTheirErrors() throws {
-        let site = try Self.sampleSite()
+        let site = try TestSite.sampleSite()
         defer { try? FileManager.default.removeItem(at: site) }
         let server = try Server(site: site)
         #expect(server.url.hasPrefix("http://127.0.0.1:"))
@@ -119,11 +101,11 @@ import Testing
     }
 
     @Test func aPortInUseIsAClearError() throws {
-        let site = try Self.sampleSite()
+        let site = try TestSite.sampleSite()
         defer { try? FileManager.default.removeItem(at: site) }
         let first = try Server(site: site)
         let second = Process()
-        second.executableURL = Self.binary
+        second.executableURL = TestSite.binary
         second.arguments = ["serve", "--root", site.path, "--port", String(first.port)]
         let errors = Pipe()
         second.standardError = errors
