@@ -11,8 +11,7 @@ Usage: check_reload.py MATERIA_BINARY REPO. Exits non-zero on any failure.
 """
 import os, shutil, subprocess, sys, tempfile, time
 
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
+from browser import chromium
 
 materia, repo = sys.argv[1], sys.argv[2]
 site = tempfile.mkdtemp(prefix="materia-reload-")
@@ -62,12 +61,7 @@ try:
         time.sleep(0.1)
     if not url:
         raise SystemExit("materia serve did not start")
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for argument in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,900"]:
-        options.add_argument(argument)
-    driver = webdriver.Chrome(service=Service(executable_path="/usr/bin/chromedriver"), options=options)
-    driver.set_page_load_timeout(30)
+    driver = chromium()
     try:
         driver.get(url + "articles/low-magnesium-lip-twitching/")
         # The event stream is open once the page received its hello.

@@ -10,8 +10,7 @@ second. Exit code 0 only when both report nothing.
 """
 import functools, http.server, os, subprocess, sys, tempfile, threading
 
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
+from browser import chromium
 from selenium_axe_python import Axe
 
 root = os.path.abspath(sys.argv[1])
@@ -41,12 +40,7 @@ pages = ["", "articles/", first("articles"), first("nutrients"), first("conditio
          "faq/", "key-points/", "a-z/", "search/?q=magnesium", "disclaimer/", "404.html"]
 failures = 0
 
-options = webdriver.ChromeOptions()
-options.binary_location = "/usr/bin/chromium"
-for argument in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,900"]:
-    options.add_argument(argument)
-driver = webdriver.Chrome(service=Service(executable_path="/usr/bin/chromedriver"), options=options)
-driver.set_page_load_timeout(30)
+driver = chromium()
 driver.set_script_timeout(60)
 violations = 0
 version = "?"
