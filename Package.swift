@@ -11,7 +11,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
-        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // Debian's libcmark-gfm-dev + libcmark-gfm-extensions-dev; one pkg-config file covers both.
@@ -24,11 +23,12 @@ let package = Package(
         // One Linux system call Swift's Glibc module does not expose: an atomic folder exchange.
         .target(name: "CAtomicSwap"),
         .target(name: "MateriaContent", dependencies: [.product(name: "Yams", package: "Yams")]),
+        // Mustache compiled once and rendered straight to bytes over typed values.
+        .target(name: "MateriaTemplates"),
         .target(
             name: "MateriaSite",
             dependencies: [
-                "MateriaContent", "MateriaMarkdown", "CAtomicSwap",
-                .product(name: "Mustache", package: "swift-mustache"),
+                "MateriaContent", "MateriaMarkdown", "MateriaTemplates", "CAtomicSwap",
             ]
         ),
         // `materia serve`: HTTP on POSIX sockets, inotify, Server-Sent Events. No server framework:
@@ -42,6 +42,7 @@ let package = Package(
         ),
         .testTarget(name: "MateriaMarkdownTests", dependencies: ["MateriaMarkdown"]),
         .testTarget(name: "MateriaContentTests", dependencies: ["MateriaContent"]),
+        .testTarget(name: "MateriaTemplatesTests", dependencies: ["MateriaTemplates"]),
         .testTarget(name: "MateriaSiteTests", dependencies: ["MateriaSite"]),
         // Shared by the end-to-end tests: the binary and copies of the sample site.
         .target(name: "MateriaTestSupport", path: "Tests/MateriaTestSupport"),

@@ -1,4 +1,5 @@
 import MateriaContent
+import MateriaTemplates
 import MateriaMarkdown
 
 /// Renders the data directives that merge nutrient data into prose, so that numbers in
@@ -172,7 +173,7 @@ struct DataDirectives: Sendable {
 
     // MARK: rendering
 
-    private func escape(_ text: String) -> String { ByteHTMLEscaping().escapeText(text) }
+    private func escape(_ text: String) -> String { HTMLEscaping.escape(text) }
 
     private func link(_ path: String, _ label: String) -> String {
         "<a href=\"\(SiteLink.prefix)\(path)\">\(escape(label))</a>"

@@ -1,5 +1,6 @@
 import MateriaContent
 import MateriaMarkdown
+import MateriaTemplates
 
 /// One page of the output: its kind and the URL path below the site root ("" for home).
 public enum Page: Sendable, Hashable {
@@ -56,14 +57,14 @@ struct PageContexts: Sendable {
     let texts: RenderedTexts
     let assets: AssetManifest
 
-    func context(for page: Page) -> [String: Any] {
+    func context(for page: Page) -> TemplateObject {
         let links = Links(page: page, basePath: basePath)
         var context = common(page, links)
         switch page {
         case .home: context.merge(home(links)) { $1 }
         case .disclaimer:
             context["title"] = "Medical disclaimer"
-            context["body_html"] = SiteLink.complete(texts.disclaimer, root: links.root)
+            context["body_html"] = .text(SiteLink.complete(texts.disclaimer, root: links.root))
             context["breadcrumbs"] = crumbs(links, [("Medical disclaimer", nil)])
         case .faq: context.merge(faq(links)) { $1 }
         case .keyPoints: context.merge(keyPoints(links)) { $1 }
@@ -71,9 +72,9 @@ struct PageContexts: Sendable {
         case .search:
             context["title"] = "Search"
             context["description"] = "Search the articles, nutrients, conditions and symptoms of \(site.config.title)."
-            context["index_href"] = links.to("search-index.json")
-            context["script_href"] = links.to(assets.path("search.js"))
-            context["az_href"] = links.to(Page.azIndex.path)
+            context["index_href"] = .text(links.to("search-index.json"))
+            context["script_href"] = .text(links.to(assets.path("search.js")))
+            context["az_href"] = .text(links.to(Page.azIndex.path))
             context["breadcrumbs"] = crumbs(links, [("Search", nil)])
         case .notFound:
             context["title"] = "Page not found"
@@ -95,31 +96,19 @@ struct PageContexts: Sendable {
         case .symptom(let id): context.merge(symptom(site.symptomByID[id]!, links)) { $1 }
         }
         if let backlinks = texts.backlinks[page.key] {
-            context["mentioned_in"] = backlinks.map { ["title": $0.title, "href": links.to($0.path), "context": $0.context,
-                                                       "kind": String($0.sourceKey.prefix { $0 != ":" })] }
+            context["mentioned_in"] = .objects(backlinks.map { ["title": .text($0.title), "href": .text(links.to($0.path)), "context": .text($0.context),
+                                                                "kind": .text(String($0.sourceKey.prefix { $0 != ":" }))] })
         }
-        if context["page_title"] == nil, let title = context["title"] as? String {
-            context["page_title"] = page == .home ? site.config.title : "\(title) | \(site.config.title)"
+        var title = site.config.title
+        if case .text(let text)? = context["title"] { title = text }
+        if context["page_title"] == nil, context["title"] != nil {
+            context["page_title"] = page == .home ? .text(site.config.title) : "\(title) | \(site.config.title)"
         }
-        let title = context["title"] as? String ?? site.config.title
         context["og_type"] = { if case .article = page { return "article" } else { return "website" } }()
-        context["jsonld_html"] = StructuredData(site: site, texts: texts).script(for: page, title: title, breadcrumbs: trail(page, title))
-        return flaggingLists(context)
-    }
-
-    /// Adds `has_<key>: true` beside every non-empty list, so templates can wrap a list in
-    /// `<section>`/`<ul>` once (`{{#has_faq}}`) instead of once per item.
-    private func flaggingLists(_ context: [String: Any]) -> [String: Any] {
-        var result = context
-        for (key, value) in context {
-            if let list = value as? [[String: Any]] {
-                result[key] = list.map(flaggingLists)
-                if !list.isEmpty { result["has_" + key] = true }
-            } else if let object = value as? [String: Any] {
-                result[key] = flaggingLists(object)
-            }
-        }
-        return result
+        context["jsonld_html"] = .text(StructuredData(site: site, texts: texts).script(for: page, title: title, breadcrumbs: trail(page, title)))
+        // `has_<key>: true` beside every non-empty list, so templates can wrap a list in
+        // `<section>`/`<ul>` once (`{{#has_faq}}`) instead of once per item.
+        return TemplateValue.flaggingLists(context)
     }
 
     /// Path of the site below its host ("/kb/" for https://example.org/kb/), for the 404 page,
@@ -132,30 +121,30 @@ struct PageContexts: Sendable {
         return String(afterHost[slash...])
     }
 
-    private func common(_ page: Page, _ links: Links) -> [String: Any] {
-        var context: [String: Any] = [
-            "lang": site.config.language,
-            "site_title": site.config.title,
-            "site_description": site.config.description,
-            "disclaimer_short": site.config.disclaimerShort,
-            "home_href": links.home,
-            "stylesheet_href": links.to(assets.path("style.css")),
-            "favicon_href": links.to(assets.path("favicon.svg")),
-            "disclaimer_href": links.to(Page.disclaimer.path),
-            "description": site.config.description,
+    private func common(_ page: Page, _ links: Links) -> TemplateObject {
+        var context: TemplateObject = [
+            "lang": .text(site.config.language),
+            "site_title": .text(site.config.title),
+            "site_description": .text(site.config.description),
+            "disclaimer_short": .text(site.config.disclaimerShort),
+            "home_href": .text(links.home),
+            "stylesheet_href": .text(links.to(assets.path("style.css"))),
+            "favicon_href": .text(links.to(assets.path("favicon.svg"))),
+            "disclaimer_href": .text(links.to(Page.disclaimer.path)),
+            "description": .text(site.config.description),
         ]
         if site.config.baseURL.hasPrefix("http") {
-            context["canonical"] = site.config.baseURL + page.path
-            context["feed_href"] = links.to("feed.xml")
+            context["canonical"] = .text(site.config.baseURL + page.path)
+            context["feed_href"] = .text(links.to("feed.xml"))
         }
         let nav: [(String, Page)] = [("Articles", .articleList), ("Nutrients", .nutrientList), ("Conditions", .conditionList),
                                      ("Symptoms", .symptomList), ("FAQ", .faq), ("Key points", .keyPoints), ("A–Z", .azIndex),
                                      ("Search", .search)]
-        context["nav"] = nav.map { label, target -> [String: Any] in
-            var entry: [String: Any] = ["label": label, "href": links.to(target.path)]
+        context["nav"] = .objects(nav.map { label, target -> TemplateObject in
+            var entry: TemplateObject = ["label": .text(label), "href": .text(links.to(target.path))]
             if isSection(page, of: target) { entry["current"] = true }
             return entry
-        }
+        })
         return context
     }
 
@@ -178,55 +167,55 @@ struct PageContexts: Sendable {
         }
     }
 
-    private func crumbs(_ links: Links, _ trail: [(String, String?)]) -> [[String: Any]] {
-        ([("Home", links.home)] + trail).map { label, href in
-            href.map { ["label": label, "href": $0] } ?? ["label": label, "current": true]
-        }
+    private func crumbs(_ links: Links, _ trail: [(String, String?)]) -> TemplateValue {
+        .objects(([("Home", links.home)] + trail).map { label, href in
+            href.map { ["label": .text(label), "href": .text($0)] } ?? ["label": .text(label), "current": true]
+        })
     }
 
-    private func item(_ title: String, _ href: String, _ summary: String, kind: String? = nil) -> [String: Any] {
-        var entry: [String: Any] = ["title": title, "href": href, "summary": summary]
-        if let kind { entry["kind"] = kind }
-        return entry
+    private func item(_ title: String, _ href: String, _ summary: String, kind: String? = nil) -> TemplateValue {
+        var entry: TemplateObject = ["title": .text(title), "href": .text(href), "summary": .text(summary)]
+        if let kind { entry["kind"] = .text(kind) }
+        return .object(entry)
     }
 
     // MARK: pages
 
-    private func home(_ links: Links) -> [String: Any] {
+    private func home(_ links: Links) -> TemplateObject {
         let minerals = site.nutrients.filter { $0.kind == .mineral }
         let vitamins = site.nutrients.filter { $0.kind == .vitamin }
         return [
-            "title": site.config.title,
-            "page_title": site.config.title,
-            "articles": site.articles.map { item($0.title, links.article($0.slug.value), $0.summary) },
-            "minerals": minerals.map { item($0.name, links.nutrient($0.id), $0.summary) },
-            "vitamins": vitamins.map { item($0.name, links.nutrient($0.id), $0.summary) },
-            "conditions": site.conditions.map { item($0.name, links.condition($0.id), $0.summary) },
-            "symptoms": site.symptoms.map { item($0.name, links.symptom($0.id), $0.summary) },
-            "faq_href": links.to(Page.faq.path),
-            "key_points_href": links.to(Page.keyPoints.path),
-            "az_href": links.to(Page.azIndex.path),
-            "articles_href": links.to(Page.articleList.path),
+            "title": .text(site.config.title),
+            "page_title": .text(site.config.title),
+            "articles": .list(site.articles.map { item($0.title, links.article($0.slug.value), $0.summary) }),
+            "minerals": .list(minerals.map { item($0.name, links.nutrient($0.id), $0.summary) }),
+            "vitamins": .list(vitamins.map { item($0.name, links.nutrient($0.id), $0.summary) }),
+            "conditions": .list(site.conditions.map { item($0.name, links.condition($0.id), $0.summary) }),
+            "symptoms": .list(site.symptoms.map { item($0.name, links.symptom($0.id), $0.summary) }),
+            "faq_href": .text(links.to(Page.faq.path)),
+            "key_points_href": .text(links.to(Page.keyPoints.path)),
+            "az_href": .text(links.to(Page.azIndex.path)),
+            "articles_href": .text(links.to(Page.articleList.path)),
             "counts": "\(site.articles.count) articles, \(site.nutrients.count) nutrients, \(site.conditions.count) conditions and \(site.symptoms.count) symptoms",
         ]
     }
 
-    private func list(_ title: String, _ intro: String, _ items: [[String: Any]], _ links: Links) -> [String: Any] {
-        ["title": title, "intro": intro, "items": items, "breadcrumbs": crumbs(links, [(title, nil)]), "description": intro]
+    private func list(_ title: String, _ intro: String, _ items: [TemplateValue], _ links: Links) -> TemplateObject {
+        ["title": .text(title), "intro": .text(intro), "items": .list(items), "breadcrumbs": crumbs(links, [(title, nil)]), "description": .text(intro)]
     }
 
-    private func article(_ article: Article, _ links: Links) -> [String: Any] {
+    private func article(_ article: Article, _ links: Links) -> TemplateObject {
         let slug = article.slug.value
         let rendered = texts.articleBodies[slug]!
         let minutes = max(1, Int((Double(rendered.wordCount) / 200).rounded(.up)))
-        var context: [String: Any] = [
-            "title": article.title,
-            "summary": article.summary,
-            "description": article.summary,
+        var context: TemplateObject = [
+            "title": .text(article.title),
+            "summary": .text(article.summary),
+            "description": .text(article.summary),
             "reading_time": "\(minutes) min read",
             "main_class": "with-sidebar",
-            "reading_minutes": minutes,
-            "body_html": SiteLink.complete(rendered.html, root: links.root),
+            "reading_minutes": .text(String(minutes)),
+            "body_html": .text(SiteLink.complete(rendered.html, root: links.root)),
             "breadcrumbs": crumbs(links, [("Articles", links.to(Page.articleList.path)), (article.title, nil)]),
         ]
         if let date = article.date { context["published"] = day(date) }
@@ -235,40 +224,40 @@ struct PageContexts: Sendable {
             context["reviewed"] = day(reviewed)
             context["next_review"] = day(reviewed.adding(months: site.config.reviewCycleMonths))
         }
-        if let reviewer = article.reviewer { context["reviewer"] = reviewer }
-        if let author = article.author { context["author"] = author }
-        if !article.keyPoints.isEmpty { context["key_points"] = article.keyPoints.map { ["text": $0] } }
+        if let reviewer = article.reviewer { context["reviewer"] = .text(reviewer) }
+        if let author = article.author { context["author"] = .text(author) }
+        if !article.keyPoints.isEmpty { context["key_points"] = .objects(article.keyPoints.map { ["text": .text($0)] }) }
         let toc = tableOfContents(rendered.headings)
-        if !toc.isEmpty { context["toc"] = toc }
+        if !toc.isEmpty { context["toc"] = .objects(toc) }
         let answers = texts.faqAnswers[slug] ?? []
         if !article.faq.isEmpty {
-            context["faq"] = article.faq.enumerated().map { index, entry -> [String: Any] in
-                ["question": entry.question, "answer_html": SiteLink.complete(answers[index], root: links.root), "id": "faq-\(index + 1)"]
-            }
+            context["faq"] = .objects(article.faq.enumerated().map { index, entry -> TemplateObject in
+                ["question": .text(entry.question), "answer_html": .text(SiteLink.complete(answers[index], root: links.root)), "id": "faq-\(index + 1)"]
+            })
         }
         if !article.references.isEmpty { context["references"] = citations(article.references) }
         let nutrientFacts = unique(article.nutrients.map(\.value)).compactMap { site.nutrientByID[$0] }.map { quickFacts($0, links) }
-        if !nutrientFacts.isEmpty { context["nutrients"] = nutrientFacts }
+        if !nutrientFacts.isEmpty { context["nutrients"] = .objects(nutrientFacts) }
         let conditions = unique(article.conditions.map(\.value)).compactMap { site.conditionByID[$0] }
-        if !conditions.isEmpty { context["conditions"] = conditions.map { item($0.name, links.condition($0.id), $0.summary) } }
+        if !conditions.isEmpty { context["conditions"] = .list(conditions.map { item($0.name, links.condition($0.id), $0.summary) }) }
         let symptoms = unique(article.symptoms.map(\.value)).compactMap { site.symptomByID[$0] }
-        if !symptoms.isEmpty { context["symptoms"] = symptoms.map { item($0.name, links.symptom($0.id), $0.summary) } }
+        if !symptoms.isEmpty { context["symptoms"] = .list(symptoms.map { item($0.name, links.symptom($0.id), $0.summary) }) }
         let related = (site.relatedArticles[slug] ?? []).compactMap { site.articleBySlug[$0] }
-        if !related.isEmpty { context["related"] = related.map { item($0.title, links.article($0.slug.value), $0.summary) } }
-        if !article.tags.isEmpty { context["tags"] = article.tags.map { ["tag": $0] } }
+        if !related.isEmpty { context["related"] = .list(related.map { item($0.title, links.article($0.slug.value), $0.summary) }) }
+        if !article.tags.isEmpty { context["tags"] = .objects(article.tags.map { ["tag": .text($0)] }) }
         return context
     }
 
     /// h2 entries with their h3 children; deeper levels are left out of the contents list.
-    private func tableOfContents(_ headings: [Heading]) -> [[String: Any]] {
-        var entries: [[String: Any]] = []
-        var children: [[String: Any]] = []
+    private func tableOfContents(_ headings: [Heading]) -> [TemplateObject] {
+        var entries: [TemplateObject] = []
+        var children: [TemplateObject] = []
         func flush() {
-            if !children.isEmpty, !entries.isEmpty { entries[entries.count - 1]["children"] = children }
+            if !children.isEmpty, !entries.isEmpty { entries[entries.count - 1]["children"] = .objects(children) }
             children = []
         }
         for heading in headings where heading.level == 2 || heading.level == 3 {
-            let entry: [String: Any] = ["text": heading.text, "id": heading.id]
+            let entry: TemplateObject = ["text": .text(heading.text), "id": .text(heading.id)]
             if heading.level == 2 || entries.isEmpty {
                 flush()
                 entries.append(entry)
@@ -281,34 +270,34 @@ struct PageContexts: Sendable {
     }
 
     /// Adult RDA/AI ranges and adult upper limits, for the "nutrients in this article" box.
-    private func quickFacts(_ nutrient: Nutrient, _ links: Links) -> [String: Any] {
-        var facts: [String: Any] = ["name": nutrient.name, "href": links.nutrient(nutrient.id), "summary": nutrient.summary]
-        let intakes = NutrientFacts.adultIntakes(nutrient).map { intake -> [String: Any] in
-            ["authority": intake.authority, "authority_name": authorityName(intake.authority),
-             "kind": intake.kind.rawValue, "amount": intake.amount]
+    private func quickFacts(_ nutrient: Nutrient, _ links: Links) -> TemplateObject {
+        var facts: TemplateObject = ["name": .text(nutrient.name), "href": .text(links.nutrient(nutrient.id)), "summary": .text(nutrient.summary)]
+        let intakes = NutrientFacts.adultIntakes(nutrient).map { intake -> TemplateObject in
+            ["authority": .text(intake.authority), "authority_name": .text(authorityName(intake.authority)),
+             "kind": .text(intake.kind.rawValue), "amount": .text(intake.amount)]
         }
-        if !intakes.isEmpty { facts["intakes"] = intakes }
+        if !intakes.isEmpty { facts["intakes"] = .objects(intakes) }
         let limits = NutrientFacts.adultLimits(nutrient)
-        if !limits.isEmpty { facts["limits"] = limits.map { upperLimit($0, nutrient) } }
+        if !limits.isEmpty { facts["limits"] = .list(limits.map { upperLimit($0, nutrient) }) }
         return facts
     }
 
-    private func upperLimit(_ limit: UpperLimit, _ nutrient: Nutrient) -> [String: Any] {
-        var entry: [String: Any] = ["authority": limit.authority.value, "authority_name": authorityName(limit.authority.value),
-                                    "group": limit.group, "amount": NutrientFacts.amount(limit, nutrient)]
-        if let scope = limit.scope { entry["scope"] = scope }
-        return entry
+    private func upperLimit(_ limit: UpperLimit, _ nutrient: Nutrient) -> TemplateValue {
+        var entry: TemplateObject = ["authority": .text(limit.authority.value), "authority_name": .text(authorityName(limit.authority.value)),
+                                     "group": .text(limit.group), "amount": .text(NutrientFacts.amount(limit, nutrient))]
+        if let scope = limit.scope { entry["scope"] = .text(scope) }
+        return .object(entry)
     }
 
-    private func nutrient(_ nutrient: Nutrient, _ links: Links) -> [String: Any] {
-        var context: [String: Any] = [
-            "title": nutrient.name, "summary": nutrient.summary, "description": nutrient.summary,
-            "kind": nutrient.kind.rawValue, "unit": nutrient.unit,
+    private func nutrient(_ nutrient: Nutrient, _ links: Links) -> TemplateObject {
+        var context: TemplateObject = [
+            "title": .text(nutrient.name), "summary": .text(nutrient.summary), "description": .text(nutrient.summary),
+            "kind": .text(nutrient.kind.rawValue), "unit": .text(nutrient.unit),
             "breadcrumbs": crumbs(links, [("Nutrients", links.to(Page.nutrientList.path)), (nutrient.name, nil)]),
         ]
-        if let html = texts.descriptions["nutrients/" + nutrient.id] { context["description_html"] = SiteLink.complete(html, root: links.root) }
-        if !nutrient.aliases.isEmpty { context["aliases"] = nutrient.aliases.joined(separator: ", ") }
-        if !nutrient.functions.isEmpty { context["functions"] = nutrient.functions.map { ["text": $0] } }
+        if let html = texts.descriptions["nutrients/" + nutrient.id] { context["description_html"] = .text(SiteLink.complete(html, root: links.root)) }
+        if !nutrient.aliases.isEmpty { context["aliases"] = .text(nutrient.aliases.joined(separator: ", ")) }
+        if !nutrient.functions.isEmpty { context["functions"] = .objects(nutrient.functions.map { ["text": .text($0)] }) }
         // Tables list life stages in age order; rows within a stage keep the data file's order.
         let stageOrder = Dictionary(uniqueKeysWithValues: LifeStage.allCases.enumerated().map { ($1, $0) })
         func rank(_ intake: ReferenceIntake) -> Int { intake.stage.flatMap { stageOrder[$0] } ?? LifeStage.allCases.count }
@@ -316,81 +305,81 @@ struct PageContexts: Sendable {
             (rank($0.element), $0.offset) < (rank($1.element), $1.offset)
         }.map(\.element)
         if !intakes.isEmpty {
-            context["intakes"] = intakes.map { intake -> [String: Any] in
-                ["stage": intake.stage?.label ?? "", "group": intake.group, "authority": intake.authority.value,
-                 "authority_name": authorityName(intake.authority.value), "kind": intake.kind.rawValue,
+            context["intakes"] = .objects(intakes.map { intake -> TemplateObject in
+                ["stage": .text(intake.stage?.label ?? ""), "group": .text(intake.group), "authority": .text(intake.authority.value),
+                 "authority_name": .text(authorityName(intake.authority.value)), "kind": .text(intake.kind.rawValue),
                  "amount": "\(Amount.format(intake.value)) \(nutrient.unit)"]
-            }
+            })
         }
-        if !nutrient.upperLimits.isEmpty { context["limits"] = nutrient.upperLimits.map { upperLimit($0, nutrient) } }
+        if !nutrient.upperLimits.isEmpty { context["limits"] = .list(nutrient.upperLimits.map { upperLimit($0, nutrient) }) }
         if !nutrient.foodSources.isEmpty {
-            context["foods"] = nutrient.foodSources.map { food -> [String: Any] in
-                var entry: [String: Any] = ["food": food.food, "serving": food.serving ?? ""]
-                entry["amount"] = food.amount.map { "\(Amount.format($0)) \(nutrient.unit)" } ?? ""
+            context["foods"] = .objects(nutrient.foodSources.map { food -> TemplateObject in
+                var entry: TemplateObject = ["food": .text(food.food), "serving": .text(food.serving ?? "")]
+                entry["amount"] = .text(food.amount.map { "\(Amount.format($0)) \(nutrient.unit)" } ?? "")
                 return entry
-            }
+            })
         }
-        var effects: [[String: Any]] = []
+        var effects: [TemplateObject] = []
         for (label, effect) in [("Too little (deficiency)", nutrient.deficiency), ("Too much (excess)", nutrient.excess)] {
             guard let effect else { continue }
-            var entry: [String: Any] = ["label": label]
+            var entry: TemplateObject = ["label": .text(label)]
             if let id = effect.condition?.value, let condition = site.conditionByID[id] {
                 entry["condition"] = item(condition.name, links.condition(id), condition.summary)
             }
             let symptoms = effect.symptoms.compactMap { site.symptomByID[$0.value] }
-            if !symptoms.isEmpty { entry["symptoms"] = symptoms.map { item($0.name, links.symptom($0.id), $0.summary) } }
+            if !symptoms.isEmpty { entry["symptoms"] = .list(symptoms.map { item($0.name, links.symptom($0.id), $0.summary) }) }
             effects.append(entry)
         }
-        if !effects.isEmpty { context["effects"] = effects }
+        if !effects.isEmpty { context["effects"] = .objects(effects) }
         let conditions = (site.conditionsOfNutrient[nutrient.id] ?? []).compactMap { link in
             site.conditionByID[link.id].map { relatedItem($0.name, links.condition($0.id), link.relation) }
         }
-        if !conditions.isEmpty { context["conditions"] = conditions }
+        if !conditions.isEmpty { context["conditions"] = .list(conditions) }
         context["articles"] = articleItems(site.articlesByNutrient[nutrient.id], links)
         if !nutrient.references.isEmpty { context["references"] = citations(nutrient.references) }
         return context
     }
 
-    private func condition(_ condition: Condition, _ links: Links) -> [String: Any] {
-        var context: [String: Any] = [
-            "title": condition.name, "summary": condition.summary, "description": condition.summary,
+    private func condition(_ condition: Condition, _ links: Links) -> TemplateObject {
+        var context: TemplateObject = [
+            "title": .text(condition.name), "summary": .text(condition.summary), "description": .text(condition.summary),
             "breadcrumbs": crumbs(links, [("Conditions", links.to(Page.conditionList.path)), (condition.name, nil)]),
         ]
-        if let html = texts.descriptions["conditions/" + condition.id] { context["description_html"] = SiteLink.complete(html, root: links.root) }
-        if !condition.aliases.isEmpty { context["aliases"] = condition.aliases.joined(separator: ", ") }
-        if !condition.causes.isEmpty { context["causes"] = condition.causes.map { ["text": $0] } }
+        if let html = texts.descriptions["conditions/" + condition.id] { context["description_html"] = .text(SiteLink.complete(html, root: links.root)) }
+        if !condition.aliases.isEmpty { context["aliases"] = .text(condition.aliases.joined(separator: ", ")) }
+        if !condition.causes.isEmpty { context["causes"] = .objects(condition.causes.map { ["text": .text($0)] }) }
         let nutrients = (site.nutrientsOfCondition[condition.id] ?? []).compactMap { link in
             site.nutrientByID[link.id].map { relatedItem($0.name, links.nutrient($0.id), link.relation) }
         }
-        if !nutrients.isEmpty { context["nutrients"] = nutrients }
+        if !nutrients.isEmpty { context["nutrients"] = .list(nutrients) }
         let symptoms = (site.symptomsOfCondition[condition.id] ?? []).compactMap { site.symptomByID[$0] }
-        if !symptoms.isEmpty { context["symptoms"] = symptoms.map { item($0.name, links.symptom($0.id), $0.summary) } }
+        if !symptoms.isEmpty { context["symptoms"] = .list(symptoms.map { item($0.name, links.symptom($0.id), $0.summary) }) }
         context["articles"] = articleItems(site.articlesByCondition[condition.id], links)
         if !condition.references.isEmpty { context["references"] = citations(condition.references) }
         return context
     }
 
-    private func symptom(_ symptom: Symptom, _ links: Links) -> [String: Any] {
-        var context: [String: Any] = [
-            "title": symptom.name, "summary": symptom.summary, "description": symptom.summary,
+    private func symptom(_ symptom: Symptom, _ links: Links) -> TemplateObject {
+        var context: TemplateObject = [
+            "title": .text(symptom.name), "summary": .text(symptom.summary), "description": .text(symptom.summary),
             "breadcrumbs": crumbs(links, [("Symptoms", links.to(Page.symptomList.path)), (symptom.name, nil)]),
         ]
-        if let html = texts.descriptions["symptoms/" + symptom.id] { context["description_html"] = SiteLink.complete(html, root: links.root) }
-        if !symptom.aliases.isEmpty { context["aliases"] = symptom.aliases.joined(separator: ", ") }
+        if let html = texts.descriptions["symptoms/" + symptom.id] { context["description_html"] = .text(SiteLink.complete(html, root: links.root)) }
+        if !symptom.aliases.isEmpty { context["aliases"] = .text(symptom.aliases.joined(separator: ", ")) }
         let conditions = (site.conditionsOfSymptom[symptom.id] ?? []).compactMap { site.conditionByID[$0] }
-        if !conditions.isEmpty { context["conditions"] = conditions.map { item($0.name, links.condition($0.id), $0.summary) } }
+        if !conditions.isEmpty { context["conditions"] = .list(conditions.map { item($0.name, links.condition($0.id), $0.summary) }) }
         let nutrients = (site.nutrientsOfSymptom[symptom.id] ?? []).compactMap { link in
             site.nutrientByID[link.id].map { relatedItem($0.name, links.nutrient($0.id), link.relation) }
         }
-        if !nutrients.isEmpty { context["nutrients"] = nutrients }
+        if !nutrients.isEmpty { context["nutrients"] = .list(nutrients) }
         context["articles"] = articleItems(site.articlesBySymptom[symptom.id], links)
         if !symptom.references.isEmpty { context["references"] = citations(symptom.references) }
         return context
     }
 
-    private func faq(_ links: Links) -> [String: Any] {
+    private func faq(_ links: Links) -> TemplateObject {
         // Each article's questions appear once, under its first nutrient, so no entry is duplicated.
-        var groups: [String: [[String: Any]]] = [:]
+        var groups: [String: [TemplateObject]] = [:]
         for article in site.articles where !article.faq.isEmpty {
             let key = article.nutrients.first?.value ?? ""
             let answers = texts.faqAnswers[article.slug.value] ?? []
@@ -399,33 +388,33 @@ struct PageContexts: Sendable {
             let articleHref = links.article(article.slug.value)
             for (index, entry) in article.faq.enumerated() {
                 groups[key, default: []].append([
-                    "question": entry.question,
-                    "answer_html": SiteLink.complete(answers[index], root: links.root)
-                        .replacingOccurrences(of: "href=\"#", with: "href=\"\(articleHref)#"),
+                    "question": .text(entry.question),
+                    "answer_html": .text(SiteLink.complete(answers[index], root: links.root)
+                        .replacingOccurrences(of: "href=\"#", with: "href=\"\(articleHref)#")),
                     "id": "\(article.slug.value)-\(index + 1)",
-                    "article_title": article.title, "article_href": links.article(article.slug.value),
+                    "article_title": .text(article.title), "article_href": .text(links.article(article.slug.value)),
                 ])
             }
         }
-        var result: [[String: Any]] = site.nutrients.compactMap { nutrient in
-            groups[nutrient.id].map { ["name": nutrient.name, "id": "faq-" + nutrient.id, "href": links.nutrient(nutrient.id), "entries": $0] }
+        var result: [TemplateObject] = site.nutrients.compactMap { nutrient in
+            groups[nutrient.id].map { ["name": .text(nutrient.name), "id": .text("faq-" + nutrient.id), "href": .text(links.nutrient(nutrient.id)), "entries": .objects($0)] }
         }
-        if let general = groups[""] { result.append(["name": "General", "id": "faq-general", "entries": general]) }
-        return ["title": "Frequently asked questions", "groups": result,
+        if let general = groups[""] { result.append(["name": "General", "id": "faq-general", "entries": .objects(general)]) }
+        return ["title": "Frequently asked questions", "groups": .objects(result),
                 "description": "Every question answered in our articles, grouped by nutrient.",
                 "breadcrumbs": crumbs(links, [("FAQ", nil)])]
     }
 
-    private func keyPoints(_ links: Links) -> [String: Any] {
-        let articles = site.articles.filter { !$0.keyPoints.isEmpty }.map { article -> [String: Any] in
-            ["title": article.title, "href": links.article(article.slug.value), "points": article.keyPoints.map { ["text": $0] }]
+    private func keyPoints(_ links: Links) -> TemplateObject {
+        let articles = site.articles.filter { !$0.keyPoints.isEmpty }.map { article -> TemplateObject in
+            ["title": .text(article.title), "href": .text(links.article(article.slug.value)), "points": .objects(article.keyPoints.map { ["text": .text($0)] })]
         }
-        return ["title": "Key points", "articles": articles,
+        return ["title": "Key points", "articles": .objects(articles),
                 "description": "The key points of every article on one page.",
                 "breadcrumbs": crumbs(links, [("Key points", nil)])]
     }
 
-    private func azIndex(_ links: Links) -> [String: Any] {
+    private func azIndex(_ links: Links) -> TemplateObject {
         var entries: [(title: String, href: String, kind: String, summary: String)] = []
         entries += site.articles.map { ($0.title, links.article($0.slug.value), "article", $0.summary) }
         entries += site.nutrients.map { ($0.name, links.nutrient($0.id), $0.kind.rawValue, $0.summary) }
@@ -437,45 +426,45 @@ struct PageContexts: Sendable {
             return first.uppercased()
         }
         entries.sort { ($0.title.lowercased(), $0.kind, $0.href) < ($1.title.lowercased(), $1.kind, $1.href) }
-        var groups: [(String, [[String: Any]])] = []
+        var groups: [(String, [TemplateObject])] = []
         for entry in entries {
-            let item: [String: Any] = ["title": entry.title, "href": entry.href, "kind": entry.kind, "summary": entry.summary]
+            let item: TemplateObject = ["title": .text(entry.title), "href": .text(entry.href), "kind": .text(entry.kind), "summary": .text(entry.summary)]
             let key = letter(entry.title)
             if let index = groups.firstIndex(where: { $0.0 == key }) { groups[index].1.append(item) } else { groups.append((key, [item])) }
         }
         groups.sort { ($0.0 == "#" ? "~" : $0.0) < ($1.0 == "#" ? "~" : $1.0) }
         return ["title": "A–Z index", "description": "Every article, nutrient, condition and symptom, A to Z.",
-                "letters": groups.map { ["letter": $0.0, "id": "letter-" + ($0.0 == "#" ? "other" : $0.0.lowercased()), "entries": $0.1] },
+                "letters": .objects(groups.map { ["letter": .text($0.0), "id": .text("letter-" + ($0.0 == "#" ? "other" : $0.0.lowercased())), "entries": .objects($0.1)] }),
                 "breadcrumbs": crumbs(links, [("A–Z index", nil)])]
     }
 
     // MARK: helpers
 
-    private func relatedItem(_ name: String, _ href: String, _ relation: NutrientRelation) -> [String: Any] {
-        var entry: [String: Any] = ["name": name, "href": href]
+    private func relatedItem(_ name: String, _ href: String, _ relation: NutrientRelation) -> TemplateValue {
+        var entry: TemplateObject = ["name": .text(name), "href": .text(href)]
         switch relation {
         case .deficiency: entry["relation"] = "deficiency"
         case .excess: entry["relation"] = "excess"
         case .related: break
         }
-        return entry
+        return .object(entry)
     }
 
-    private func articleItems(_ slugs: [String]?, _ links: Links) -> [[String: Any]] {
-        (slugs ?? []).compactMap { site.articleBySlug[$0] }.map { item($0.title, links.article($0.slug.value), $0.summary) }
+    private func articleItems(_ slugs: [String]?, _ links: Links) -> TemplateValue {
+        .list((slugs ?? []).compactMap { site.articleBySlug[$0] }.map { item($0.title, links.article($0.slug.value), $0.summary) })
     }
 
-    private func citations(_ citations: [Citation]) -> [[String: Any]] {
-        citations.enumerated().map { index, citation in
-            var entry: [String: Any] = ["number": index + 1, "title": citation.title]
-            if let url = citation.url { entry["url"] = url }
-            if let publisher = citation.publisher { entry["publisher"] = publisher }
-            if let year = citation.year { entry["year"] = String(year) }
+    private func citations(_ citations: [Citation]) -> TemplateValue {
+        .objects(citations.enumerated().map { index, citation in
+            var entry: TemplateObject = ["number": .text(String(index + 1)), "title": .text(citation.title)]
+            if let url = citation.url { entry["url"] = .text(url) }
+            if let publisher = citation.publisher { entry["publisher"] = .text(publisher) }
+            if let year = citation.year { entry["year"] = .text(String(year)) }
             return entry
-        }
+        })
     }
 
-    private func day(_ day: Day) -> [String: Any] { ["iso": day.iso, "display": day.display] }
+    private func day(_ day: Day) -> TemplateValue { .object(["iso": .text(day.iso), "display": .text(day.display)]) }
 
     private func authorityName(_ id: String) -> String { site.config.authorities[id] ?? id }
 }

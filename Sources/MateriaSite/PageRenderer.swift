@@ -63,7 +63,7 @@ struct PageRenderer {
         let templates = self.templates
         let results = parallelMap(pages, jobs: jobs) { page -> OutputFile? in
             guard let html = templates.render(page.template, contexts.context(for: page)) else { return nil }
-            return OutputFile(path: page.file, bytes: Array(html.utf8))
+            return OutputFile(path: page.file, bytes: html)
         }
         var files: [OutputFile] = []
         var problems: [Diagnostic] = []
@@ -90,7 +90,7 @@ struct PageRenderer {
             let templates = self.templates
             let results = parallelMap(pages, jobs: jobs) { page -> (ids: Set<String>, hash: UInt64, problem: Diagnostic?)? in
                 guard let html = templates.render(page.template, contexts.context(for: page)) else { return nil }
-                let file = OutputFile(path: page.file, bytes: Array(html.utf8))
+                let file = OutputFile(path: page.file, bytes: html)
                 return (Set(LinkChecker.ids(in: file.bytes)), StableHash.of(file.bytes), spill(file))
             }
             for (page, result) in zip(pages, results) {

@@ -1,4 +1,5 @@
 import MateriaContent
+import MateriaTemplates
 
 /// `sitemap.xml`, `robots.txt` and the Atom feed `feed.xml`, written when the base URL is absolute.
 /// Every date comes from the content, never from the clock, so the same input gives the same bytes.
@@ -6,7 +7,7 @@ struct SiteFeeds {
     let site: ResolvedSite
 
     /// XML text and attribute escaping: the same five characters as HTML (`&#39;` is valid XML).
-    static func escape(_ text: String) -> String { ByteHTMLEscaping().escapeText(text) }
+    static func escape(_ text: String) -> String { HTMLEscaping.escape(text) }
 
     /// The newest date an article carries: updated, reviewed or first published.
     static func lastModified(_ article: Article) -> Day? {

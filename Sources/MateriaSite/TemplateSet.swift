@@ -1,6 +1,6 @@
 import Foundation
 import MateriaContent
-import Mustache
+import MateriaTemplates
 
 /// The site's Mustache templates, parsed and checked: syntax, partials and layouts that exist,
 /// and every page template the build needs.
@@ -54,7 +54,6 @@ public struct TemplateSet: Sendable {
             }
         }
         var library = MustacheLibrary()
-        MustacheContentTypes.register(ByteHTMLEscaping(), named: ByteHTMLEscaping.name)
         var includes: [String: [TemplateTag]] = [:]
         for name in sources.keys.sorted() {
             let (path, text) = sources[name]!
@@ -72,15 +71,11 @@ public struct TemplateSet: Sendable {
                                       + (Suggestion.closest(to: reference.name, in: sources.keys).map { " or use '\($0)'" } ?? ""))
             }
             do {
-                library.register(try MustacheTemplate(string: ByteHTMLEscaping.pragma + text), named: name)
-            } catch let error as MustacheTemplate.ParserError {
-                if !scan.problems.isEmpty { continue }
-                // The pragma takes line 1 of what the parser sees.
-                diagnostics.error(SourceLocation(path: path, line: error.context.lineNumber - 1, column: error.context.columnNumber),
-                                  "broken template: \(describe(error.error))",
-                                  fix: "check the tags on this line")
+                library.register(try MustacheTemplate(text), named: name)
             } catch {
-                diagnostics.error(SourceLocation(path: path), "broken template: \(error)")
+                if !scan.problems.isEmpty { continue }
+                diagnostics.error(SourceLocation(path: path, line: error.line, column: error.column),
+                                  "broken template: \(error.message)", fix: error.fix)
             }
         }
         for cycle in includeCycles(includes) {
@@ -100,20 +95,8 @@ public struct TemplateSet: Sendable {
     }
 
     /// Renders `context` with template `name`; nil only for an unknown name, which `load` rules out.
-    func render(_ name: String, _ context: [String: Any]) -> String? {
-        library.render(context, withTemplate: name)
-    }
-
-    private static func describe(_ error: Error) -> String {
-        switch error {
-        case MustacheTemplate.Error.sectionCloseNameIncorrect: return "a closing tag does not match the open section"
-        case MustacheTemplate.Error.unfinishedName: return "a tag is not finished (missing '}}')"
-        case MustacheTemplate.Error.expectedSectionEnd: return "a section is never closed"
-        case MustacheTemplate.Error.invalidSetDelimiter: return "bad set-delimiter tag"
-        case MustacheTemplate.Error.textInsideInheritSection: return "text inside a {{<parent}} block outside any {{$block}}"
-        case MustacheTemplate.Error.illegalTokenInsideInheritSection: return "a tag inside a {{<parent}} block outside any {{$block}}"
-        default: return "\(error)"
-        }
+    func render(_ name: String, _ context: TemplateObject) -> [UInt8]? {
+        library.render(name, context)
     }
 
     /// `id="name"` attributes whose value holds no Mustache tag.
@@ -249,34 +232,5 @@ struct TemplateTag {
                                     fix: "add {{/\(section.name)}} where the section ends"))
         }
         return (tags, problems)
-    }
-}
-
-/// The same HTML escaping as Mustache's default (`& < > " '`), done on UTF-8 bytes instead of
-/// Characters: list pages escape tens of thousands of titles and summaries. Every template is
-/// loaded with a pragma line selecting it; error positions are shifted back by that line.
-struct ByteHTMLEscaping: MustacheContentType {
-    static let name = "MATERIA_HTML"
-    /// A standalone tag on its own line: Mustache removes the whole line from the output.
-    static let pragma = "{{% CONTENT_TYPE: \(name) }}\n"
-
-    func escapeText(_ text: String) -> String {
-        let utf8 = text.utf8
-        guard utf8.contains(where: { $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 || $0 == 0x27 }) else {
-            return text
-        }
-        var out: [UInt8] = []
-        out.reserveCapacity(utf8.count + 16)
-        for byte in utf8 {
-            switch byte {
-            case 0x26: out.append(contentsOf: [0x26, 0x61, 0x6D, 0x70, 0x3B])              // &amp;
-            case 0x3C: out.append(contentsOf: [0x26, 0x6C, 0x74, 0x3B])                    // &lt;
-            case 0x3E: out.append(contentsOf: [0x26, 0x67, 0x74, 0x3B])                    // &gt;
-            case 0x22: out.append(contentsOf: [0x26, 0x71, 0x75, 0x6F, 0x74, 0x3B])        // &quot;
-            case 0x27: out.append(contentsOf: [0x26, 0x23, 0x33, 0x39, 0x3B])              // &#39;
-            default: out.append(byte)
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -1,0 +1,394 @@
+/// Mustache (https://mustache.github.io/mustache.5.html) compiled to a tree once and rendered
+/// straight into UTF-8 bytes: variables (`{{x}}` escaped, `{{{x}}}` and `{{&x}}` not), dotted
+/// names and `{{.}}`, sections and inverted sections, comments, set delimiters, partials
+/// (`{{>name}}`, indented when standalone) and inheritance (`{{<parent}}{{$block}}…{{/block}}{{/parent}}`).
+/// Standalone lines (a section, comment, partial or delimiter tag alone on its line) leave no
+/// trace in the output, as the spec requires.
+public struct MustacheTemplate: Sendable {
+    let nodes: [Node]
+
+    public init(_ text: String) throws(MustacheError) {
+        var parser = Parser(bytes: Array(text.utf8))
+        nodes = try parser.parseTop()
+    }
+}
+
+/// A template that cannot be compiled, with the line and column (1-based, in characters) of the tag at fault.
+public struct MustacheError: Error, Sendable, Equatable {
+    public let line: Int
+    public let column: Int
+    public let message: String
+    public let fix: String
+}
+
+/// Names used in a tag: `a.b.c` (looked up through the context stack), `.a` (only the innermost
+/// context) or `.` (the innermost context itself).
+struct Path: Sendable {
+    let names: [String]
+    let anchored: Bool
+}
+
+indirect enum Node: Sendable {
+    case text([UInt8])
+    case variable(Path, escaped: Bool)
+    case section(Path, inverted: Bool, [Node])
+    case partial(String, indentation: [UInt8])
+    case parent(String, indentation: [UInt8], overrides: [String: [Node]])
+    case block(String, indentation: [UInt8], [Node])
+}
+
+// MARK: - Parsing
+
+private struct Parser {
+    let bytes: [UInt8]
+    var position = 0
+    var open: [UInt8] = [0x7B, 0x7B]   // {{
+    var close: [UInt8] = [0x7D, 0x7D]  // }}
+
+    private enum Scope {
+        case top
+        case section(String, at: Int)
+        /// Inside `{{<name}}`: only block definitions count, other text is ignored.
+        case parent(String, at: Int)
+    }
+
+    mutating func parseTop() throws(MustacheError) -> [Node] {
+        try parse(.top).nodes
+    }
+
+    private mutating func parse(_ scope: Scope) throws(MustacheError) -> (nodes: [Node], overrides: [String: [Node]]) {
+        var nodes: [Node] = []
+        var overrides: [String: [Node]] = [:]
+        var text: [UInt8] = []
+        var inParent = false
+        if case .parent = scope { inParent = true }
+        func flush() {
+            if !text.isEmpty && !inParent { nodes.append(.text(text)) }
+            text.removeAll(keepingCapacity: true)
+        }
+        while position < bytes.count {
+            guard let tagStart = find(open, from: position) else {
+                text.append(contentsOf: bytes[position...])
+                position = bytes.count
+                break
+            }
+            text.append(contentsOf: bytes[position..<tagStart])
+            var inner = tagStart + open.count
+            let triple = open == [0x7B, 0x7B] && inner < bytes.count && bytes[inner] == 0x7B
+            if triple { inner += 1 }
+            let closing = triple ? [0x7D] + close : close
+            guard let tagEnd = find(closing, from: inner) else {
+                throw error(at: tagStart, "the tag opened here is never closed", fix: "end it with '\(String(decoding: closing, as: UTF8.self))'")
+            }
+            var content = trimmed(inner, tagEnd)
+            var kind: UInt8 = 0
+            if triple {
+                kind = 0x26  // &
+            } else if let first = content.first, Self.sigils.contains(first) {
+                kind = first
+                content = trimmed(content.dropFirst())
+                // `{name}` between custom delimiters: the unescaped form, closing brace included.
+                if kind == 0x7B, content.last == 0x7D { content = trimmed(content.dropLast()) }
+            }
+            let name = String(decoding: content, as: UTF8.self)
+            let after = tagEnd + closing.count
+            // A standalone tag: only blanks before it on its line and only blanks after it.
+            var indentation: [UInt8] = []
+            if Self.standaloneKinds.contains(kind), let lineStart = blankLineStart(before: tagStart),
+               let next = blankLineEnd(from: after) {
+                indentation = Array(bytes[lineStart..<tagStart])
+                text.removeLast(tagStart - lineStart)
+                position = next
+            } else {
+                position = after
+            }
+            switch kind {
+            case 0x21:  // ! comment
+                break
+            case 0x3D:  // = set delimiters
+                try setDelimiters(name, at: tagStart)
+            case 0x23, 0x5E:  // # ^
+                let path = try self.path(name, at: tagStart)
+                flush()
+                let children = try parse(.section(name, at: tagStart)).nodes
+                if !inParent { nodes.append(.section(path, inverted: kind == 0x5E, children)) }
+                else { throw error(at: tagStart, "a tag inside a {{<parent}} block outside any {{$block}}", fix: "move it into a {{$block}} or out of the parent") }
+            case 0x2F:  // / close
+                switch scope {
+                case .section(let open, _) where open == name, .parent(let open, _) where open == name:
+                    flush()
+                    return (nodes, overrides)
+                default:
+                    throw error(at: tagStart, "{{/\(name)}} closes a section that was never opened", fix: "remove it or add the matching {{#\(name)}}")
+                }
+            case 0x3E:  // > partial
+                try checkName(name, at: tagStart)
+                if inParent { throw error(at: tagStart, "a tag inside a {{<parent}} block outside any {{$block}}", fix: "move it into a {{$block}} or out of the parent") }
+                flush()
+                nodes.append(.partial(name, indentation: indentation))
+            case 0x3C:  // < parent
+                try checkName(name, at: tagStart)
+                if inParent { throw error(at: tagStart, "a tag inside a {{<parent}} block outside any {{$block}}", fix: "move it into a {{$block}} or out of the parent") }
+                flush()
+                let blocks = try parse(.parent(name, at: tagStart)).overrides
+                nodes.append(.parent(name, indentation: indentation, overrides: blocks))
+            case 0x24:  // $ block
+                try checkName(name, at: tagStart)
+                if inParent {
+                    text.removeAll()
+                    overrides[name] = try parse(.section(name, at: tagStart)).nodes
+                } else {
+                    flush()
+                    let children = try parse(.section(name, at: tagStart)).nodes
+                    nodes.append(.block(name, indentation: indentation, children))
+                }
+            case 0x25:  // % pragma
+                throw error(at: tagStart, "pragmas ({{%…}}) are not supported", fix: "remove the tag")
+            default:  // variables: & (and {{{ }}}), or none
+                let path = try self.path(name, at: tagStart)
+                if inParent { throw error(at: tagStart, "a tag inside a {{<parent}} block outside any {{$block}}", fix: "move it into a {{$block}} or out of the parent") }
+                flush()
+                nodes.append(.variable(path, escaped: kind == 0))
+            }
+        }
+        switch scope {
+        case .top:
+            flush()
+            return (nodes, overrides)
+        case .section(let name, let at), .parent(let name, let at):
+            throw error(at: at, "{{\(name)}} is never closed", fix: "add {{/\(name)}} where the section ends")
+        }
+    }
+
+    private static let sigils: Set<UInt8> = Set("#^/><$!=&{%".utf8)
+    private static let standaloneKinds: Set<UInt8> = Set("#^/><$!=%".utf8)
+
+    private func find(_ needle: [UInt8], from start: Int) -> Int? {
+        guard let first = needle.first, bytes.count >= needle.count else { return nil }
+        var index = start
+        let last = bytes.count - needle.count
+        while index <= last {
+            if bytes[index] == first {
+                var match = true
+                for offset in 1..<needle.count where bytes[index + offset] != needle[offset] { match = false; break }
+                if match { return index }
+            }
+            index += 1
+        }
+        return nil
+    }
+
+    private func isBlank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
+
+    private func trimmed(_ start: Int, _ end: Int) -> ArraySlice<UInt8> { trimmed(bytes[start..<end]) }
+
+    private func trimmed(_ slice: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+        var slice = slice
+        while let first = slice.first, first == 0x20 || first == 0x09 || first == 0x0A || first == 0x0D { slice.removeFirst() }
+        while let last = slice.last, last == 0x20 || last == 0x09 || last == 0x0A || last == 0x0D { slice.removeLast() }
+        return slice
+    }
+
+    /// The start of the line holding `index` when only blanks come before it on that line.
+    private func blankLineStart(before index: Int) -> Int? {
+        var start = index
+        while start > 0 && bytes[start - 1] != 0x0A {
+            guard isBlank(bytes[start - 1]) else { return nil }
+            start -= 1
+        }
+        return start
+    }
+
+    /// Just past the end of the line (its newline included) when only blanks follow `index`.
+    private func blankLineEnd(from index: Int) -> Int? {
+        var end = index
+        while end < bytes.count && isBlank(bytes[end]) { end += 1 }
+        if end == bytes.count { return end }
+        if bytes[end] == 0x0A { return end + 1 }
+        if bytes[end] == 0x0D && end + 1 < bytes.count && bytes[end + 1] == 0x0A { return end + 2 }
+        return nil
+    }
+
+    private mutating func setDelimiters(_ body: String, at tagStart: Int) throws(MustacheError) {
+        let parts = body.dropLast().split(whereSeparator: { $0 == " " || $0 == "\t" })
+        guard body.hasSuffix("="), parts.count == 2 else {
+            throw error(at: tagStart, "bad set-delimiter tag", fix: "write it as {{=<% %>=}}: two delimiters separated by a space")
+        }
+        open = Array(parts[0].utf8)
+        close = Array(parts[1].utf8)
+    }
+
+    private func checkName(_ name: String, at tagStart: Int) throws(MustacheError) {
+        if name.isEmpty { throw error(at: tagStart, "the tag has no name", fix: "write the name inside the tag") }
+    }
+
+    private func path(_ name: String, at tagStart: Int) throws(MustacheError) -> Path {
+        try checkName(name, at: tagStart)
+        if name.contains(where: { $0 == "(" || $0 == ")" || $0 == " " }) {
+            throw error(at: tagStart, "'\(name)' is not a name: functions in tags are not supported",
+                        fix: "use a plain name such as {{title}} or {{article.title}}")
+        }
+        if name == "." { return Path(names: [], anchored: true) }
+        let anchored = name.hasPrefix(".")
+        let names = name.split(separator: ".", omittingEmptySubsequences: false).dropFirst(anchored ? 1 : 0).map(String.init)
+        if names.contains(where: \.isEmpty) {
+            throw error(at: tagStart, "'\(name)' has an empty part", fix: "write dotted names as a.b.c")
+        }
+        return Path(names: names, anchored: anchored)
+    }
+
+    private func error(at index: Int, _ message: String, fix: String) -> MustacheError {
+        var line = 1, lineStart = 0
+        for offset in 0..<index where bytes[offset] == 0x0A { line += 1; lineStart = offset + 1 }
+        let column = bytes[lineStart..<index].reduce(1) { $1 & 0xC0 == 0x80 ? $0 : $0 + 1 }
+        return MustacheError(line: line, column: column, message: message, fix: fix)
+    }
+}
+
+// MARK: - Rendering
+
+/// Compiled templates by name, so partials and parents can be found while rendering.
+public struct MustacheLibrary: Sendable {
+    private var templates: [String: [Node]] = [:]
+
+    public init() {}
+
+    public mutating func register(_ template: MustacheTemplate, named name: String) {
+        templates[name] = template.nodes
+    }
+
+    /// Renders template `name` with `context` as the outermost context; nil for an unknown name.
+    /// A partial or parent that does not exist renders as nothing.
+    public func render(_ name: String, _ context: TemplateObject) -> [UInt8]? {
+        guard let nodes = templates[name] else { return nil }
+        var renderer = Renderer(templates: templates, stack: [.object(context)])
+        renderer.out.reserveCapacity(32 * 1024)
+        renderer.render(nodes, inherited: [:], indentation: [])
+        return renderer.out
+    }
+}
+
+private struct Renderer {
+    let templates: [String: [Node]]
+    var stack: [TemplateValue]
+    var out: [UInt8] = []
+
+    mutating func render(_ nodes: [Node], inherited: [String: [Node]], indentation: [UInt8]) {
+        for node in nodes {
+            switch node {
+            case .text(let bytes):
+                if indentation.isEmpty { out.append(contentsOf: bytes) } else { appendIndented(bytes, indentation) }
+            case .variable(let path, let escaped):
+                guard let value = lookup(path) else { continue }
+                let text: String
+                switch value {
+                case .text(let string): text = string
+                case .flag(let flag): text = flag ? "true" : "false"
+                case .list, .object: continue
+                }
+                if !indentation.isEmpty && !text.isEmpty && (out.last == 0x0A || out.isEmpty) { out.append(contentsOf: indentation) }
+                if escaped { appendEscaped(text) } else { out.append(contentsOf: text.utf8) }
+            case .section(let path, let inverted, let children):
+                let value = lookup(path)
+                if inverted {
+                    if Self.isFalsy(value) { render(children, inherited: inherited, indentation: indentation) }
+                    continue
+                }
+                switch value {
+                case nil, .flag(false): break
+                case .flag(true): render(children, inherited: inherited, indentation: indentation)
+                case .list(let items):
+                    for item in items {
+                        stack.append(item)
+                        render(children, inherited: inherited, indentation: indentation)
+                        stack.removeLast()
+                    }
+                case .some(let value):
+                    stack.append(value)
+                    render(children, inherited: inherited, indentation: indentation)
+                    stack.removeLast()
+                }
+            case .partial(let name, let extra):
+                guard let partial = templates[name] else { continue }
+                render(partial, inherited: inherited, indentation: indentation + extra)
+            case .parent(let name, let extra, let overrides):
+                guard let parent = templates[name] else { continue }
+                // Blocks overridden further out win over this parent's own overrides.
+                render(parent, inherited: overrides.merging(inherited) { _, outer in outer }, indentation: indentation + extra)
+            case .block(let name, let extra, let children):
+                render(inherited[name] ?? children, inherited: inherited, indentation: indentation + extra)
+            }
+        }
+    }
+
+    private static func isFalsy(_ value: TemplateValue?) -> Bool {
+        switch value {
+        case nil, .flag(false): return true
+        case .list(let items): return items.isEmpty
+        default: return false
+        }
+    }
+
+    private func lookup(_ path: Path) -> TemplateValue? {
+        guard let first = path.names.first else { return stack.last }
+        var found: TemplateValue?
+        if path.anchored {
+            found = stack.last?.child(first)
+        } else {
+            var index = stack.count - 1
+            while index >= 0 {
+                if let value = stack[index].child(first) { found = value; break }
+                index -= 1
+            }
+        }
+        guard var value = found else { return nil }
+        for name in path.names.dropFirst() {
+            guard let next = value.child(name) else { return nil }
+            value = next
+        }
+        return value
+    }
+
+    /// Text of a partial rendered with indentation: every line starts with it.
+    private mutating func appendIndented(_ bytes: [UInt8], _ indentation: [UInt8]) {
+        for byte in bytes {
+            if out.isEmpty || out.last == 0x0A { out.append(contentsOf: indentation) }
+            out.append(byte)
+        }
+    }
+
+    private mutating func appendEscaped(_ text: String) { HTMLEscaping.append(text, to: &out) }
+}
+
+/// The HTML escaping of `{{ }}`: `& < > " '` become `&amp; &lt; &gt; &quot; &#39;`, on UTF-8 bytes.
+public enum HTMLEscaping {
+    public static func escape(_ text: String) -> String {
+        guard text.utf8.contains(where: { $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 || $0 == 0x27 }) else { return text }
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count + 16)
+        append(text, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    public static func append(_ text: String, to out: inout [UInt8]) {
+        var text = text
+        text.withUTF8 { buffer in
+            var runStart = 0
+            for index in 0..<buffer.count {
+                let replacement: StaticString
+                switch buffer[index] {
+                case 0x26: replacement = "&amp;"
+                case 0x3C: replacement = "&lt;"
+                case 0x3E: replacement = "&gt;"
+                case 0x22: replacement = "&quot;"
+                case 0x27: replacement = "&#39;"
+                default: continue
+                }
+                if runStart < index { out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[runStart..<index])) }
+                replacement.withUTF8Buffer { out.append(contentsOf: $0) }
+                runStart = index + 1
+            }
+            if runStart < buffer.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[runStart...])) }
+        }
+    }
+}

@@ -1,0 +1,82 @@
+import MateriaTemplates
+import Testing
+
+/// Renders `main` from `templates` (name → text) with `context`.
+private func render(_ templates: [String: String], _ context: TemplateObject, main: String = "main") throws -> String {
+    var library = MustacheLibrary()
+    for (name, text) in templates { library.register(try MustacheTemplate(text), named: name) }
+    return String(decoding: try #require(library.render(main, context)), as: UTF8.self)
+}
+
+private func render(_ text: String, _ context: TemplateObject) throws -> String { try render(["main": text], context) }
+
+@Suite struct MustacheTests {
+    @Test func variablesAreEscapedUnlessTripleOrAmpersand() throws {
+        let context: TemplateObject = ["x": "<a href=\"q\">Tom & Jerry's</a>"]
+        #expect(try render("{{x}}|{{{x}}}|{{& x }}", context)
+            == "&lt;a href=&quot;q&quot;&gt;Tom &amp; Jerry&#39;s&lt;/a&gt;|<a href=\"q\">Tom & Jerry's</a>|<a href=\"q\">Tom & Jerry's</a>")
+        #expect(try render("[{{missing}}] {{flag}}", ["flag": true]) == "[] true")
+        #expect(HTMLEscaping.escape("é < ü") == "é &lt; ü")
+    }
+
+    @Test func sectionsFollowTheValue() throws {
+        let context: TemplateObject = [
+            "items": .objects([["n": "1"], ["n": "2"]]), "empty": .list([]), "yes": true, "no": false,
+            "person": .object(["name": "Ada"]), "name": "outer", "words": .list(["a", "b"]),
+        ]
+        #expect(try render("{{#items}}<{{n}}>{{/items}}", context) == "<1><2>")
+        #expect(try render("{{#empty}}x{{/empty}}{{^empty}}none{{/empty}}", context) == "none")
+        #expect(try render("{{#yes}}{{name}}{{/yes}}{{#no}}x{{/no}}{{^no}}n{{/no}}{{^yes}}y{{/yes}}", context) == "outern")
+        #expect(try render("{{#person}}{{name}}/{{.name}}{{/person}} {{person.name}}", context) == "Ada/Ada Ada")
+        #expect(try render("{{#items}}{{name}}{{/items}}", context) == "outerouter")
+        #expect(try render("{{#items}}[{{.name}}]{{/items}}", context) == "[][]")
+        #expect(try render("{{#words}}{{.}},{{/words}}", context) == "a,b,")
+        #expect(try render("{{#missing}}x{{/missing}}{{^missing}}m{{/missing}}", context) == "m")
+        #expect(try render("{{person.missing.deeper}}|{{#person.name}}{{.}}{{/person.name}}", context) == "|Ada")
+    }
+
+    @Test func standaloneLinesLeaveNoTrace() throws {
+        let text = "<ul>\n  {{#items}}\n  <li>{{n}}</li>\n  {{/items}}\n  {{! a comment }}\n</ul>\n{{#yes}}x{{/yes}}\n"
+        #expect(try render(text, ["items": .objects([["n": "1"], ["n": "2"]]), "yes": true])
+            == "<ul>\n  <li>1</li>\n  <li>2</li>\n</ul>\nx\n")
+        // Not standalone: text before the tag, or a second tag on the line.
+        #expect(try render("a {{#yes}}\nb\n{{/yes}} c\n", ["yes": true]) == "a \nb\n c\n")
+        #expect(try render("{{#yes}}{{/yes}}\nz", ["yes": true]) == "\nz")
+        #expect(try render("x\r\n{{#yes}}\r\ny\r\n{{/yes}}\r\n", ["yes": true]) == "x\r\ny\r\n")
+        #expect(try render("{{! multi\nline }}\nz", [:]) == "z")
+    }
+
+    @Test func partialsAreIndentedWhenStandalone() throws {
+        let templates = ["main": "<div>\n  {{>item}}\n</div>\nInline: {{>item}}!", "item": "<p>{{n}}</p>\n<p>two</p>\n"]
+        #expect(try render(templates, ["n": "1"]) == "<div>\n  <p>1</p>\n  <p>two</p>\n</div>\nInline: <p>1</p>\n<p>two</p>\n!")
+        #expect(try render(["main": "[{{>missing}}]"], [:]) == "[]")
+    }
+
+    @Test func parentsAndBlocks() throws {
+        let templates = [
+            "layout": "<title>{{$title}}Default{{/title}}</title>\n<main>\n{{$content}}{{/content}}\n</main>\n",
+            "page": "{{<layout}}\nignored text\n{{$content}}\n<p>{{body}}</p>\n{{/content}}\n{{/layout}}\n",
+            "outer": "{{<page}}{{$title}}Outer wins{{/title}}{{/page}}",
+        ]
+        #expect(try render(templates, ["body": "Hi"], main: "page") == "<title>Default</title>\n<main>\n<p>Hi</p>\n\n</main>\n")
+        #expect(try render(templates, ["body": "Hi"], main: "outer") == "<title>Outer wins</title>\n<main>\n<p>Hi</p>\n\n</main>\n")
+    }
+
+    @Test func setDelimiters() throws {
+        #expect(try render("{{=<% %>=}}\n<% x %> {{x}} <%{x}%>\n<%={{ }}=%>{{x}}", ["x": "<"]) == "&lt; {{x}} <\n&lt;")
+    }
+
+    @Test func errorsNameTheLineAndColumn() {
+        func failure(_ text: String) -> MustacheError? {
+            do { _ = try MustacheTemplate(text); return nil } catch { return error }
+        }
+        let unclosed = failure("a\n  {{#x}}\nb")
+        #expect(unclosed?.line == 2 && unclosed?.column == 3)
+        #expect(unclosed?.message == "{{x}} is never closed" && unclosed?.fix == "add {{/x}} where the section ends")
+        #expect(failure("é{{/y}}")?.column == 2)
+        #expect(failure("\n\n{{ upper(name) }}")?.line == 3)
+        #expect(failure("{{<layout}}{{title}}{{/layout}}")?.message == "a tag inside a {{<parent}} block outside any {{$block}}")
+        #expect(failure("x {{title")?.message == "the tag opened here is never closed")
+        #expect(failure("{{=<%=}}")?.message == "bad set-delimiter tag")
+    }
+}
