@@ -534,9 +534,8 @@ public enum MarkdownRenderer {
                 }
                 // In "first" mode there is nothing left to do once every entity is linked.
                 if options.autolink == .first && matcher.keys.isSubset(of: linked) { break }
-                let text = literal(node)
-                let characters = Array(text.unicodeScalars)
-                let found = matcher.matches(in: characters, accept: { term in linked.insert(term.key).inserted },
+                let bytes = literalBytes(node)
+                let found = matcher.matches(in: bytes, accept: { term in linked.insert(term.key).inserted },
                                             done: { options.autolink == .first && matcher.keys.isSubset(of: linked) })
                 guard !found.isEmpty else { continue }
                 var pieces: [OpaquePointer] = []
@@ -546,17 +545,14 @@ public enum MarkdownRenderer {
                 var searchFrom = min(offset(of: start), blockStart(node))
                 for match in found {
                     if cursor < match.start {
-                        pieces.append(makeNode(CMARK_NODE_TEXT, literal: AutolinkMatcher.text(characters[cursor..<match.start], lowercased: false)))
+                        pieces.append(makeNode(CMARK_NODE_TEXT, literal: bytes[cursor..<match.start]))
                     }
-                    let link = makeLink(url: SiteLink.prefix + match.term.path,
-                                        label: AutolinkMatcher.text(characters[match.start..<match.end], lowercased: false))
+                    let label = bytes[match.start..<match.end]
+                    let link = makeLink(url: SiteLink.prefix + match.term.path, label: String(decoding: label, as: UTF8.self))
                     pieces.append(link)
-                    let label = Array(AutolinkMatcher.text(characters[match.start..<match.end], lowercased: false).utf8)
-                    var width = 0
-                    for scalar in characters[0..<match.start] { width += UTF8.width(scalar) }
                     var line: Int = start.line
-                    var column: Int = start.column + width
-                    if let found = find(label, from: searchFrom, caseInsensitive: true) {
+                    var column: Int = start.column + match.start
+                    if let found = find(Array(label), from: searchFrom, caseInsensitive: true) {
                         let located = place(of: found)
                         line = located.line
                         column = located.column
@@ -566,8 +562,8 @@ public enum MarkdownRenderer {
                                                   line: line, column: column, context: "")))
                     cursor = match.end
                 }
-                if cursor < characters.count {
-                    pieces.append(makeNode(CMARK_NODE_TEXT, literal: AutolinkMatcher.text(characters[cursor...], lowercased: false)))
+                if cursor < bytes.count {
+                    pieces.append(makeNode(CMARK_NODE_TEXT, literal: bytes[cursor...]))
                 }
                 split(node, into: pieces)
                 for (link, record) in made {
@@ -627,6 +623,12 @@ public enum MarkdownRenderer {
         private func literal(_ node: OpaquePointer) -> String {
             guard let pointer = cmark_node_get_literal(node) else { return "" }
             return String(cString: pointer)
+        }
+
+        /// The node's literal as UTF-8 bytes, without a detour through String.
+        private func literalBytes(_ node: OpaquePointer) -> [UInt8] {
+            guard let pointer = cmark_node_get_literal(node) else { return [] }
+            return pointer.withMemoryRebound(to: UInt8.self, capacity: 1) { Array(UnsafeBufferPointer(start: $0, count: strlen(pointer))) }
         }
 
         /// Authors' raw HTML becomes visible text: `<script>` shows as `&lt;script&gt;`.
@@ -764,6 +766,16 @@ public enum MarkdownRenderer {
         private func makeNode(_ type: cmark_node_type, literal: String) -> OpaquePointer {
             let node = cmark_node_new(type)!
             cmark_node_set_literal(node, literal)
+            return node
+        }
+
+        private func makeNode(_ type: cmark_node_type, literal: ArraySlice<UInt8>) -> OpaquePointer {
+            let node = cmark_node_new(type)!
+            var terminated = Array(literal)
+            terminated.append(0)
+            terminated.withUnsafeBufferPointer { buffer in
+                buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) { _ = cmark_node_set_literal(node, $0) }
+            }
             return node
         }
 

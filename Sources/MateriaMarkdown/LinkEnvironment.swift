@@ -151,7 +151,8 @@ public enum SiteLink {
 }
 
 /// Finds the first mentions of terms in text: whole words, longest term first. Built once per
-/// site and shared by every document (it is immutable).
+/// site and shared by every document (it is immutable). Works on UTF-8 bytes: positions are
+/// byte offsets, and only words that may start a term are ever turned into strings.
 public struct AutolinkMatcher: Sendable {
     private struct Entry: Sendable {
         let words: [String]
@@ -160,19 +161,17 @@ public struct AutolinkMatcher: Sendable {
 
     private let byFirstWord: [String: [Entry]]
     let keys: Set<String>
-    /// Lowercased first scalar and scalar count of every term's first word: most words of a text
-    /// fail these checks, so they are never turned into strings.
-    private let firstScalars: Set<UInt32>
-    private let firstLengths: Set<Int>
-    /// Hashes of the lowercased first words (`scalarHash`): a word whose hash is not here starts
-    /// no term, and is never turned into a string.
-    private let firstHashes: Set<UInt64>
+    /// Byte length and a bit per hash (`byteHash`, low bits) of every term's lowercased first
+    /// word: an ASCII word that fails these checks starts no term and never becomes a string.
+    private let firstLengths: [Bool]
+    private let firstHashBits: [UInt64]
+    private static let hashBitCount = 1 << 16
 
     public init(_ terms: [AutolinkTerm]) {
         var index: [String: [Entry]] = [:]
         for term in terms {
-            let scalars = Array(term.text.unicodeScalars)
-            let words = AutolinkMatcher.words(in: scalars).map { AutolinkMatcher.text(scalars[$0.start..<$0.end], lowercased: !term.caseSensitive) }
+            let bytes = Array(term.text.utf8)
+            let words = AutolinkMatcher.words(in: bytes).map { AutolinkMatcher.text(bytes[$0.start..<$0.end], lowercased: !term.caseSensitive) }
             guard let first = words.first else { continue }
             index[first.lowercased(), default: []].append(Entry(words: words, term: term))
         }
@@ -181,21 +180,25 @@ public struct AutolinkMatcher: Sendable {
             entries.sorted { ($0.words.joined(separator: " ").count, $1.term.text) > ($1.words.joined(separator: " ").count, $0.term.text) }
         }
         keys = Set(terms.map(\.key))
-        firstScalars = Set(byFirstWord.keys.compactMap { $0.unicodeScalars.first?.value })
-        firstLengths = Set(byFirstWord.keys.map { $0.unicodeScalars.count })
-        firstHashes = Set(byFirstWord.keys.map { key in
-            let scalars = Array(key.unicodeScalars)
-            return AutolinkMatcher.scalarHash(scalars, 0, scalars.count)
-        })
+        var lengths = [Bool](repeating: false, count: 256)
+        var bits = [UInt64](repeating: 0, count: AutolinkMatcher.hashBitCount / 64)
+        for key in byFirstWord.keys {
+            let bytes = Array(key.utf8)
+            lengths[min(bytes.count, 255)] = true
+            let bit = Int(truncatingIfNeeded: AutolinkMatcher.byteHash(bytes, 0, bytes.count)) & (AutolinkMatcher.hashBitCount - 1)
+            bits[bit >> 6] |= 1 << UInt64(bit & 63)
+        }
+        firstLengths = lengths
+        firstHashBits = bits
     }
 
-    /// FNV-1a over the scalar values, ASCII letters lowercased; any other scalar as it is (a
-    /// word with other uppercase letters then simply misses and takes the string path below).
-    static func scalarHash(_ scalars: [Unicode.Scalar], _ start: Int, _ end: Int) -> UInt64 {
+    /// FNV-1a over the bytes, ASCII letters lowercased.
+    @inline(__always)
+    static func byteHash(_ bytes: [UInt8], _ start: Int, _ end: Int) -> UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         var index = start
         while index < end {
-            var value = scalars[index].value
+            var value = bytes[index]
             if value >= 0x41 && value <= 0x5A { value += 0x20 }
             hash = (hash ^ UInt64(value)) &* 0x0000_0100_0000_01B3
             index += 1
@@ -203,51 +206,67 @@ public struct AutolinkMatcher: Sendable {
         return hash
     }
 
-    /// Whether word `range` of `scalars` can start a term (cheap, no allocation).
-    private func mayStartTerm(_ scalars: [Unicode.Scalar], _ range: (start: Int, end: Int)) -> Bool {
-        guard firstLengths.contains(range.end - range.start) else { return false }
-        var allASCII = true
-        for index in range.start..<range.end where !scalars[index].isASCII {
-            allASCII = false
-            break
+    /// Whether word `range` of `bytes` can start a term (cheap, no allocation).
+    @inline(__always)
+    private func mayStartTerm(_ bytes: [UInt8], _ range: (start: Int, end: Int)) -> Bool {
+        var index = range.start
+        while index < range.end {
+            // Only ASCII words are lowercased exactly by the hash; others take the string path.
+            if bytes[index] >= 0x80 { return true }
+            index += 1
         }
-        // Only ASCII words are lowercased exactly by the hash; others take the string path.
-        guard allASCII else { return true }
-        var value = scalars[range.start].value
-        if value >= 0x41 && value <= 0x5A { value += 0x20 }
-        return firstScalars.contains(value) && firstHashes.contains(AutolinkMatcher.scalarHash(scalars, range.start, range.end))
+        guard firstLengths[min(range.end - range.start, 255)] else { return false }
+        let bit = Int(truncatingIfNeeded: AutolinkMatcher.byteHash(bytes, range.start, range.end)) & (AutolinkMatcher.hashBitCount - 1)
+        return firstHashBits[bit >> 6] & (1 << UInt64(bit & 63)) != 0
     }
 
     var isEmpty: Bool { byFirstWord.isEmpty }
 
     static func isWordScalar(_ scalar: Unicode.Scalar) -> Bool {
-        if scalar.isASCII {
-            let v = scalar.value
-            // "_" belongs to words: "Calcium_channel" is one identifier, not a mention of calcium.
-            return (v >= 0x30 && v <= 0x39) || (v >= 0x41 && v <= 0x5A) || (v >= 0x61 && v <= 0x7A) || v == 0x5F
-        }
+        if scalar.isASCII { return isWordByte(UInt8(scalar.value)) }
         return scalar.properties.isAlphabetic || scalar.properties.numericType != nil
     }
 
-    static func text(_ scalars: ArraySlice<Unicode.Scalar>, lowercased: Bool) -> String {
-        var view = String.UnicodeScalarView()
-        view.append(contentsOf: scalars)
-        let text = String(view)
+    /// ASCII letters, digits and "_" ("Calcium_channel" is one identifier, not a mention of calcium).
+    @inline(__always)
+    static func isWordByte(_ byte: UInt8) -> Bool {
+        (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == 0x5F
+    }
+
+    static func text(_ bytes: ArraySlice<UInt8>, lowercased: Bool) -> String {
+        let text = String(decoding: bytes, as: UTF8.self)
         return lowercased ? text.lowercased() : text
     }
 
-    /// Words: letters and digits, joined by inner hyphens ("B6", "x-ray"). An apostrophe ends a
-    /// word, so "magnesium's" mentions magnesium.
-    static func words(in scalars: [Unicode.Scalar]) -> [(start: Int, end: Int)] {
-        var result: [(Int, Int)] = []
+    /// Whether the character at byte `index` belongs to a word, and its length in bytes.
+    @inline(__always)
+    private static func wordCharacter(_ bytes: [UInt8], _ index: Int) -> (isWord: Bool, length: Int) {
+        let lead = bytes[index]
+        if lead < 0x80 { return (isWordByte(lead), 1) }
+        let length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1
+        guard index + length <= bytes.count, length > 1 else { return (false, 1) }
+        var value = UInt32(lead) & (length == 2 ? 0x1F : length == 3 ? 0x0F : 0x07)
+        for offset in 1..<length { value = value << 6 | (UInt32(bytes[index + offset]) & 0x3F) }
+        guard let scalar = Unicode.Scalar(value) else { return (false, length) }
+        return (isWordScalar(scalar), length)
+    }
+
+    /// Words: letters and digits, joined by inner hyphens ("B6", "x-ray"), as byte ranges of
+    /// UTF-8 `bytes`. An apostrophe ends a word, so "magnesium's" mentions magnesium.
+    static func words(in bytes: [UInt8]) -> [(start: Int, end: Int)] {
+        var result: [(start: Int, end: Int)] = []
         var index = 0
-        while index < scalars.count {
-            guard isWordScalar(scalars[index]) else { index += 1; continue }
+        let count = bytes.count
+        while index < count {
+            let (isWord, length) = wordCharacter(bytes, index)
+            guard isWord else { index += length; continue }
             let start = index
-            while index < scalars.count {
-                if isWordScalar(scalars[index]) {
-                    index += 1
-                } else if scalars[index] == "-", index + 1 < scalars.count, isWordScalar(scalars[index + 1]) {
+            index += length
+            while index < count {
+                let (isWord, length) = wordCharacter(bytes, index)
+                if isWord {
+                    index += length
+                } else if bytes[index] == 0x2D, index + 1 < count, wordCharacter(bytes, index + 1).isWord {
                     index += 1
                 } else {
                     break
@@ -258,31 +277,33 @@ public struct AutolinkMatcher: Sendable {
         return result
     }
 
-    /// Matches in `scalars`, left to right; `accept` decides whether a match is used (and
-    /// records it). `done` says when nothing more can be accepted, to stop early.
-    func matches(in scalars: [Unicode.Scalar], accept: (AutolinkTerm) -> Bool, done: () -> Bool)
+    /// Matches in UTF-8 `bytes` (byte ranges), left to right; `accept` decides whether a match
+    /// is used (and records it). `done` says when nothing more can be accepted, to stop early.
+    func matches(in bytes: [UInt8], accept: (AutolinkTerm) -> Bool, done: () -> Bool)
         -> [(start: Int, end: Int, term: AutolinkTerm)] {
-        let words = AutolinkMatcher.words(in: scalars)
-        var result: [(Int, Int, AutolinkTerm)] = []
-        var lowered: [String?] = Array(repeating: nil, count: words.count)
+        var result: [(start: Int, end: Int, term: AutolinkTerm)] = []
+        var finished = done()
+        guard !finished else { return result }
+        let words = AutolinkMatcher.words(in: bytes)
+        var lowered: [String?] = []
         func word(_ i: Int, lowercased: Bool) -> String {
-            if !lowercased { return AutolinkMatcher.text(scalars[words[i].start..<words[i].end], lowercased: false) }
+            if !lowercased { return AutolinkMatcher.text(bytes[words[i].start..<words[i].end], lowercased: false) }
+            if lowered.isEmpty { lowered = Array(repeating: nil, count: words.count) }
             if let cached = lowered[i] { return cached }
-            let value = AutolinkMatcher.text(scalars[words[i].start..<words[i].end], lowercased: true)
+            let value = AutolinkMatcher.text(bytes[words[i].start..<words[i].end], lowercased: true)
             lowered[i] = value
             return value
         }
         var position = 0
-        var finished = done()
         while position < words.count && !finished {
-            guard mayStartTerm(scalars, words[position]) else { position += 1; continue }
+            guard mayStartTerm(bytes, words[position]) else { position += 1; continue }
             var advanced = false
             for entry in byFirstWord[word(position, lowercased: true)] ?? [] where position + entry.words.count <= words.count {
                 var matched = true
                 for (offset, expected) in entry.words.enumerated() {
                     if word(position + offset, lowercased: !entry.term.caseSensitive) != expected { matched = false; break }
                     // Words of a term are separated by spaces only in the text.
-                    if offset > 0 && !scalars[words[position + offset - 1].end..<words[position + offset].start].allSatisfy({ $0 == " " }) {
+                    if offset > 0 && !bytes[words[position + offset - 1].end..<words[position + offset].start].allSatisfy({ $0 == 0x20 }) {
                         matched = false
                         break
                     }
