@@ -90,11 +90,11 @@ public enum MarkdownRenderer {
         transformer.transform(document)
 
         var html = html(document, extensions)
-        if !options.footnotePrefix.isEmpty && html.contains("fn-") {
+        if !options.footnotePrefix.isEmpty && ByteText.contains(html, "fn-") {
             // Only cmark writes these attributes: authors' raw HTML is text unless the site opts in.
             for (old, new) in [("id=\"fn-", "id=\"\(options.footnotePrefix)fn-"), ("href=\"#fn-", "href=\"#\(options.footnotePrefix)fn-"),
                                ("id=\"fnref-", "id=\"\(options.footnotePrefix)fnref-"), ("href=\"#fnref-", "href=\"#\(options.footnotePrefix)fnref-")] {
-                html = html.replacingOccurrences(of: old, with: new)
+                html = ByteText.replacing(html, old, with: new)
             }
         }
         var rendered = RenderedMarkdown(html: html, headings: transformer.headings, wordCount: countWords(source))
@@ -742,8 +742,8 @@ public enum MarkdownRenderer {
                 cmark_node_free(previous)
             }
             var html = renderNode(table)
-            html = html.replacingOccurrences(of: "<th>", with: "<th scope=\"col\">")
-            html = html.replacingOccurrences(of: "<th style=", with: "<th scope=\"col\" style=")
+            html = ByteText.replacing(html, "<th>", with: "<th scope=\"col\">")
+            html = ByteText.replacing(html, "<th style=", with: "<th scope=\"col\" style=")
             if let caption, html.hasPrefix("<table>") {
                 html = "<table>\n<caption>\(caption)</caption>" + html.dropFirst("<table>".count)
             }
@@ -792,7 +792,7 @@ public enum MarkdownRenderer {
                 default: break
                 }
             }
-            return text.trimmingCharacters(in: .whitespaces)
+            return ByteText.trimmingSpaces(text)
         }
 
         private mutating func uniqueID(for text: String) -> String {

@@ -341,8 +341,7 @@ func sentence(in text: [UInt8], around offset: Int) -> String {
     var end = at
     while end < text.count - 1 && !isEnd(end) { end += 1 }
     // A multi-byte character at the end of the text ends at the last byte, never inside.
-    var result = String(decoding: text[start...end], as: UTF8.self).replacingOccurrences(of: "\n", with: " ")
-        .trimmingCharacters(in: .whitespaces)
+    var result = ByteText.trimmingSpaces(String(decoding: text[start...end].map { $0 == 0x0A ? 0x20 : $0 }, as: UTF8.self))
     if result.count > 280 { result = String(result.prefix(279)) + "…" }
     return result
 }

@@ -57,6 +57,7 @@ public struct RenderedMarkdown: Sendable, Equatable {
 /// Turns heading text into URL-fragment ids: lowercase letters and digits joined by hyphens.
 public enum Slug {
     public static func make(_ text: String, fallback: String) -> String {
+        if text.utf8.allSatisfy({ $0 < 0x80 }) { return makeASCII(text, fallback: fallback) }
         var result = ""
         var pendingHyphen = false
         for character in text.lowercased() {
@@ -69,6 +70,24 @@ public enum Slug {
             }
         }
         return result.isEmpty ? fallback : result
+    }
+
+    /// The same rules on ASCII bytes: letters and digits are the only ASCII letters and numbers.
+    private static func makeASCII(_ text: String, fallback: String) -> String {
+        var result: [UInt8] = []
+        result.reserveCapacity(text.utf8.count)
+        var pendingHyphen = false
+        for var byte in text.utf8 {
+            if byte >= 0x41 && byte <= 0x5A { byte += 0x20 }
+            if (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39) {
+                if pendingHyphen && !result.isEmpty { result.append(0x2D) }
+                pendingHyphen = false
+                result.append(byte)
+            } else if byte == 0x20 || byte == 0x2D || byte == 0x5F || byte == 0x2F {
+                pendingHyphen = true
+            }
+        }
+        return result.isEmpty ? fallback : String(decoding: result, as: UTF8.self)
     }
 }
 

@@ -389,8 +389,8 @@ struct PageContexts: Sendable {
             for (index, entry) in article.faq.enumerated() {
                 groups[key, default: []].append([
                     "question": .text(entry.question),
-                    "answer_html": .text(SiteLink.complete(answers[index], root: links.root)
-                        .replacingOccurrences(of: "href=\"#", with: "href=\"\(articleHref)#")),
+                    "answer_html": .text(ByteText.replacing(SiteLink.complete(answers[index], root: links.root),
+                                                            "href=\"#", with: "href=\"\(articleHref)#")),
                     "id": "\(article.slug.value)-\(index + 1)",
                     "article_title": .text(article.title), "article_href": .text(links.article(article.slug.value)),
                 ])

@@ -82,6 +82,7 @@ struct PageRenderer {
     /// hash are kept, so the whole site never sits in memory; those pages come back without bytes.
     func render(_ pages: [Page], spill: (@Sendable (OutputFile) -> Diagnostic?)? = nil) -> Result<RenderResult, BuildFailure> {
         let texts = markdown()
+        PhaseClock.mark("markdown")
         var problems = texts.problems
         var files: [OutputFile] = []
         var digests: [String: (ids: Set<String>, hash: UInt64)] = [:]
@@ -107,8 +108,10 @@ struct PageRenderer {
             files = rendered
             problems += renderProblems
         }
+        PhaseClock.mark("pages")
         files += siteFiles(texts, pages: pages)
         files += assets.files
+        PhaseClock.mark("site files")
         let inMemory = LinkChecker(files: files + staticFiles.map { OutputFile(path: $0, bytes: []) }, jobs: jobs)
         let checker = digests.isEmpty ? inMemory : LinkChecker(exists: inMemory.exists, ids: { targets in
             let spilled = targets.filter { digests[$0] != nil }
@@ -117,6 +120,7 @@ struct PageRenderer {
             return ids
         })
         problems += checker.check(texts.links)
+        PhaseClock.mark("link check")
         if !problems.isEmpty { return .failure(BuildFailure(problems.sorted { ($0.location, $0.message) < ($1.location, $1.message) })) }
         return .success(RenderResult(files: files, texts: texts, hashes: digests.mapValues(\.hash)))
     }

@@ -103,6 +103,7 @@ public struct SiteBuilder {
                 (file.path, spilled[file.path] ?? StableHash.of(file.bytes))
             })
             writer.saveManifest(manifest)
+            PhaseClock.mark("write")
             step(5, "\(written.count) files to \(layout.relativePath(layout.output))/")
         } else {
             total = 0
@@ -184,12 +185,15 @@ public struct SiteBuilder {
     /// Phases 1 to 4: load, validate, resolve, render (with every internal link checked).
     private func prepare(spill: (@Sendable (OutputFile) -> Diagnostic?)? = nil) throws(BuildFailure)
         -> (site: ResolvedSite, result: RenderResult, pages: Int, warnings: [Diagnostic]) {
+        PhaseClock.mark("start")
         let (source, templates, diagnostics) = try Self.loadAndValidate(options)
+        PhaseClock.mark("load")
         step(1, "\(source.articles.count) articles, \(source.nutrients.count) nutrients, \(source.conditions.count) conditions, "
             + "\(source.symptoms.count) symptoms, \(templates.names.count) templates")
         step(2, "no errors" + (diagnostics.warnings.isEmpty ? "" : ", \(diagnostics.warnings.count) warnings"))
 
         let site = SiteResolver(source: source).resolve()
+        PhaseClock.mark("resolve")
         step(3, "links between \(site.articles.count + site.nutrients.count + site.conditions.count + site.symptoms.count) pages")
 
         let renderer = PageRenderer(site: site, templates: templates, staticFiles: source.staticFiles, assets: source.assets,

@@ -122,14 +122,15 @@ struct PageLinkEnvironment: MarkdownEnvironment {
 
     func markdownLink(_ url: String) -> LinkResolution {
         var base = url, fragment: String?
-        if let hash = url.firstIndex(of: "#") {
+        func decoded(_ text: String) -> String { text.utf8.contains(0x25) ? (text.removingPercentEncoding ?? text) : text }
+        if let hash = url.utf8.firstIndex(of: 0x23) {
             base = String(url[..<hash])
-            let rest = String(url[url.index(after: hash)...])
-            fragment = rest.isEmpty ? nil : (rest.removingPercentEncoding ?? rest)
+            let rest = String(url[url.utf8.index(after: hash)...])
+            fragment = rest.isEmpty ? nil : decoded(rest)
         }
         // A query string does not change which page is meant.
-        if let query = base.firstIndex(of: "?") { base = String(base[..<query]) }
-        base = base.removingPercentEncoding ?? base
+        if let query = base.utf8.firstIndex(of: 0x3F) { base = String(base[..<query]) }
+        base = decoded(base)
         if base.hasSuffix(".md") || base.hasSuffix(".markdown") {
             let directory = (sourcePath as NSString).deletingLastPathComponent
             let file = Self.normalize(directory + "/" + base)
@@ -177,13 +178,19 @@ struct PageLinkEnvironment: MarkdownEnvironment {
 
     /// Resolves "." and ".." in a path below the site root (never above it).
     static func normalize(_ path: String) -> String {
-        var parts: [Substring] = []
-        for part in path.split(separator: "/", omittingEmptySubsequences: true) {
-            if part == "." { continue }
-            if part == ".." { if !parts.isEmpty { parts.removeLast() }; continue }
+        var parts: [Substring.UTF8View] = []
+        for part in path.utf8.split(separator: 0x2F, omittingEmptySubsequences: true) {
+            if part.elementsEqual([0x2E]) { continue }
+            if part.elementsEqual([0x2E, 0x2E]) { if !parts.isEmpty { parts.removeLast() }; continue }
             parts.append(part)
         }
-        return parts.joined(separator: "/")
+        var out: [UInt8] = []
+        out.reserveCapacity(path.utf8.count)
+        for (index, part) in parts.enumerated() {
+            if index > 0 { out.append(0x2F) }
+            out.append(contentsOf: part)
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }
 

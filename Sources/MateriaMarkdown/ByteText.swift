@@ -1,0 +1,69 @@
+import Foundation
+
+/// Text operations on UTF-8 bytes for the hot paths. Foundation's `replacingOccurrences` and
+/// `contains` go through NSString (UTF-16, locale-aware search) on Linux and showed up in
+/// profiles; these compare bytes. Only ASCII needles are used, so both agree.
+public enum ByteText {
+    /// `text` with every non-overlapping occurrence of `old` replaced by `new`, left to right.
+    public static func replacing(_ text: String, _ old: String, with new: String) -> String {
+        var text = text
+        let needle = Array(old.utf8), replacement = Array(new.utf8)
+        guard let first = needle.first else { return text }
+        return text.withUTF8 { bytes -> String in
+            var out: [UInt8] = []
+            var index = 0, copied = 0
+            let last = bytes.count - needle.count
+            while index <= last {
+                if bytes[index] == first && matches(bytes, at: index, needle) {
+                    if out.isEmpty { out.reserveCapacity(bytes.count + 64) }
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied..<index]))
+                    out.append(contentsOf: replacement)
+                    index += needle.count
+                    copied = index
+                } else {
+                    index += 1
+                }
+            }
+            if copied == 0 { return String(decoding: bytes, as: UTF8.self) }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied...]))
+            return String(decoding: out, as: UTF8.self)
+        }
+    }
+
+    /// Whether `text` holds `needle`.
+    public static func contains(_ text: String, _ needle: String) -> Bool {
+        var text = text
+        let needle = Array(needle.utf8)
+        guard let first = needle.first else { return true }
+        return text.withUTF8 { bytes in
+            guard bytes.count >= needle.count else { return false }
+            for index in 0...(bytes.count - needle.count) where bytes[index] == first && matches(bytes, at: index, needle) { return true }
+            return false
+        }
+    }
+
+    /// `text.trimmingCharacters(in: .whitespaces)`: blanks and tabs trimmed on bytes; only
+    /// when a non-ASCII character is left at either end does Foundation look (it knows every
+    /// Unicode space).
+    public static func trimmingSpaces(_ text: String) -> String {
+        let utf8 = text.utf8
+        guard let first = utf8.first, let last = utf8.last else { return text }
+        if first != 0x20 && first != 0x09 && last != 0x20 && last != 0x09 && first < 0x80 && last < 0x80 { return text }
+        var start = utf8.startIndex, end = utf8.endIndex
+        while start < end, utf8[start] == 0x20 || utf8[start] == 0x09 { start = utf8.index(after: start) }
+        while end > start, utf8[utf8.index(before: end)] == 0x20 || utf8[utf8.index(before: end)] == 0x09 { end = utf8.index(before: end) }
+        let trimmed = String(text[start..<end])
+        guard let newFirst = trimmed.utf8.first, let newLast = trimmed.utf8.last else { return trimmed }
+        return newFirst >= 0x80 || newLast >= 0x80 ? trimmed.trimmingCharacters(in: .whitespaces) : trimmed
+    }
+
+    @inline(__always)
+    private static func matches(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int, _ needle: [UInt8]) -> Bool {
+        var offset = 1
+        while offset < needle.count {
+            if bytes[index + offset] != needle[offset] { return false }
+            offset += 1
+        }
+        return true
+    }
+}
