@@ -41,7 +41,7 @@ let package = Package(
             dependencies: ["MateriaSite", "MateriaServe", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "MateriaMarkdownTests", dependencies: ["MateriaMarkdown"]),
-        .testTarget(name: "MateriaContentTests", dependencies: ["MateriaContent"]),
+        .testTarget(name: "MateriaContentTests", dependencies: ["MateriaContent", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "MateriaTemplatesTests", dependencies: ["MateriaTemplates"]),
         .testTarget(name: "MateriaSiteTests", dependencies: ["MateriaSite"]),
         // Shared by the end-to-end tests: the binary and copies of the sample site.

@@ -55,7 +55,7 @@ public enum ContentDecoder {
         let allowRaw = object.bool("allow_raw_html") ?? false
         var authorities: [String: String] = [:]
         if let node = object.node("authorities") {
-            if case let .mapping(mapping) = node {
+            if case let .mapping(mapping, _) = node {
                 for (key, value) in mapping {
                     guard let id = key.string, case let .scalar(name) = value else {
                         document.error(at: document.location(of: value), "each authority must be 'ID: full name'",

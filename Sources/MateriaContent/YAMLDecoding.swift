@@ -16,13 +16,16 @@ public final class YAMLDocument {
     }
 
     /// Parses `text`; on malformed YAML records an error at its position and returns nil.
-    public func parse(_ text: String) -> Node? {
+    public func parse(_ text: String) -> YAMLNode? {
+        // Plain front matter is read directly; anything else (and every malformed file) goes
+        // through Yams, which also writes the error messages.
+        if let node = FastYAML.compose(text) { return node }
         do {
             guard let node = try Yams.compose(yaml: text) else {
                 error(at: location(line: 1, column: 1), "the YAML is empty", fix: "add the required fields")
                 return nil
             }
-            return node
+            return YAMLNode(node)
         } catch let error as YamlError {
             report(error)
             return nil
@@ -93,11 +96,15 @@ public final class YAMLDocument {
         location(line: mark?.line ?? 1, column: mark?.column ?? 1)
     }
 
+    func location(_ mark: YAMLMark?) -> SourceLocation {
+        location(line: mark?.line ?? 1, column: mark?.column ?? 1)
+    }
+
     func location(line: Int, column: Int) -> SourceLocation {
         SourceLocation(path: path, line: line + lineOffset, column: column)
     }
 
-    public func location(of node: Node) -> SourceLocation { location(node.mark) }
+    public func location(of node: YAMLNode) -> SourceLocation { location(node.mark) }
 
     public func error(at location: SourceLocation, _ message: String, fix: String? = nil) {
         diagnostics.error(location, message, fix: fix)
@@ -108,8 +115,8 @@ public final class YAMLDocument {
     }
 
     /// A mapping reader for `node`, or nil (with an error) when the node is not a mapping.
-    public func object(_ node: Node, what: String, keys: [String]) -> YAMLObject? {
-        guard case let .mapping(mapping) = node else {
+    public func object(_ node: YAMLNode, what: String, keys: [String]) -> YAMLObject? {
+        guard case let .mapping(mapping, _) = node else {
             error(at: location(of: node), "\(what) must be a mapping of keys to values, found \(node.kindName)",
                   fix: "write it as 'key: value' lines")
             return nil
@@ -121,17 +128,17 @@ public final class YAMLDocument {
 /// One YAML mapping being decoded; unknown keys are reported once, when it is created.
 public struct YAMLObject {
     public let document: YAMLDocument
-    let mapping: Node.Mapping
-    public let node: Node
+    let mapping: [(key: YAMLNode, value: YAMLNode)]
+    public let node: YAMLNode
     let what: String
-    private var values: [String: (key: Node, value: Node)] = [:]
+    private var values: [String: (key: YAMLNode, value: YAMLNode)] = [:]
 
-    init(document: YAMLDocument, mapping: Node.Mapping, node: Node, what: String, keys: [String]) {
+    init(document: YAMLDocument, mapping: [(key: YAMLNode, value: YAMLNode)], node: YAMLNode, what: String, keys: [String]) {
         self.document = document
         self.mapping = mapping
         self.node = node
         self.what = what
-        var merged: [Node] = []
+        var merged: [YAMLNode] = []
         for (key, value) in mapping {
             guard let name = key.string else {
                 document.error(at: document.location(of: key), "\(what) has a key that is not text", fix: "use a plain name such as 'title'")
@@ -148,10 +155,10 @@ public struct YAMLObject {
         }
         // YAML merge keys (`<<: *defaults` or `<<: [*a, *b]`): explicit keys win, then earlier merges.
         for source in merged {
-            let sources: [Node]
-            if case let .sequence(sequence) = source { sources = Array(sequence) } else { sources = [source] }
+            let sources: [YAMLNode]
+            if case let .sequence(sequence, _) = source { sources = sequence } else { sources = [source] }
             for item in sources {
-                guard case let .mapping(inner) = item else {
+                guard case let .mapping(inner, _) = item else {
                     document.error(at: document.location(of: item), "'<<' must merge a mapping (an alias such as *defaults)",
                                    fix: "point '<<' at an anchored mapping")
                     continue
@@ -180,7 +187,7 @@ public struct YAMLObject {
     }
 
     /// The value node for `key`, treating an empty value (`key:` or `~`) as absent.
-    public func node(_ key: String, required: Bool = false) -> Node? {
+    public func node(_ key: String, required: Bool = false) -> YAMLNode? {
         if let value = values[key]?.value, !value.isNull { return value }
         if required {
             let place = values[key].map { document.location(of: $0.key) } ?? location
@@ -271,7 +278,7 @@ public struct YAMLObject {
     /// A list of text values; a single scalar is a type error (a list was meant).
     public func strings(_ key: String) -> [Located<String>] {
         guard let value = node(key) else { return [] }
-        guard case let .sequence(sequence) = value else {
+        guard case let .sequence(sequence, _) = value else {
             typeError(key, value, expected: "a list, such as [a, b] or '- a' lines")
             return []
         }
@@ -290,7 +297,7 @@ public struct YAMLObject {
     /// A list of mappings, each decoded by `decode`.
     public func objects<T>(_ key: String, what item: String, keys: [String], _ decode: (YAMLObject) -> T?) -> [T] {
         guard let value = node(key) else { return [] }
-        guard case let .sequence(sequence) = value else {
+        guard case let .sequence(sequence, _) = value else {
             typeError(key, value, expected: "a list of entries, each starting with '- '")
             return []
         }
@@ -304,7 +311,7 @@ public struct YAMLObject {
         return document.object(value, what: item, keys: keys)
     }
 
-    public func typeError(_ key: String, _ value: Node, expected: String) {
+    public func typeError(_ key: String, _ value: YAMLNode, expected: String) {
         document.error(at: document.location(of: value), "field '\(key)' in \(what) must be \(expected), found \(value.kindName)",
                        fix: "change the value of '\(key)'")
     }
@@ -321,7 +328,7 @@ public struct Located<Value: Sendable & Hashable>: Sendable, Hashable {
     }
 }
 
-extension Node {
+extension YAMLNode {
     var isNull: Bool {
         guard case let .scalar(scalar) = self else { return false }
         if scalar.style != .plain { return false }
@@ -333,7 +340,6 @@ extension Node {
         case .scalar(let scalar): return isNull ? "nothing" : "the text '\(scalar.string.prefix(40))'"
         case .mapping: return "a mapping"
         case .sequence: return "a list"
-        case .alias: return "an alias"
         }
     }
 }

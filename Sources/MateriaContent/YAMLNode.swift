@@ -1,0 +1,283 @@
+import Yams
+
+/// A YAML node with the place it starts (line and column from 1, columns in Unicode scalars,
+/// as libYAML counts them). Decoding works on these; they come from `FastYAML` for the plain
+/// front matter most files have, and from Yams for everything else.
+public indirect enum YAMLNode: Sendable {
+    case scalar(YAMLScalar)
+    case mapping([(key: YAMLNode, value: YAMLNode)], mark: YAMLMark?)
+    case sequence([YAMLNode], mark: YAMLMark?)
+
+    public var mark: YAMLMark? {
+        switch self {
+        case .scalar(let scalar): return scalar.mark
+        case .mapping(_, let mark), .sequence(_, let mark): return mark
+        }
+    }
+
+    /// The text of a scalar; nil for a mapping or a list.
+    public var string: String? {
+        if case .scalar(let scalar) = self { return scalar.string }
+        return nil
+    }
+
+    /// Converts what Yams composed (aliases are already resolved by then).
+    init(_ node: Node) {
+        let mark = node.mark.map { YAMLMark(line: $0.line, column: $0.column) }
+        switch node {
+        case .scalar(let scalar):
+            self = .scalar(YAMLScalar(string: scalar.string, style: YAMLScalar.Style(scalar.style), mark: mark))
+        case .mapping(let mapping):
+            self = .mapping(mapping.map { (YAMLNode($0.key), YAMLNode($0.value)) }, mark: mark)
+        case .sequence(let sequence):
+            self = .sequence(sequence.map(YAMLNode.init), mark: mark)
+        case .alias:
+            self = .scalar(YAMLScalar(string: "", style: .plain, mark: mark))
+        }
+    }
+}
+
+public struct YAMLMark: Sendable, Equatable {
+    public let line: Int
+    public let column: Int
+}
+
+public struct YAMLScalar: Sendable {
+    public enum Style: Sendable { case plain, singleQuoted, doubleQuoted, literal, folded }
+
+    public let string: String
+    public let style: Style
+    public let mark: YAMLMark?
+}
+
+extension YAMLScalar.Style {
+    init(_ style: Node.Scalar.Style) {
+        switch style {
+        case .singleQuoted: self = .singleQuoted
+        case .doubleQuoted: self = .doubleQuoted
+        case .literal: self = .literal
+        case .folded: self = .folded
+        default: self = .plain
+        }
+    }
+}
+
+/// Reads the plain YAML most front matter is written in, without libYAML: block mappings with
+/// simple keys, block lists (of values or of mappings), one-line `[a, b]` lists, and one-line
+/// plain, single- or double-quoted values. Anything else (comments after values, block scalars,
+/// escapes, anchors, tabs, multi-line values, duplicate keys, empty values…) returns nil and
+/// the caller hands the text to Yams, so results and error messages are the same either way.
+enum FastYAML {
+    private struct Line {
+        var indent: Int
+        var start: Int  // byte offset of the content (after the indentation)
+        let end: Int    // byte offset of the line end (exclusive, trailing blanks kept)
+        let number: Int // from 1
+        let lineStart: Int
+    }
+
+    private struct Reader {
+        let bytes: [UInt8]
+        var lines: [Line]
+
+        func column(_ line: Line, _ offset: Int) -> Int {
+            var column = 1
+            var index = line.lineStart
+            while index < offset {
+                if bytes[index] & 0xC0 != 0x80 { column += 1 }
+                index += 1
+            }
+            return column
+        }
+
+        func mark(_ line: Line, _ offset: Int) -> YAMLMark { YAMLMark(line: line.number, column: column(line, offset)) }
+
+        /// A block node starting at line `index`, whose lines are indented exactly `indent`.
+        mutating func block(_ index: inout Int) -> YAMLNode? {
+            guard index < lines.count else { return nil }
+            return isItem(lines[index]) ? sequence(&index) : mapping(&index)
+        }
+
+        func isItem(_ line: Line) -> Bool {
+            bytes[line.start] == 0x2D && (line.start + 1 == line.end || bytes[line.start + 1] == 0x20)
+        }
+
+        /// `key:` at the start of the line's content: the end of the key, or nil.
+        func keyEnd(_ line: Line) -> Int? {
+            var index = line.start
+            while index < line.end, Self.isKeyByte(bytes[index]) { index += 1 }
+            guard index > line.start, index < line.end, bytes[index] == 0x3A else { return nil }
+            guard index + 1 == line.end || bytes[index + 1] == 0x20 else { return nil }
+            return index
+        }
+
+        static func isKeyByte(_ byte: UInt8) -> Bool {
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == 0x5F || byte == 0x2D
+        }
+
+        mutating func mapping(_ index: inout Int) -> YAMLNode? {
+            let indent = lines[index].indent
+            let mark = self.mark(lines[index], lines[index].start)
+            var pairs: [(key: YAMLNode, value: YAMLNode)] = []
+            var seen: Set<String> = []
+            while index < lines.count && lines[index].indent == indent && !isItem(lines[index]) {
+                let line = lines[index]
+                guard let keyEnd = keyEnd(line) else { return nil }
+                let key = String(decoding: bytes[line.start..<keyEnd], as: UTF8.self)
+                guard seen.insert(key).inserted else { return nil }
+                let keyNode = YAMLNode.scalar(YAMLScalar(string: key, style: .plain, mark: self.mark(line, line.start)))
+                var valueStart = keyEnd + 1
+                while valueStart < line.end && bytes[valueStart] == 0x20 { valueStart += 1 }
+                index += 1
+                let value: YAMLNode
+                if valueStart == line.end {
+                    // A nested block: more indented, or a list at the key's own indentation.
+                    guard index < lines.count else { return nil }
+                    let next = lines[index]
+                    if next.indent > indent || (next.indent == indent && isItem(next)) {
+                        guard let nested = block(&index) else { return nil }
+                        value = nested
+                    } else {
+                        return nil  // an empty value: Yams decides what it is
+                    }
+                } else {
+                    guard let inline = inlineValue(line, from: valueStart) else { return nil }
+                    value = inline
+                    // A more indented line would continue the value over several lines.
+                    if index < lines.count && lines[index].indent > indent { return nil }
+                }
+                pairs.append((keyNode, value))
+            }
+            if index < lines.count && lines[index].indent > indent { return nil }
+            return .mapping(pairs, mark: mark)
+        }
+
+        mutating func sequence(_ index: inout Int) -> YAMLNode? {
+            let indent = lines[index].indent
+            let mark = self.mark(lines[index], lines[index].start)
+            var items: [YAMLNode] = []
+            while index < lines.count && lines[index].indent == indent && isItem(lines[index]) {
+                var line = lines[index]
+                var start = line.start + 1
+                while start < line.end && bytes[start] == 0x20 { start += 1 }
+                guard start < line.end else { return nil }  // an item on the following lines
+                if bytes[start] == 0x2D { return nil }        // a list in a list
+                // "- key: value" opens a mapping whose keys line up after the dash.
+                line.indent = column(line, start) - 1
+                line.start = start
+                if keyEnd(line) != nil {
+                    lines[index] = line
+                    guard let object = mapping(&index) else { return nil }
+                    items.append(object)
+                    continue
+                }
+                guard let value = inlineValue(line, from: start) else { return nil }
+                items.append(value)
+                index += 1
+                if index < lines.count && lines[index].indent > indent { return nil }
+            }
+            if index < lines.count && lines[index].indent > indent { return nil }
+            return .sequence(items, mark: mark)
+        }
+
+        /// A value written on the rest of the line, from `start`.
+        func inlineValue(_ line: Line, from start: Int) -> YAMLNode? {
+            var end = line.end
+            while end > start && bytes[end - 1] == 0x20 { end -= 1 }
+            let first = bytes[start]
+            let mark = self.mark(line, start)
+            switch first {
+            case 0x22:  // "…": no escapes, closed on this line, nothing after it
+                guard end - start >= 2, bytes[end - 1] == 0x22 else { return nil }
+                let inner = bytes[(start + 1)..<(end - 1)]
+                guard !inner.contains(0x22), !inner.contains(0x5C) else { return nil }
+                return .scalar(YAMLScalar(string: String(decoding: inner, as: UTF8.self), style: .doubleQuoted, mark: mark))
+            case 0x27:  // '…' with '' for a quote
+                guard end - start >= 2, bytes[end - 1] == 0x27 else { return nil }
+                var text: [UInt8] = []
+                var index = start + 1
+                while index < end - 1 {
+                    if bytes[index] == 0x27 {
+                        guard index + 1 < end - 1, bytes[index + 1] == 0x27 else { return nil }
+                        index += 1
+                    }
+                    text.append(bytes[index])
+                    index += 1
+                }
+                return .scalar(YAMLScalar(string: String(decoding: text, as: UTF8.self), style: .singleQuoted, mark: mark))
+            case 0x5B:  // [a, b, c]
+                guard bytes[end - 1] == 0x5D else { return nil }
+                var items: [YAMLNode] = []
+                var itemStart = start + 1
+                let close = end - 1
+                var onlyBlanks = true
+                for index in itemStart..<close where bytes[index] != 0x20 { onlyBlanks = false; break }
+                if onlyBlanks { return .sequence([], mark: mark) }
+                while itemStart <= close {
+                    var itemEnd = itemStart
+                    while itemEnd < close && bytes[itemEnd] != 0x2C { itemEnd += 1 }
+                    var a = itemStart, b = itemEnd
+                    while a < b && bytes[a] == 0x20 { a += 1 }
+                    while b > a && bytes[b - 1] == 0x20 { b -= 1 }
+                    guard a < b, isPlain(a, b, flow: true) else { return nil }
+                    items.append(.scalar(YAMLScalar(string: String(decoding: bytes[a..<b], as: UTF8.self), style: .plain, mark: self.mark(line, a))))
+                    itemStart = itemEnd + 1
+                    if itemEnd == close { break }
+                }
+                return .sequence(items, mark: mark)
+            default:
+                guard isPlain(start, end, flow: false) else { return nil }
+                return .scalar(YAMLScalar(string: String(decoding: bytes[start..<end], as: UTF8.self), style: .plain, mark: mark))
+            }
+        }
+
+        /// A plain scalar that means itself: no indicator first, no ": " or " #" inside, no
+        /// trailing ":", and in a flow list nothing that would end or nest it.
+        func isPlain(_ start: Int, _ end: Int, flow: Bool) -> Bool {
+            guard start < end, !Self.indicators.contains(bytes[start]) else { return false }
+            if bytes[end - 1] == 0x3A { return false }
+            var index = start
+            while index < end {
+                let byte = bytes[index]
+                if byte == 0x3A && index + 1 < end && bytes[index + 1] == 0x20 { return false }
+                if byte == 0x23 && index > start && bytes[index - 1] == 0x20 { return false }
+                if flow && (byte == 0x2C || byte == 0x5B || byte == 0x5D || byte == 0x7B || byte == 0x7D || byte == 0x22 || byte == 0x27) { return false }
+                index += 1
+            }
+            return true
+        }
+
+        static let indicators: Set<UInt8> = Set("-?:,[]{}#&*!|>'\"%@`".utf8)
+    }
+
+    /// The document as nodes, or nil when it uses anything this reader leaves to Yams.
+    static func compose(_ text: String) -> YAMLNode? {
+        let bytes = Array(text.utf8)
+        var lines: [Line] = []
+        var number = 0
+        var lineStart = 0
+        while lineStart < bytes.count {
+            number += 1
+            var end = lineStart
+            while end < bytes.count && bytes[end] != 0x0A { end += 1 }
+            var start = lineStart
+            while start < end && bytes[start] == 0x20 { start += 1 }
+            for index in lineStart..<end where bytes[index] == 0x09 || bytes[index] == 0x0D || bytes[index] < 0x20 { return nil }
+            var contentEnd = end
+            while contentEnd > start && bytes[contentEnd - 1] == 0x20 { contentEnd -= 1 }
+            if start < contentEnd && bytes[start] != 0x23 {  // blank and comment lines carry nothing
+                // Document markers and directives are Yams's business.
+                if start == lineStart && (bytes[start] == 0x25 || (contentEnd - start >= 3 && (bytes[start..<start + 3].elementsEqual("---".utf8) || bytes[start..<start + 3].elementsEqual("...".utf8)))) {
+                    return nil
+                }
+                lines.append(Line(indent: start - lineStart, start: start, end: contentEnd, number: number, lineStart: lineStart))
+            }
+            lineStart = end + 1
+        }
+        guard let first = lines.first, first.indent == 0, !bytes.starts(with: [0xEF, 0xBB, 0xBF]) else { return nil }
+        var reader = Reader(bytes: bytes, lines: lines)
+        var index = 0
+        guard let node = reader.block(&index), index == lines.count, case .mapping = node else { return nil }
+        return node
+    }
+}

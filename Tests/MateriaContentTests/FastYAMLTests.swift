@@ -1,0 +1,77 @@
+import Foundation
+import Testing
+import Yams
+@testable import MateriaContent
+
+/// `FastYAML` must read exactly what Yams reads (text, style, line and column of every node),
+/// or decline so that Yams reads it.
+@Suite struct FastYAMLTests {
+    static func dump(_ node: YAMLNode) -> String {
+        let mark = node.mark.map { "@\($0.line):\($0.column)" } ?? "@?"
+        switch node {
+        case .scalar(let scalar): return "\(scalar.style)\(mark)\(String(reflecting: scalar.string))"
+        case .mapping(let pairs, _): return "{\(mark) " + pairs.map { dump($0.key) + ": " + dump($0.value) }.joined(separator: ", ") + "}"
+        case .sequence(let items, _): return "[\(mark) " + items.map(dump).joined(separator: ", ") + "]"
+        }
+    }
+
+    /// Yams's reading of `text`, or nil when Yams rejects it.
+    static func yams(_ text: String) -> String? {
+        guard let node = try? Yams.compose(yaml: text) else { return nil }
+        return dump(YAMLNode(node))
+    }
+
+    /// Checks one text; returns whether the fast reader took it.
+    @discardableResult
+    static func agree(_ text: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) -> Bool {
+        guard let fast = FastYAML.compose(text) else { return false }
+        #expect(dump(fast) == yams(text), "\(text)", sourceLocation: sourceLocation)
+        return true
+    }
+
+    @Test func readsPlainFrontMatterExactlyAsYams() {
+        let taken = [
+            "title: Magnesium and sleep\nslug: magnesium-sleep\ndate: 2026-01-25\n",
+            "title: \"Calcium: the basics\"\nsummary: 'It''s common'\ntags: [diet, men, a b]\nempty: []\n",
+            "# a comment\ntitle: Zinc   \n\nnutrients:\n  - zinc\n  - \"iron\"\n",
+            "tags:\n- a\n- b\nafter: x\n",
+            "faq:\n  - question: \"Why?\"\n    answer: Because it is.\n  - question: Q2\n    answer: 'A2'\nnext: 1\n",
+            "references:\n  - title: Dietary Reference Values\n    url: https://www.efsa.europa.eu/en/topics/topic/dietary-reference-values\n    year: 2017\n",
+            "nested:\n  inner:\n    deep: v\n  other: [x, y]\n",
+            "title: Vitamin B12 (cobalamin) — ß, é, 漢字\nnote: a#b and a:b and 50%\n",
+            "key_points:\n  - \"one\"\n  -   two\n",
+        ]
+        for text in taken { #expect(Self.agree(text), "declined: \(text)") }
+    }
+
+    @Test func leavesEverythingElseToYams() {
+        let declined = [
+            "title: a # comment\n", "title: a: b\n", "answer: |\n  block\n", "answer: >\n  folded\n", "title: \"esc \\\" q\"\n",
+            "title: first\n  continued\n", "a: 1\na: 2\n", "base: &b\n  x: 1\nother: *b\n", "title:\n", "title: {a: b}\n",
+            "\ttitle: x\n", "title: x\r\n", "---\ntitle: x\n", "- a\n- b\n", "tags: [a, [b]]\n", "tags: [\"a\", b]\n",
+            "tags: [a,]\n", "\"quoted key\": x\n", "key: -5\n", "key: [a\n", "list:\n  - - a\n", "title: !tag x\n",
+        ]
+        for text in declined { #expect(FastYAML.compose(text) == nil, "taken: \(text)") }
+    }
+
+    /// Every front matter and data file of the sample site: the same nodes, and most taken fast.
+    @Test func sampleSiteReadsTheSameBothWays() throws {
+        let content = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Content")
+        var files = 0, taken = 0
+        for case let path as String in FileManager.default.enumerator(atPath: content.path)! {
+            let yaml: String
+            guard path.hasSuffix(".md") || path.hasSuffix(".yaml") || path.hasSuffix(".yml") else { continue }
+            let text = try String(contentsOf: content.appendingPathComponent(path), encoding: .utf8)
+            if path.hasSuffix(".md") {
+                yaml = try FrontMatter.split(text, path: path).get().yaml
+            } else {
+                yaml = text
+            }
+            files += 1
+            if Self.agree(yaml) { taken += 1 }
+        }
+        #expect(files > 10)
+        #expect(taken > 0)
+    }
+}
