@@ -4,7 +4,7 @@ import Foundation
 /// are, and `<`, `>`, `&`, U+2028 and U+2029 escaped so that no text can end the script element
 /// or a line in old parsers. Written directly to bytes: it runs for every page.
 enum JSONText {
-    static func encode(_ value: Any) -> String {
+    static func encode(_ value: JSONValue) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(1024)
         write(value, to: &out)
@@ -13,11 +13,11 @@ enum JSONText {
 
     private static let hex = Array("0123456789abcdef".utf8)
 
-    static func write(_ value: Any, to out: inout [UInt8]) {
+    static func write(_ value: JSONValue, to out: inout [UInt8]) {
         switch value {
-        case let text as String:
+        case .string(let text):
             writeString(text, to: &out)
-        case let object as [String: Any]:
+        case .object(let object):
             out.append(0x7B)
             for (index, key) in object.keys.sorted().enumerated() {
                 if index > 0 { out.append(0x2C) }
@@ -26,25 +26,25 @@ enum JSONText {
                 write(object[key]!, to: &out)
             }
             out.append(0x7D)
-        case let array as [Any]:
+        case .array(let array):
             out.append(0x5B)
             for (index, element) in array.enumerated() {
                 if index > 0 { out.append(0x2C) }
                 write(element, to: &out)
             }
             out.append(0x5D)
-        case let flag as Bool:
+        case .bool(let flag):
             out += Array((flag ? "true" : "false").utf8)
-        case let number as Int:
+        case .int(let number):
             out += Array(String(number).utf8)
-        case let number as Double:
+        case .double(let number):
             out += Array((number == number.rounded() && abs(number) < 1e15 ? String(Int(number)) : String(number)).utf8)
-        default:
-            out += Array("null".utf8)
         }
     }
 
-    private static func writeString(_ text: String, to out: inout [UInt8]) {
+    /// A JSON string; `forScript` adds the escapes for a `<script>` element. Without it the
+    /// bytes are those of `JSONEncoder` with `.withoutEscapingSlashes` (graph.json, search index).
+    static func writeString(_ text: String, to out: inout [UInt8], forScript: Bool = true) {
         out.append(0x22)
         var text = text
         text.withUTF8 { bytes in
@@ -59,10 +59,10 @@ enum JSONText {
                 case 0x09: out += [0x5C, 0x74]
                 case 0x08: out += [0x5C, 0x62]
                 case 0x0C: out += [0x5C, 0x66]
-                case 0x3C: out += Array("\\u003c".utf8)
-                case 0x3E: out += Array("\\u003e".utf8)
-                case 0x26: out += Array("\\u0026".utf8)
-                case 0xE2 where index + 2 < bytes.count && bytes[index + 1] == 0x80 && (bytes[index + 2] == 0xA8 || bytes[index + 2] == 0xA9):
+                case 0x3C where forScript: out += Array("\\u003c".utf8)
+                case 0x3E where forScript: out += Array("\\u003e".utf8)
+                case 0x26 where forScript: out += Array("\\u0026".utf8)
+                case 0xE2 where forScript && index + 2 < bytes.count && bytes[index + 1] == 0x80 && (bytes[index + 2] == 0xA8 || bytes[index + 2] == 0xA9):
                     out += Array((bytes[index + 2] == 0xA8 ? "\\u2028" : "\\u2029").utf8)
                     index += 2
                 case 0x00..<0x20:
@@ -75,4 +75,18 @@ enum JSONText {
         }
         out.append(0x22)
     }
+}
+
+/// A JSON value for the JSON-LD of a page: typed, so writing it needs no casts.
+indirect enum JSONValue: ExpressibleByStringLiteral, ExpressibleByDictionaryLiteral, ExpressibleByArrayLiteral {
+    case string(String)
+    case int(Int)
+    case double(Double)
+    case bool(Bool)
+    case array([JSONValue])
+    case object([String: JSONValue])
+
+    init(stringLiteral value: String) { self = .string(value) }
+    init(dictionaryLiteral elements: (String, JSONValue)...) { self = .object(Dictionary(uniqueKeysWithValues: elements)) }
+    init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
 }

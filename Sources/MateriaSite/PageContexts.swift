@@ -56,6 +56,17 @@ struct PageContexts: Sendable {
     let site: ResolvedSite
     let texts: RenderedTexts
     let assets: AssetManifest
+    /// The "nutrients in this article" box of each nutrient, made once: every article page
+    /// sits at the same depth, so the box is the same on all of them.
+    private var articleFacts: [String: TemplateObject] = [:]
+
+    init(site: ResolvedSite, texts: RenderedTexts, assets: AssetManifest) {
+        self.site = site
+        self.texts = texts
+        self.assets = assets
+        let links = Links(page: .article("x"), basePath: "/")
+        articleFacts = Dictionary(uniqueKeysWithValues: site.nutrients.map { ($0.id, quickFacts($0, links)) })
+    }
 
     func context(for page: Page) -> TemplateObject {
         let links = Links(page: page, basePath: basePath)
@@ -236,7 +247,7 @@ struct PageContexts: Sendable {
             })
         }
         if !article.references.isEmpty { context["references"] = citations(article.references) }
-        let nutrientFacts = unique(article.nutrients.map(\.value)).compactMap { site.nutrientByID[$0] }.map { quickFacts($0, links) }
+        let nutrientFacts = unique(article.nutrients.map(\.value)).compactMap { articleFacts[$0] }
         if !nutrientFacts.isEmpty { context["nutrients"] = .objects(nutrientFacts) }
         let conditions = unique(article.conditions.map(\.value)).compactMap { site.conditionByID[$0] }
         if !conditions.isEmpty { context["conditions"] = .list(conditions.map { item($0.name, links.condition($0.id), $0.summary) }) }

@@ -200,9 +200,38 @@ struct GraphExport {
             for link in links { edges.insert(Edge(source: Page.nutrient(link.id).key, target: Page.symptom(symptom).key, kind: "data")) }
         }
         let sortedEdges = edges.sorted { ($0.source, $0.target, $0.kind) < ($1.source, $1.target, $1.kind) }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        let data = (try? encoder.encode(Graph(nodes: nodes, edges: sortedEdges))) ?? Data("{}".utf8)
-        return OutputFile(path: "graph.json", bytes: [UInt8](data) + [0x0A])
+        return OutputFile(path: "graph.json", bytes: Self.json(Graph(nodes: nodes, edges: sortedEdges)))
+    }
+
+    /// The bytes `JSONEncoder` writes with `.sortedKeys, .prettyPrinted, .withoutEscapingSlashes`
+    /// (two-space indents, " : ", an empty list as "[\n\n  ]"), plus a final newline; written
+    /// directly, as the graph has an edge per link of the site.
+    static func json(_ graph: Graph) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(128 * (graph.nodes.count + graph.edges.count) + 64)
+        func field(_ name: String, _ value: String, last: Bool = false) {
+            out += Array("      \"\(name)\" : ".utf8)
+            JSONText.writeString(value, to: &out, forScript: false)
+            out += last ? [0x0A] : [0x2C, 0x0A]
+        }
+        func list<T>(_ name: String, _ items: [T], last: Bool, _ write: (T) -> Void) {
+            out += Array("  \"\(name)\" : [\n".utf8)
+            if items.isEmpty { out.append(0x0A) }
+            for (index, item) in items.enumerated() {
+                out += Array("    {\n".utf8)
+                write(item)
+                out += Array(index == items.count - 1 ? "    }\n".utf8 : "    },\n".utf8)
+            }
+            out += Array((last ? "  ]\n" : "  ],\n").utf8)
+        }
+        out += Array("{\n".utf8)
+        list("edges", graph.edges, last: false) { edge in
+            field("kind", edge.kind); field("source", edge.source); field("target", edge.target, last: true)
+        }
+        list("nodes", graph.nodes, last: true) { node in
+            field("id", node.id); field("kind", node.kind); field("title", node.title); field("url", node.url, last: true)
+        }
+        out += Array("}\n".utf8)
+        return out
     }
 }

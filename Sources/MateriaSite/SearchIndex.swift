@@ -37,9 +37,23 @@ struct SearchIndex {
             entries.append(Entry(t: symptom.name, k: "symptom", u: Page.symptom(symptom.id).path, s: symptom.summary,
                                  w: symptom.aliases.joined(separator: " ")))
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let data = (try? encoder.encode(entries)) ?? Data("[]".utf8)
-        return OutputFile(path: "search-index.json", bytes: [UInt8](data) + [0x0A])
+        return OutputFile(path: "search-index.json", bytes: Self.json(entries))
+    }
+
+    /// The bytes JSONEncoder writes with `.sortedKeys, .withoutEscapingSlashes`, plus a final
+    /// newline; written directly.
+    static func json(_ entries: [Entry]) -> [UInt8] {
+        var out: [UInt8] = [0x5B]
+        out.reserveCapacity(256 * entries.count)
+        for (index, entry) in entries.enumerated() {
+            if index > 0 { out.append(0x2C) }
+            for (name, value) in [("k", entry.k), ("s", entry.s), ("t", entry.t), ("u", entry.u), ("w", entry.w)] {
+                out += Array((name == "k" ? "{\"k\":" : ",\"\(name)\":").utf8)
+                JSONText.writeString(value, to: &out, forScript: false)
+            }
+            out.append(0x7D)
+        }
+        out += [0x5D, 0x0A]
+        return out
     }
 }

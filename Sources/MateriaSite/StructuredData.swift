@@ -16,137 +16,137 @@ struct StructuredData {
     /// JSON safe inside `<script type="application/ld+json">`: `<`, `>` and `&` are escaped, so
     /// no content can close the element or open a comment.
     func script(for page: Page, title: String, breadcrumbs: [(String, Page?)]) -> String {
-        var graph: [[String: Any]] = [webPage(page, title: title)]
+        var graph: [JSONValue] = [.object(webPage(page, title: title))]
         switch page {
         case .article(let slug):
             if let article = site.articleBySlug[slug], !article.faq.isEmpty {
-                graph.append(faqPage(page, [(article, texts.faqAnswers[slug] ?? [])]))
+                graph.append(.object(faqPage(page, [(article, texts.faqAnswers[slug] ?? [])])))
             }
         case .faq:
             let entries = site.articles.filter { !$0.faq.isEmpty }.map { ($0, texts.faqAnswers[$0.slug.value] ?? []) }
-            if !entries.isEmpty { graph.append(faqPage(page, entries)) }
+            if !entries.isEmpty { graph.append(.object(faqPage(page, entries))) }
         default: break
         }
         if breadcrumbs.count > 1 {
             graph.append([
                 "@type": "BreadcrumbList",
-                "itemListElement": breadcrumbs.enumerated().map { index, crumb -> [String: Any] in
-                    var item: [String: Any] = ["@type": "ListItem", "position": index + 1, "name": crumb.0]
-                    item["item"] = url(crumb.1 ?? page)
-                    return item
-                },
+                "itemListElement": .array(breadcrumbs.enumerated().map { index, crumb -> JSONValue in
+                    var item: [String: JSONValue] = ["@type": "ListItem", "position": .int(index + 1), "name": .string(crumb.0)]
+                    item["item"] = .string(url(crumb.1 ?? page))
+                    return .object(item)
+                }),
             ])
         }
-        let document: [String: Any] = ["@context": "https://schema.org", "@graph": graph]
+        let document: JSONValue = ["@context": "https://schema.org", "@graph": .array(graph)]
         return JSONText.encode(document)
     }
 
-    private func organization(_ id: String) -> [String: Any] {
-        ["@type": "Organization", "name": site.config.authorities[id] ?? id, "alternateName": id]
+    private func organization(_ id: String) -> JSONValue {
+        ["@type": "Organization", "name": .string(site.config.authorities[id] ?? id), "alternateName": .string(id)]
     }
 
-    private func webPage(_ page: Page, title: String) -> [String: Any] {
-        var node: [String: Any] = [
-            "@type": "MedicalWebPage", "@id": url(page) + "#page", "url": url(page), "name": title,
-            "inLanguage": site.config.language,
-            "isPartOf": ["@type": "WebSite", "name": site.config.title, "url": base],
+    private func webPage(_ page: Page, title: String) -> [String: JSONValue] {
+        var node: [String: JSONValue] = [
+            "@type": "MedicalWebPage", "@id": .string(url(page) + "#page"), "url": .string(url(page)), "name": .string(title),
+            "inLanguage": .string(site.config.language),
+            "isPartOf": ["@type": "WebSite", "name": .string(site.config.title), "url": .string(base)],
         ]
         switch page {
         case .article(let slug):
             guard let article = site.articleBySlug[slug] else { break }
-            node["headline"] = article.title
-            node["description"] = article.summary
-            if let date = article.date { node["datePublished"] = date.iso }
-            if let modified = SiteFeeds.lastModified(article) { node["dateModified"] = modified.iso }
-            if let reviewed = article.reviewed { node["lastReviewed"] = reviewed.iso }
-            if let reviewer = article.reviewer { node["reviewedBy"] = ["@type": "Person", "name": reviewer] }
-            if let author = article.author { node["author"] = ["@type": "Organization", "name": author] }
+            node["headline"] = .string(article.title)
+            node["description"] = .string(article.summary)
+            if let date = article.date { node["datePublished"] = .string(date.iso) }
+            if let modified = SiteFeeds.lastModified(article) { node["dateModified"] = .string(modified.iso) }
+            if let reviewed = article.reviewed { node["lastReviewed"] = .string(reviewed.iso) }
+            if let reviewer = article.reviewer { node["reviewedBy"] = ["@type": "Person", "name": .string(reviewer)] }
+            if let author = article.author { node["author"] = ["@type": "Organization", "name": .string(author)] }
             let words = texts.articleBodies[slug]?.wordCount ?? 0
-            node["timeRequired"] = "PT\(max(1, Int((Double(words) / 200).rounded(.up))))M"
-            var about: [[String: Any]] = []
+            node["timeRequired"] = .string("PT\(max(1, Int((Double(words) / 200).rounded(.up))))M")
+            var about: [JSONValue] = []
             for id in unique(article.nutrients.map(\.value)) {
-                if let nutrient = site.nutrientByID[id] { about.append(["@type": "DietarySupplement", "name": nutrient.name, "url": url(.nutrient(id))]) }
+                if let nutrient = site.nutrientByID[id] { about.append(["@type": "DietarySupplement", "name": .string(nutrient.name), "url": .string(url(.nutrient(id)))]) }
             }
             for id in unique(article.conditions.map(\.value)) {
-                if let condition = site.conditionByID[id] { about.append(["@type": "MedicalCondition", "name": condition.name, "url": url(.condition(id))]) }
+                if let condition = site.conditionByID[id] { about.append(["@type": "MedicalCondition", "name": .string(condition.name), "url": .string(url(.condition(id)))]) }
             }
             for id in unique(article.symptoms.map(\.value)) {
-                if let symptom = site.symptomByID[id] { about.append(["@type": "MedicalSignOrSymptom", "name": symptom.name, "url": url(.symptom(id))]) }
+                if let symptom = site.symptomByID[id] { about.append(["@type": "MedicalSignOrSymptom", "name": .string(symptom.name), "url": .string(url(.symptom(id)))]) }
             }
-            if !about.isEmpty { node["about"] = about }
-            if !article.references.isEmpty { node["citation"] = article.references.map(citation) }
-            if !article.keyPoints.isEmpty { node["abstract"] = article.keyPoints.joined(separator: " ") }
+            if !about.isEmpty { node["about"] = .array(about) }
+            if !article.references.isEmpty { node["citation"] = .array(article.references.map(citation)) }
+            if !article.keyPoints.isEmpty { node["abstract"] = .string(article.keyPoints.joined(separator: " ")) }
         case .nutrient(let id):
             guard let nutrient = site.nutrientByID[id] else { break }
-            node["description"] = nutrient.summary
-            node["about"] = supplement(nutrient)
-            if !nutrient.references.isEmpty { node["citation"] = nutrient.references.map(citation) }
+            node["description"] = .string(nutrient.summary)
+            node["about"] = .object(supplement(nutrient))
+            if !nutrient.references.isEmpty { node["citation"] = .array(nutrient.references.map(citation)) }
         case .condition(let id):
             guard let condition = site.conditionByID[id] else { break }
-            node["description"] = condition.summary
-            var about: [String: Any] = ["@type": "MedicalCondition", "name": condition.name, "url": url(page), "description": condition.summary]
-            if !condition.aliases.isEmpty { about["alternateName"] = condition.aliases }
+            node["description"] = .string(condition.summary)
+            var about: [String: JSONValue] = ["@type": "MedicalCondition", "name": .string(condition.name), "url": .string(url(page)), "description": .string(condition.summary)]
+            if !condition.aliases.isEmpty { about["alternateName"] = .array(condition.aliases.map(JSONValue.string)) }
             let symptoms = (site.symptomsOfCondition[id] ?? []).compactMap { symptomID in
-                site.symptomByID[symptomID].map { ["@type": "MedicalSignOrSymptom", "name": $0.name, "url": url(.symptom(symptomID))] as [String: Any] }
+                site.symptomByID[symptomID].map { ["@type": "MedicalSignOrSymptom", "name": .string($0.name), "url": .string(url(.symptom(symptomID)))] as JSONValue }
             }
-            if !symptoms.isEmpty { about["signOrSymptom"] = symptoms }
-            node["about"] = about
-            if !condition.references.isEmpty { node["citation"] = condition.references.map(citation) }
+            if !symptoms.isEmpty { about["signOrSymptom"] = .array(symptoms) }
+            node["about"] = .object(about)
+            if !condition.references.isEmpty { node["citation"] = .array(condition.references.map(citation)) }
         case .symptom(let id):
             guard let symptom = site.symptomByID[id] else { break }
-            node["description"] = symptom.summary
-            var about: [String: Any] = ["@type": "MedicalSignOrSymptom", "name": symptom.name, "url": url(page), "description": symptom.summary]
-            if !symptom.aliases.isEmpty { about["alternateName"] = symptom.aliases }
-            node["about"] = about
-            if !symptom.references.isEmpty { node["citation"] = symptom.references.map(citation) }
+            node["description"] = .string(symptom.summary)
+            var about: [String: JSONValue] = ["@type": "MedicalSignOrSymptom", "name": .string(symptom.name), "url": .string(url(page)), "description": .string(symptom.summary)]
+            if !symptom.aliases.isEmpty { about["alternateName"] = .array(symptom.aliases.map(JSONValue.string)) }
+            node["about"] = .object(about)
+            if !symptom.references.isEmpty { node["citation"] = .array(symptom.references.map(citation)) }
         default:
-            node["description"] = site.config.description
+            node["description"] = .string(site.config.description)
         }
         return node
     }
 
     /// The nutrient with its reference intakes and upper limits as dose schedules.
-    private func supplement(_ nutrient: Nutrient) -> [String: Any] {
-        var node: [String: Any] = ["@type": "DietarySupplement", "name": nutrient.name, "url": url(.nutrient(nutrient.id)),
-                                   "description": nutrient.summary]
-        if !nutrient.aliases.isEmpty { node["alternateName"] = nutrient.aliases }
+    private func supplement(_ nutrient: Nutrient) -> [String: JSONValue] {
+        var node: [String: JSONValue] = ["@type": "DietarySupplement", "name": .string(nutrient.name), "url": .string(url(.nutrient(nutrient.id))),
+                                   "description": .string(nutrient.summary)]
+        if !nutrient.aliases.isEmpty { node["alternateName"] = .array(nutrient.aliases.map(JSONValue.string)) }
         if !nutrient.referenceIntakes.isEmpty {
-            node["recommendedIntake"] = nutrient.referenceIntakes.map { intake -> [String: Any] in
-                ["@type": "RecommendedDoseSchedule", "doseValue": intake.value, "doseUnit": nutrient.unit, "frequency": "daily",
-                 "targetPopulation": intake.group, "name": "\(intake.kind.rawValue) (\(intake.authority.value))",
+            node["recommendedIntake"] = .array(nutrient.referenceIntakes.map { intake -> JSONValue in
+                ["@type": "RecommendedDoseSchedule", "doseValue": .double(intake.value), "doseUnit": .string(nutrient.unit), "frequency": "daily",
+                 "targetPopulation": .string(intake.group), "name": .string("\(intake.kind.rawValue) (\(intake.authority.value))"),
                  "recognizingAuthority": organization(intake.authority.value)]
-            }
+            })
         }
         if !nutrient.upperLimits.isEmpty {
-            node["maximumIntake"] = nutrient.upperLimits.map { limit -> [String: Any] in
-                var schedule: [String: Any] = ["@type": "MaximumDoseSchedule", "doseValue": limit.value, "doseUnit": nutrient.unit,
-                                               "frequency": "daily", "targetPopulation": limit.group,
+            node["maximumIntake"] = .array(nutrient.upperLimits.map { limit -> JSONValue in
+                var schedule: [String: JSONValue] = ["@type": "MaximumDoseSchedule", "doseValue": .double(limit.value), "doseUnit": .string(nutrient.unit),
+                                               "frequency": "daily", "targetPopulation": .string(limit.group),
                                                "recognizingAuthority": organization(limit.authority.value)]
-                if let scope = limit.scope { schedule["description"] = "Applies to: \(scope)" }
-                return schedule
-            }
+                if let scope = limit.scope { schedule["description"] = .string("Applies to: \(scope)") }
+                return .object(schedule)
+            })
         }
         return node
     }
 
-    private func citation(_ citation: Citation) -> [String: Any] {
-        var node: [String: Any] = ["@type": "CreativeWork", "name": citation.title]
-        if let url = citation.url { node["url"] = url }
-        if let publisher = citation.publisher { node["publisher"] = ["@type": "Organization", "name": publisher] }
-        if let year = citation.year { node["datePublished"] = String(year) }
-        return node
+    private func citation(_ citation: Citation) -> JSONValue {
+        var node: [String: JSONValue] = ["@type": "CreativeWork", "name": .string(citation.title)]
+        if let url = citation.url { node["url"] = .string(url) }
+        if let publisher = citation.publisher { node["publisher"] = ["@type": "Organization", "name": .string(publisher)] }
+        if let year = citation.year { node["datePublished"] = .string(String(year)) }
+        return .object(node)
     }
 
-    private func faqPage(_ page: Page, _ entries: [(Article, [String])]) -> [String: Any] {
-        var questions: [[String: Any]] = []
+    private func faqPage(_ page: Page, _ entries: [(Article, [String])]) -> [String: JSONValue] {
+        var questions: [JSONValue] = []
         for (article, answers) in entries {
             for (index, entry) in article.faq.enumerated() {
                 let answer = index < answers.count ? Self.plainText(answers[index]) : entry.answer
-                questions.append(["@type": "Question", "name": entry.question,
-                                  "acceptedAnswer": ["@type": "Answer", "text": answer, "url": url(.article(article.slug.value)) + "#faq-\(index + 1)"]])
+                questions.append(["@type": "Question", "name": .string(entry.question),
+                                  "acceptedAnswer": ["@type": "Answer", "text": .string(answer), "url": .string(url(.article(article.slug.value)) + "#faq-\(index + 1)")]])
             }
         }
-        return ["@type": "FAQPage", "@id": url(page) + "#faq", "url": url(page), "mainEntity": questions]
+        return ["@type": "FAQPage", "@id": .string(url(page) + "#faq"), "url": .string(url(page)), "mainEntity": .array(questions)]
     }
 
     /// The text of rendered HTML: tags dropped, the five entities decoded, space collapsed.

@@ -1,0 +1,31 @@
+import Foundation
+import Testing
+@testable import MateriaSite
+
+/// graph.json and search-index.json are written byte by byte; they must stay exactly what
+/// JSONEncoder writes, which tools reading them may rely on.
+@Suite struct JSONWriterTests {
+    static let awkward = ["plain", "quote \" backslash \\ slash /", "lines\nand\ttabs\r\u{08}\u{0C}", "control \u{01}\u{1F} del \u{7F}",
+                          "<script> & é 漢字 \u{2028}", ""]
+
+    @Test func graphMatchesJSONEncoder() throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        let nodes = Self.awkward.map { GraphExport.Node(id: "article:\($0)", kind: "article", title: $0, url: "https://x.org/a/\($0)/") }
+        let edges = Self.awkward.map { GraphExport.Edge(source: $0, target: "nutrient:\($0)", kind: "mentions") }
+        for graph in [GraphExport.Graph(nodes: nodes, edges: edges), GraphExport.Graph(nodes: nodes, edges: []),
+                      GraphExport.Graph(nodes: [], edges: [])] {
+            let expected = [UInt8](try encoder.encode(graph)) + [0x0A]
+            #expect(GraphExport.json(graph) == expected, "\(String(decoding: GraphExport.json(graph), as: UTF8.self))")
+        }
+    }
+
+    @Test func searchIndexMatchesJSONEncoder() throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let entries = Self.awkward.map { SearchIndex.Entry(t: $0, k: "article", u: "articles/\($0)/", s: "summary \($0)", w: $0 + " words") }
+        for list in [entries, [entries[0]], []] {
+            #expect(SearchIndex.json(list) == [UInt8](try encoder.encode(list)) + [0x0A])
+        }
+    }
+}
