@@ -206,20 +206,6 @@ public struct AutolinkMatcher: Sendable {
         return hash
     }
 
-    /// Whether word `range` of `bytes` can start a term (cheap, no allocation).
-    @inline(__always)
-    private func mayStartTerm(_ bytes: [UInt8], _ range: (start: Int, end: Int)) -> Bool {
-        var index = range.start
-        while index < range.end {
-            // Only ASCII words are lowercased exactly by the hash; others take the string path.
-            if bytes[index] >= 0x80 { return true }
-            index += 1
-        }
-        guard firstLengths[min(range.end - range.start, 255)] else { return false }
-        let bit = Int(truncatingIfNeeded: AutolinkMatcher.byteHash(bytes, range.start, range.end)) & (AutolinkMatcher.hashBitCount - 1)
-        return firstHashBits[bit >> 6] & (1 << UInt64(bit & 63)) != 0
-    }
-
     var isEmpty: Bool { byFirstWord.isEmpty }
 
     static func isWordScalar(_ scalar: Unicode.Scalar) -> Bool {
@@ -241,6 +227,11 @@ public struct AutolinkMatcher: Sendable {
     /// Whether the character at byte `index` belongs to a word, and its length in bytes.
     @inline(__always)
     private static func wordCharacter(_ bytes: [UInt8], _ index: Int) -> (isWord: Bool, length: Int) {
+        bytes.withUnsafeBufferPointer { wordCharacter($0, index) }
+    }
+
+    @inline(__always)
+    private static func wordCharacter(_ bytes: UnsafeBufferPointer<UInt8>, _ index: Int) -> (isWord: Bool, length: Int) {
         let lead = bytes[index]
         if lead < 0x80 { return (isWordByte(lead), 1) }
         let length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1
@@ -277,6 +268,54 @@ public struct AutolinkMatcher: Sendable {
         return result
     }
 
+    /// The word that starts at or after `from`: its byte range, and whether it may start a
+    /// term (ASCII words are checked against the first-word filter as they are scanned).
+    @inline(__always)
+    private func nextWord(_ bytes: UnsafeBufferPointer<UInt8>, from: Int) -> (start: Int, end: Int, candidate: Bool)? {
+        let count = bytes.count
+        var index = from
+        // Skip to a word character.
+        while index < count {
+            let byte = bytes[index]
+            if byte < 0x80 {
+                if AutolinkMatcher.isWordByte(byte) { break }
+                index += 1
+            } else {
+                let (isWord, length) = AutolinkMatcher.wordCharacter(bytes, index)
+                if isWord { break }
+                index += length
+            }
+        }
+        guard index < count else { return nil }
+        let start = index
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        var ascii = true
+        while index < count {
+            let byte = bytes[index]
+            if byte < 0x80 {
+                if AutolinkMatcher.isWordByte(byte) {
+                    hash = (hash ^ UInt64(byte >= 0x41 && byte <= 0x5A ? byte + 0x20 : byte)) &* 0x0000_0100_0000_01B3
+                    index += 1
+                } else if byte == 0x2D, index + 1 < count, AutolinkMatcher.wordCharacter(bytes, index + 1).isWord {
+                    hash = (hash ^ 0x2D) &* 0x0000_0100_0000_01B3
+                    index += 1
+                } else {
+                    break
+                }
+            } else {
+                let (isWord, length) = AutolinkMatcher.wordCharacter(bytes, index)
+                guard isWord else { break }
+                ascii = false
+                index += length
+            }
+        }
+        // Only ASCII words are lowercased exactly by the hash; others take the string path.
+        guard ascii else { return (start, index, true) }
+        guard firstLengths[min(index - start, 255)] else { return (start, index, false) }
+        let bit = Int(truncatingIfNeeded: hash) & (AutolinkMatcher.hashBitCount - 1)
+        return (start, index, firstHashBits[bit >> 6] & (1 << UInt64(bit & 63)) != 0)
+    }
+
     /// Matches in UTF-8 `bytes` (byte ranges), left to right; `accept` decides whether a match
     /// is used (and records it). `done` says when nothing more can be accepted, to stop early.
     func matches(in bytes: [UInt8], accept: (AutolinkTerm) -> Bool, done: () -> Bool)
@@ -284,42 +323,47 @@ public struct AutolinkMatcher: Sendable {
         var result: [(start: Int, end: Int, term: AutolinkTerm)] = []
         var finished = done()
         guard !finished else { return result }
-        let words = AutolinkMatcher.words(in: bytes)
-        var lowered: [String?] = []
-        func word(_ i: Int, lowercased: Bool) -> String {
-            if !lowercased { return AutolinkMatcher.text(bytes[words[i].start..<words[i].end], lowercased: false) }
-            if lowered.isEmpty { lowered = Array(repeating: nil, count: words.count) }
-            if let cached = lowered[i] { return cached }
-            let value = AutolinkMatcher.text(bytes[words[i].start..<words[i].end], lowercased: true)
-            lowered[i] = value
-            return value
-        }
-        var position = 0
-        while position < words.count && !finished {
-            guard mayStartTerm(bytes, words[position]) else { position += 1; continue }
-            var advanced = false
-            for entry in byFirstWord[word(position, lowercased: true)] ?? [] where position + entry.words.count <= words.count {
-                var matched = true
-                for (offset, expected) in entry.words.enumerated() {
-                    if word(position + offset, lowercased: !entry.term.caseSensitive) != expected { matched = false; break }
-                    // Words of a term are separated by spaces only in the text.
-                    if offset > 0 && !bytes[words[position + offset - 1].end..<words[position + offset].start].allSatisfy({ $0 == 0x20 }) {
-                        matched = false
-                        break
+        bytes.withUnsafeBufferPointer { buffer in
+            var position = 0
+            while !finished, let first = nextWord(buffer, from: position) {
+                position = first.end
+                guard first.candidate,
+                      let entries = byFirstWord[AutolinkMatcher.text(bytes[first.start..<first.end], lowercased: true)] else { continue }
+                // The words after this one, scanned only as far as a term needs them.
+                var words: [(start: Int, end: Int)] = [(first.start, first.end)]
+                func word(_ offset: Int) -> (start: Int, end: Int)? {
+                    while words.count <= offset {
+                        guard let next = nextWord(buffer, from: words[words.count - 1].end) else { return nil }
+                        words.append((next.start, next.end))
                     }
+                    return words[offset]
                 }
-                guard matched else { continue }
-                // The longest term at this place decides: if its entity is already linked, the
-                // whole span is left alone rather than linking a shorter term inside it.
-                if accept(entry.term) {
-                    result.append((words[position].start, words[position + entry.words.count - 1].end, entry.term))
-                    finished = done()
+                for entry in entries {
+                    var matched = true
+                    for (offset, expected) in entry.words.enumerated() {
+                        guard let range = word(offset),
+                              AutolinkMatcher.text(bytes[range.start..<range.end], lowercased: !entry.term.caseSensitive) == expected else {
+                            matched = false
+                            break
+                        }
+                        // Words of a term are separated by spaces only in the text.
+                        if offset > 0 && !bytes[words[offset - 1].end..<range.start].allSatisfy({ $0 == 0x20 }) {
+                            matched = false
+                            break
+                        }
+                    }
+                    guard matched else { continue }
+                    // The longest term at this place decides: if its entity is already linked, the
+                    // whole span is left alone rather than linking a shorter term inside it.
+                    let end = words[entry.words.count - 1].end
+                    if accept(entry.term) {
+                        result.append((first.start, end, entry.term))
+                        finished = done()
+                    }
+                    position = end
+                    break
                 }
-                position += entry.words.count
-                advanced = true
-                break
             }
-            if !advanced { position += 1 }
         }
         return result
     }
