@@ -8,21 +8,15 @@ public enum ByteText {
     public static func replacing(_ text: String, _ old: String, with new: String) -> String {
         var text = text
         let needle = Array(old.utf8), replacement = Array(new.utf8)
-        guard let first = needle.first else { return text }
+        guard !needle.isEmpty else { return text }
         return text.withUTF8 { bytes -> String in
             var out: [UInt8] = []
-            var index = 0, copied = 0
-            let last = bytes.count - needle.count
-            while index <= last {
-                if bytes[index] == first && matches(bytes, at: index, needle) {
-                    if out.isEmpty { out.reserveCapacity(bytes.count + 64) }
-                    out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied..<index]))
-                    out.append(contentsOf: replacement)
-                    index += needle.count
-                    copied = index
-                } else {
-                    index += 1
-                }
+            var copied = 0
+            while let found = find(needle, in: bytes, from: copied) {
+                if out.isEmpty { out.reserveCapacity(bytes.count + 64) }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied..<found]))
+                out.append(contentsOf: replacement)
+                copied = found + needle.count
             }
             if copied == 0 { return String(decoding: bytes, as: UTF8.self) }
             out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied...]))
@@ -34,11 +28,27 @@ public enum ByteText {
     public static func contains(_ text: String, _ needle: String) -> Bool {
         var text = text
         let needle = Array(needle.utf8)
-        guard let first = needle.first else { return true }
-        return text.withUTF8 { bytes in
-            guard bytes.count >= needle.count else { return false }
-            for index in 0...(bytes.count - needle.count) where bytes[index] == first && matches(bytes, at: index, needle) { return true }
-            return false
+        guard !needle.isEmpty else { return true }
+        return text.withUTF8 { find(needle, in: $0, from: 0) != nil }
+    }
+
+    /// The first offset at or after `from` where `needle` starts in `bytes`.
+    @inline(__always)
+    public static func find(_ needle: [UInt8], in bytes: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {
+        guard let first = needle.first else { return nil }
+        let count = needle.count
+        return needle.withUnsafeBufferPointer { pattern -> Int? in
+            var index = from
+            let last = bytes.count - count
+            while index <= last {
+                if bytes[index] == first {
+                    var offset = 1
+                    while offset < count && bytes[index + offset] == pattern[offset] { offset += 1 }
+                    if offset == count { return index }
+                }
+                index += 1
+            }
+            return nil
         }
     }
 
@@ -57,13 +67,4 @@ public enum ByteText {
         return newFirst >= 0x80 || newLast >= 0x80 ? trimmed.trimmingCharacters(in: .whitespaces) : trimmed
     }
 
-    @inline(__always)
-    private static func matches(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int, _ needle: [UInt8]) -> Bool {
-        var offset = 1
-        while offset < needle.count {
-            if bytes[index + offset] != needle[offset] { return false }
-            offset += 1
-        }
-        return true
-    }
 }

@@ -129,24 +129,7 @@ public enum SiteLink {
     /// Replaces the prefix with the page's way back to the site root ("../../"). On bytes: it
     /// runs for every text of every page.
     public static func complete(_ html: String, root: String) -> String {
-        let bytes = Array(html.utf8), marker = Array(prefix.utf8), replacement = Array(root.utf8)
-        guard let first = marker.first else { return html }
-        var out: [UInt8] = []
-        var index = 0, copied = 0
-        while index + marker.count <= bytes.count {
-            if bytes[index] == first && bytes[index..<(index + marker.count)].elementsEqual(marker) {
-                if out.isEmpty { out.reserveCapacity(bytes.count + 64) }
-                out.append(contentsOf: bytes[copied..<index])
-                out.append(contentsOf: replacement)
-                index += marker.count
-                copied = index
-            } else {
-                index += 1
-            }
-        }
-        if copied == 0 { return html }
-        out.append(contentsOf: bytes[copied...])
-        return String(decoding: out, as: UTF8.self)
+        ByteText.replacing(html, prefix, with: root)
     }
 }
 

@@ -49,8 +49,15 @@ enum JSONText {
         var text = text
         text.withUTF8 { bytes in
             var index = 0
+            var run = 0  // start of the bytes not yet copied
             while index < bytes.count {
                 let byte = bytes[index]
+                // Most bytes need no escape: they are copied in runs.
+                if byte >= 0x20 && byte != 0x22 && byte != 0x5C && (!forScript || (byte != 0x3C && byte != 0x3E && byte != 0x26 && byte != 0xE2)) {
+                    index += 1
+                    continue
+                }
+                if run < index { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<index])) }
                 switch byte {
                 case 0x22: out += [0x5C, 0x22]
                 case 0x5C: out += [0x5C, 0x5C]
@@ -71,7 +78,9 @@ enum JSONText {
                     out.append(byte)
                 }
                 index += 1
+                run = index
             }
+            if run < bytes.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run...])) }
         }
         out.append(0x22)
     }

@@ -1,4 +1,5 @@
 import MateriaContent
+import MateriaMarkdown
 
 /// Checks every internal link after rendering, when every page and its anchors exist: a link to
 /// a heading or section that is not on the target page fails the build at the link's position.
@@ -58,16 +59,15 @@ struct LinkChecker {
     static func ids(in bytes: [UInt8]) -> [String] {
         let pattern: [UInt8] = Array(" id=\"".utf8)
         var result: [String] = []
-        var index = 0
-        let count = bytes.count
-        while index + pattern.count < count {
-            if bytes[index] == 0x20 && bytes[index + 1] == 0x69 && bytes[index + 2] == 0x64 && bytes[index + 3] == 0x3D && bytes[index + 4] == 0x22 {
-                var end = index + pattern.count
-                while end < count && bytes[end] != 0x22 { end += 1 }
-                result.append(String(decoding: bytes[(index + pattern.count)..<end], as: UTF8.self))
+        bytes.withUnsafeBufferPointer { buffer in
+            var index = 0
+            while let found = ByteText.find(pattern, in: buffer, from: index) {
+                let start = found + pattern.count
+                guard start < buffer.count else { break }
+                var end = start
+                while end < buffer.count && buffer[end] != 0x22 { end += 1 }
+                result.append(String(decoding: UnsafeBufferPointer(rebasing: buffer[start..<end]), as: UTF8.self))
                 index = end
-            } else {
-                index += 1
             }
         }
         return result
