@@ -128,8 +128,15 @@ struct PageRenderer {
     /// The files that describe the whole site: the knowledge graph and the search index (which
     /// follow the Markdown: headings and links), then the sitemap, robots.txt and feed.
     func siteFiles(_ texts: RenderedTexts, pages: [Page], feeds: Bool = true) -> [OutputFile] {
-        [GraphExport(site: site, texts: texts).file(), SearchIndex(site: site, texts: texts).file()]
-            + (feeds ? SiteFeeds(site: site).files(pages: pages) : [])
+        let site = self.site
+        // Independent of each other: made side by side.
+        return parallelMap([0, 1, 2], jobs: jobs) { part -> [OutputFile] in
+            switch part {
+            case 0: return [GraphExport(site: site, texts: texts).file()]
+            case 1: return [SearchIndex(site: site, texts: texts).file()]
+            default: return feeds ? SiteFeeds(site: site).files(pages: pages) : []
+            }
+        }.flatMap { $0 }
     }
 
     static func unrenderable(_ page: Page) -> Diagnostic {

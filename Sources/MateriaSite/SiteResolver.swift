@@ -1,3 +1,4 @@
+import Foundation
 import MateriaContent
 
 /// How a nutrient relates to a condition or symptom.
@@ -151,12 +152,13 @@ public struct SiteResolver {
             return result
         }
         let articleWeights = articles.map(weights)
-        var index: [String: [Int]] = [:]
+        var keyIndex: [String: [Int]] = [:]
         for (position, keys) in articleWeights.enumerated() {
-            for key in keys.keys { index[key, default: []].append(position) }
+            for key in keys.keys { keyIndex[key, default: []].append(position) }
         }
-        var result: [String: [String]] = [:]
-        for (position, article) in articles.enumerated() {
+        let index = keyIndex
+        // Each article's list depends only on the index: computed in parallel, in input order.
+        let lists = parallelMap(Array(articles.indices), jobs: ProcessInfo.processInfo.activeProcessorCount) { position -> [String] in
             let own = articleWeights[position]
             let keys = own.keys.sorted { (index[$0]!.count, $0) < (index[$1]!.count, $1) }
             var candidates: [Int] = []
@@ -172,8 +174,10 @@ public struct SiteResolver {
                 return (other, own.reduce(0) { $0 + (theirs[$1.key] != nil ? $1.value : 0) })
             }
             let best = scored.sorted { ($1.1, $0.0) < ($0.1, $1.0) }.prefix(5)
-            result[article.slug.value] = best.map { articles[$0.0].slug.value }
+            return best.map { articles[$0.0].slug.value }
         }
+        var result: [String: [String]] = [:]
+        for (article, list) in zip(articles, lists) { result[article.slug.value] = list }
         return result
     }
 }
@@ -189,9 +193,16 @@ final class RelatedCache: @unchecked Sendable {
     private var value: [String: [String]] = [:]
 
     func related(_ articles: [Article], compute: ([Article]) -> [String: [String]]) -> [String: [String]] {
-        let current = articles.map { article in
-            [article.slug.value] + article.nutrients.map(\.value) + ["|"] + article.conditions.map(\.value) + ["|"]
-                + article.symptoms.map(\.value) + ["|"] + article.tags
+        let current = articles.map { article -> [String] in
+            var key: [String] = [article.slug.value]
+            key += article.nutrients.map(\.value)
+            key.append("|")
+            key += article.conditions.map(\.value)
+            key.append("|")
+            key += article.symptoms.map(\.value)
+            key.append("|")
+            key += article.tags
+            return key
         }
         if current != keys {
             value = compute(articles)
