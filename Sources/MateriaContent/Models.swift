@@ -158,11 +158,19 @@ public struct Article: Sendable, Equatable {
     public let faq: [FAQEntry]
     public let references: [Citation]
     public let draft: Bool
-    public let body: String
+    public private(set) var body: String
     /// File line of the body's first line, so Markdown positions map back to the file.
     public let bodyStartLine: Int
 
     public var bodyOrigin: TextOrigin { TextOrigin(path: sourcePath, line: bodyStartLine) }
+
+    /// The article without its Markdown, once that has been rendered: a build then no longer
+    /// keeps every body in memory while it renders the pages.
+    public func withoutBody() -> Article {
+        var copy = self
+        copy.body = ""
+        return copy
+    }
 }
 
 /// Whether a nutrient is a mineral or a vitamin.

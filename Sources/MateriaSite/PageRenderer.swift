@@ -80,9 +80,8 @@ struct PageRenderer {
     /// Renders every page, then checks every link. With `spill`, each page is handed to it as
     /// soon as it is rendered (a build writes it into its staging folder) and only its ids and
     /// hash are kept, so the whole site never sits in memory; those pages come back without bytes.
-    func render(_ pages: [Page], spill: (@Sendable (OutputFile) -> Diagnostic?)? = nil) -> Result<RenderResult, BuildFailure> {
-        let texts = markdown()
-        PhaseClock.mark("markdown")
+    func render(_ pages: [Page], texts: RenderedTexts? = nil, spill: (@Sendable (OutputFile) -> Diagnostic?)? = nil) -> Result<RenderResult, BuildFailure> {
+        let texts = texts ?? markdown()
         var problems = texts.problems
         var files: [OutputFile] = []
         var digests: [String: (ids: Set<String>, hash: UInt64)] = [:]

@@ -12,7 +12,24 @@ enum PhaseClock {
         let now = DispatchTime.now().uptimeNanoseconds
         defer { last = now }
         guard last != 0 else { return }
-        let line = "timing " + name.padding(toLength: 11, withPad: " ", startingAt: 0) + String(format: "%7.3f s\n", Double(now - last) / 1e9)
+        let line = "timing " + name.padding(toLength: 11, withPad: " ", startingAt: 0) + String(format: "%7.3f s", Double(now - last) / 1e9)
+            + "   rss \(residentMegabytes()) MB, peak \(peakMegabytes()) MB\n"
         FileHandle.standardError.write(Data(line.utf8))
+    }
+
+    /// Resident set size now, from /proc/self/statm (pages of 4 KiB).
+    private static func residentMegabytes() -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+        let fields = text.split(separator: " ")
+        guard fields.count > 1, let pages = Int(fields[1]) else { return 0 }
+        return pages * 4096 / 1_048_576
+    }
+
+    /// The peak resident set size so far (VmHWM in /proc/self/status).
+    private static func peakMegabytes() -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+        return kilobytes / 1024
     }
 }

@@ -186,20 +186,27 @@ public struct SiteBuilder {
     private func prepare(spill: (@Sendable (OutputFile) -> Diagnostic?)? = nil) throws(BuildFailure)
         -> (site: ResolvedSite, result: RenderResult, pages: Int, warnings: [Diagnostic]) {
         PhaseClock.mark("start")
-        let (source, templates, diagnostics) = try Self.loadAndValidate(options)
+        var (source, templates, diagnostics) = try Self.loadAndValidate(options)
         PhaseClock.mark("load")
         step(1, "\(source.articles.count) articles, \(source.nutrients.count) nutrients, \(source.conditions.count) conditions, "
             + "\(source.symptoms.count) symptoms, \(templates.names.count) templates")
         step(2, "no errors" + (diagnostics.warnings.isEmpty ? "" : ", \(diagnostics.warnings.count) warnings"))
 
-        let site = SiteResolver(source: source).resolve()
+        var site = SiteResolver(source: source).resolve()
+        source.articles = []  // the resolved site holds them now
         PhaseClock.mark("resolve")
         step(3, "links between \(site.articles.count + site.nutrients.count + site.conditions.count + site.symptoms.count) pages")
 
-        let renderer = PageRenderer(site: site, templates: templates, staticFiles: source.staticFiles, assets: source.assets,
-                                    drafts: source.draftSlugs, jobs: options.jobs)
-        let pages = renderer.pages()
-        let result = try renderer.render(pages, spill: spill).get()
+        func renderer(_ site: ResolvedSite) -> PageRenderer {
+            PageRenderer(site: site, templates: templates, staticFiles: source.staticFiles, assets: source.assets,
+                         drafts: source.draftSlugs, jobs: options.jobs)
+        }
+        let pages = renderer(site).pages()
+        let texts = renderer(site).markdown()
+        PhaseClock.mark("markdown")
+        // Rendered: the pages need the HTML, not the Markdown, which a large site cannot afford to keep.
+        site = site.withoutArticleBodies()
+        let result = try renderer(site).render(pages, texts: texts, spill: spill).get()
         step(4, "\(pages.count) pages, \(result.texts.links.count) internal links checked")
         return (site, result, pages.count, diagnostics.warnings)
     }

@@ -39,6 +39,14 @@ public struct ResolvedSite: Sendable {
     public let conditionsOfNutrient: [String: [EntityLink]]
     /// Up to five related articles per slug, best first.
     public let relatedArticles: [String: [String]]
+
+    /// The same site with every article's Markdown dropped (after the Markdown phase).
+    func withoutArticleBodies() -> ResolvedSite {
+        var copy = self
+        copy.articles = articles.map { $0.withoutBody() }
+        copy.articleBySlug = articleBySlug.mapValues { $0.withoutBody() }
+        return copy
+    }
 }
 
 /// Phase 3 (resolve): links nutrients, conditions, symptoms and articles both ways.
