@@ -107,13 +107,16 @@ public enum MarkdownRenderer {
     private static func countWords(_ source: String) -> Int {
         var count = 0
         var inWord = false
-        for byte in source.utf8 {
-            let isSpace = byte == 0x20 || byte == 0x0A || byte == 0x09 || byte == 0x0D
-            if isSpace {
-                inWord = false
-            } else if !inWord {
-                inWord = true
-                count += 1
+        var source = source
+        source.withUTF8 { bytes in
+            for byte in bytes {
+                let isSpace = byte == 0x20 || byte == 0x0A || byte == 0x09 || byte == 0x0D
+                if isSpace {
+                    inWord = false
+                } else if !inWord {
+                    inWord = true
+                    count += 1
+                }
             }
         }
         return count
@@ -401,20 +404,11 @@ public enum MarkdownRenderer {
         }
 
         /// `[[target]]`, `[[target|label]]`, `[[target#heading]]` become links; unknown targets are problems.
-        /// Whether `text` holds "[[" (on bytes: this runs for every text node).
-        static func hasDoubleBracket(_ text: String) -> Bool {
-            var previous: UInt8 = 0
-            for byte in text.utf8 {
-                if byte == 0x5B && previous == 0x5B { return true }
-                previous = byte
-            }
-            return false
-        }
-
         private mutating func insertWikilinks(_ document: OpaquePointer, _ environment: any MarkdownEnvironment) {
             for (node, _) in textNodes(document) {
+                // Checked on the C string: most text nodes hold no "[[" and never become Strings.
+                guard let raw = cmark_node_get_literal(node), strstr(raw, "[[") != nil else { continue }
                 let text = literal(node)
-                guard Self.hasDoubleBracket(text) else { continue }
                 // Inside a link's text (or an image's alt) a link cannot nest: show the label.
                 if isInside(node, [CMARK_NODE_LINK, CMARK_NODE_IMAGE]) {
                     cmark_node_set_literal(node, Self.wikilinkLabels(text))

@@ -199,12 +199,15 @@ public struct AutolinkMatcher: Sendable {
     /// ASCII letters, digits and "_" ("Calcium_channel" is one identifier, not a mention of calcium).
     @inline(__always)
     static func isWordByte(_ byte: UInt8) -> Bool {
-        (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == 0x5F
+        // Digits, letters of either case (0x20 folds case), "_": unsigned ranges, no branches.
+        (byte &- 0x30) < 10 || ((byte | 0x20) &- 0x61) < 26 || byte == 0x5F
     }
 
     static func text(_ bytes: ArraySlice<UInt8>, lowercased: Bool) -> String {
-        let text = String(decoding: bytes, as: UTF8.self)
-        return lowercased ? text.lowercased() : text
+        guard lowercased else { return String(decoding: bytes, as: UTF8.self) }
+        // ASCII is lowercased on the bytes; anything else by String's Unicode rules.
+        guard bytes.allSatisfy({ $0 < 0x80 }) else { return String(decoding: bytes, as: UTF8.self).lowercased() }
+        return String(decoding: bytes.map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 0x20 : $0 }, as: UTF8.self)
     }
 
     /// Whether the character at byte `index` belongs to a word, and its length in bytes.
