@@ -3,7 +3,9 @@ public enum SourceText {
     public static func decode(_ bytes: [UInt8], path: String) -> Result<String, Diagnostic> {
         var bytes = bytes[...]
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
-        if let offset = firstInvalidUTF8(bytes) {
+        // The standard library validates at memory speed; the slow scan only runs to say where a bad byte is.
+        let valid = String(validating: bytes, as: UTF8.self)
+        if valid == nil, let offset = firstInvalidUTF8(bytes) {
             let before = bytes[bytes.startIndex..<offset]
             let line = before.filter { $0 == 0x0A }.count + 1
             let lineStart = before.lastIndex(of: 0x0A).map { $0 + 1 } ?? bytes.startIndex
@@ -13,7 +15,7 @@ public enum SourceText {
                                        "the file is not valid UTF-8 (byte 0x\(hex))",
                                        fix: "re-save the file with UTF-8 encoding (e.g. `iconv -f latin1 -t utf-8`)"))
         }
-        var text = String(decoding: bytes, as: UTF8.self)
+        var text = valid ?? String(decoding: bytes, as: UTF8.self)
         if bytes.contains(0x0D) {
             text = text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
         }

@@ -1,3 +1,4 @@
+import Foundation
 import Yams
 
 /// Reads YAML into nodes that keep their line and column, and reports problems against them.
@@ -220,7 +221,7 @@ public struct YAMLObject {
             typeError(key, value, expected: "text")
             return nil
         }
-        let text = scalar.string.trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = Self.trimmed(scalar.string, .whitespacesAndNewlines)
         if text.isEmpty && required {
             document.error(at: document.location(of: value), "field '\(key)' in \(what) is empty", fix: "give it a value")
             return nil
@@ -289,7 +290,7 @@ public struct YAMLObject {
                                fix: "write the entry as plain text")
                 continue
             }
-            result.append(Located(scalar.string.trimmingCharacters(in: .whitespaces), at: document.location(of: item)))
+            result.append(Located(Self.trimmed(scalar.string, .whitespaces), at: document.location(of: item)))
         }
         return result
     }
@@ -309,6 +310,14 @@ public struct YAMLObject {
     public func object(_ key: String, what item: String, keys: [String]) -> YAMLObject? {
         guard let value = node(key) else { return nil }
         return document.object(value, what: item, keys: keys)
+    }
+
+    /// `text.trimmingCharacters(in: set)`, skipped when both ends are visible ASCII (nearly
+    /// always): Foundation's trimming goes through UTF-16 on Linux.
+    static func trimmed(_ text: String, _ set: CharacterSet) -> String {
+        guard let first = text.utf8.first, let last = text.utf8.last else { return text }
+        if first > 0x20 && first < 0x7F && last > 0x20 && last < 0x7F { return text }
+        return text.trimmingCharacters(in: set)
     }
 
     public func typeError(_ key: String, _ value: YAMLNode, expected: String) {
