@@ -32,21 +32,23 @@ public enum ByteText {
         return text.withUTF8 { find(needle, in: $0, from: 0) != nil }
     }
 
-    /// The first offset at or after `from` where `needle` starts in `bytes`.
+    /// The first offset at or after `from` where `needle` starts in `bytes`. memchr (vectorised
+    /// in glibc) jumps between occurrences of the needle's rarest-looking byte (punctuation such
+    /// as "=" or ":" rather than a letter, a space or a quote, which fill HTML); memcmp checks.
     @inline(__always)
     public static func find(_ needle: [UInt8], in bytes: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {
-        guard let first = needle.first else { return nil }
-        let count = needle.count
+        guard let base = bytes.baseAddress, !needle.isEmpty, from >= 0 else { return nil }
+        let anchor = needle.firstIndex { "=:[]<>#|{}".utf8.contains($0) } ?? 0
         return needle.withUnsafeBufferPointer { pattern -> Int? in
-            var index = from
-            let last = bytes.count - count
-            while index <= last {
-                if bytes[index] == first {
-                    var offset = 1
-                    while offset < count && bytes[index + offset] == pattern[offset] { offset += 1 }
-                    if offset == count { return index }
-                }
-                index += 1
+            let count = pattern.count
+            var start = from
+            while start + count <= bytes.count {
+                let searchFrom = start + anchor
+                let length = bytes.count - count + 1 - start
+                guard let hit = memchr(base + searchFrom, Int32(pattern[anchor]), length) else { return nil }
+                let candidate = (UnsafePointer(hit.assumingMemoryBound(to: UInt8.self)) - base) - anchor
+                if memcmp(base + candidate, pattern.baseAddress!, count) == 0 { return candidate }
+                start = candidate + 1
             }
             return nil
         }
