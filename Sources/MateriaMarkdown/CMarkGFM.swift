@@ -217,8 +217,11 @@ public enum MarkdownRenderer {
                 case CMARK_NODE_HEADING: headingNodes.append(node)
                 case CMARK_NODE_CODE_BLOCK: codeBlocks.append(node)
                 case CMARK_NODE_CODE: codeSpans.append(node)
+                case CMARK_NODE_TEXT, CMARK_NODE_PARAGRAPH, CMARK_NODE_SOFTBREAK, CMARK_NODE_LINEBREAK, CMARK_NODE_EMPH,
+                     CMARK_NODE_STRONG, CMARK_NODE_LIST:
+                    break  // the common nodes, which are no table
                 default:
-                    if typeString(node) == "table" { tables.append(node) }
+                    if isTable(node) { tables.append(node) }
                 }
             }
             cmark_iter_free(iterator)
@@ -356,6 +359,11 @@ public enum MarkdownRenderer {
             var index = 0
             while index < texts.count {
                 let first = texts[index]
+                // Most text nodes stand alone: no String is made for them.
+                guard let after = cmark_node_next(first), cmark_node_get_type(after) == CMARK_NODE_TEXT else {
+                    index += 1
+                    continue
+                }
                 var text = literal(first)
                 var next = cmark_node_next(first)
                 var merged: [OpaquePointer] = []
@@ -609,9 +617,10 @@ public enum MarkdownRenderer {
             recordNodes = []
         }
 
-        private func typeString(_ node: OpaquePointer) -> String {
-            guard let pointer = cmark_node_get_type_string(node) else { return "" }
-            return String(cString: pointer)
+        /// The table extension's node type has no fixed number: it is known by its name.
+        private func isTable(_ node: OpaquePointer) -> Bool {
+            guard let pointer = cmark_node_get_type_string(node) else { return false }
+            return strcmp(pointer, "table") == 0
         }
 
         private func literal(_ node: OpaquePointer) -> String {

@@ -137,17 +137,30 @@ public enum SiteLink {
 /// site and shared by every document (it is immutable). Works on UTF-8 bytes: positions are
 /// byte offsets, and only words that may start a term are ever turned into strings.
 public struct AutolinkMatcher: Sendable {
-    private struct Entry: Sendable {
+    private final class Entry: Sendable {
         let words: [String]
+        /// The same words as UTF-8, compared with ASCII words of a text without making strings.
+        let wordBytes: [[UInt8]]
         let term: AutolinkTerm
+
+        init(words: [String], term: AutolinkTerm) {
+            self.words = words
+            self.wordBytes = words.map { Array($0.utf8) }
+            self.term = term
+        }
     }
 
     private let byFirstWord: [String: [Entry]]
+    /// The same entries by the `byteHash` of their (ASCII) first word, for ASCII words of a text.
+    private let byFirstHash: [UInt64: [Entry]]
     let keys: Set<String>
     /// Byte length and a bit per hash (`byteHash`, low bits) of every term's lowercased first
     /// word: an ASCII word that fails these checks starts no term and never becomes a string.
     private let firstLengths: [Bool]
     private let firstHashBits: [UInt64]
+    /// A bit per pair of first two bytes (lowercased) of the first words: most words of a text
+    /// are ruled out after two bytes, before they are hashed.
+    private let firstPairBits: [UInt64]
     private static let hashBitCount = 1 << 16
 
     public init(_ terms: [AutolinkTerm]) {
@@ -164,15 +177,26 @@ public struct AutolinkMatcher: Sendable {
         }
         keys = Set(terms.map(\.key))
         var lengths = [Bool](repeating: false, count: 256)
+        var pairs = [UInt64](repeating: 0, count: 65_536 / 64)
         var bits = [UInt64](repeating: 0, count: AutolinkMatcher.hashBitCount / 64)
         for key in byFirstWord.keys {
             let bytes = Array(key.utf8)
             lengths[min(bytes.count, 255)] = true
+            if bytes.count >= 2 { pairs[(Int(bytes[0]) << 8 | Int(bytes[1])) >> 6] |= 1 << UInt64(bytes[1] & 63) }
             let bit = Int(truncatingIfNeeded: AutolinkMatcher.byteHash(bytes, 0, bytes.count)) & (AutolinkMatcher.hashBitCount - 1)
             bits[bit >> 6] |= 1 << UInt64(bit & 63)
         }
         firstLengths = lengths
         firstHashBits = bits
+        firstPairBits = pairs
+        var hashed: [UInt64: [Entry]] = [:]
+        for (key, entries) in byFirstWord where key.utf8.allSatisfy({ $0 < 0x80 }) {
+            let bytes = Array(key.utf8)
+            hashed[AutolinkMatcher.byteHash(bytes, 0, bytes.count), default: []] += entries
+        }
+        // Entries of first words that share a hash keep the longest-first order of each word;
+        // the first word's bytes are compared anyway, so only the right word's entries match.
+        byFirstHash = hashed
     }
 
     /// FNV-1a over the bytes, ASCII letters lowercased.
@@ -257,7 +281,7 @@ public struct AutolinkMatcher: Sendable {
     /// The word that starts at or after `from`: its byte range, and whether it may start a
     /// term (ASCII words are checked against the first-word filter as they are scanned).
     @inline(__always)
-    private func nextWord(_ bytes: UnsafeBufferPointer<UInt8>, from: Int) -> (start: Int, end: Int, candidate: Bool)? {
+    private func nextWord(_ bytes: UnsafeBufferPointer<UInt8>, from: Int) -> (start: Int, end: Int, candidate: Bool, hash: UInt64, ascii: Bool)? {
         let count = bytes.count
         var index = from
         // Skip to a word character.
@@ -276,18 +300,23 @@ public struct AutolinkMatcher: Sendable {
         let start = index
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         var ascii = true
+        var ruledOut = false  // by its first two bytes: no need to hash the rest
+        var firstLower: UInt8 = 0
         while index < count {
             let byte = bytes[index]
             if byte < 0x80 {
-                if AutolinkMatcher.isWordByte(byte) {
-                    hash = (hash ^ UInt64(byte >= 0x41 && byte <= 0x5A ? byte + 0x20 : byte)) &* 0x0000_0100_0000_01B3
-                    index += 1
-                } else if byte == 0x2D, index + 1 < count, AutolinkMatcher.wordCharacter(bytes, index + 1).isWord {
-                    hash = (hash ^ 0x2D) &* 0x0000_0100_0000_01B3
-                    index += 1
-                } else {
-                    break
+                guard AutolinkMatcher.isWordByte(byte)
+                        || (byte == 0x2D && index + 1 < count && AutolinkMatcher.wordCharacter(bytes, index + 1).isWord) else { break }
+                if !ruledOut {
+                    let lower = byte >= 0x41 && byte <= 0x5A ? byte + 0x20 : byte
+                    if index == start {
+                        firstLower = lower
+                    } else if index == start + 1 && ascii {
+                        ruledOut = firstPairBits[(Int(firstLower) << 8 | Int(lower)) >> 6] & (1 << UInt64(lower & 63)) == 0
+                    }
+                    hash = (hash ^ UInt64(lower)) &* 0x0000_0100_0000_01B3
                 }
+                index += 1
             } else {
                 let (isWord, length) = AutolinkMatcher.wordCharacter(bytes, index)
                 guard isWord else { break }
@@ -296,10 +325,32 @@ public struct AutolinkMatcher: Sendable {
             }
         }
         // Only ASCII words are lowercased exactly by the hash; others take the string path.
-        guard ascii else { return (start, index, true) }
-        guard firstLengths[min(index - start, 255)] else { return (start, index, false) }
+        guard ascii else { return (start, index, true, 0, false) }
+        if ruledOut { return (start, index, false, 0, true) }
+        guard firstLengths[min(index - start, 255)] else { return (start, index, false, 0, true) }
         let bit = Int(truncatingIfNeeded: hash) & (AutolinkMatcher.hashBitCount - 1)
-        return (start, index, firstHashBits[bit >> 6] & (1 << UInt64(bit & 63)) != 0)
+        return (start, index, firstHashBits[bit >> 6] & (1 << UInt64(bit & 63)) != 0, hash, true)
+    }
+
+    /// Whether the text's word at `range` is word `offset` of `entry` (lowercased unless the term
+    /// is case-sensitive). ASCII words are compared on bytes; others as strings.
+    @inline(__always)
+    private static func word(_ bytes: UnsafeBufferPointer<UInt8>, _ range: (start: Int, end: Int), equals entry: Entry, _ offset: Int) -> Bool {
+        let expected = entry.wordBytes[offset]
+        var ascii = true
+        for index in range.start..<range.end where bytes[index] >= 0x80 { ascii = false; break }
+        guard ascii else {
+            return text(Array(bytes[range.start..<range.end])[...], lowercased: !entry.term.caseSensitive) == entry.words[offset]
+        }
+        // Lowercasing keeps an ASCII word's length, so a different length never matches.
+        guard range.end - range.start == expected.count else { return false }
+        let fold = !entry.term.caseSensitive
+        for k in 0..<expected.count {
+            var byte = bytes[range.start + k]
+            if fold && byte >= 0x41 && byte <= 0x5A { byte += 0x20 }
+            if byte != expected[k] { return false }
+        }
+        return true
     }
 
     /// Matches in UTF-8 `bytes` (byte ranges), left to right; `accept` decides whether a match
@@ -313,8 +364,10 @@ public struct AutolinkMatcher: Sendable {
             var position = 0
             while !finished, let first = nextWord(buffer, from: position) {
                 position = first.end
-                guard first.candidate,
-                      let entries = byFirstWord[AutolinkMatcher.text(bytes[first.start..<first.end], lowercased: true)] else { continue }
+                guard first.candidate else { continue }
+                let found = first.ascii ? byFirstHash[first.hash]
+                    : byFirstWord[AutolinkMatcher.text(bytes[first.start..<first.end], lowercased: true)]
+                guard let entries = found else { continue }
                 // The words after this one, scanned only as far as a term needs them.
                 var words: [(start: Int, end: Int)] = [(first.start, first.end)]
                 func word(_ offset: Int) -> (start: Int, end: Int)? {
@@ -326,9 +379,8 @@ public struct AutolinkMatcher: Sendable {
                 }
                 for entry in entries {
                     var matched = true
-                    for (offset, expected) in entry.words.enumerated() {
-                        guard let range = word(offset),
-                              AutolinkMatcher.text(bytes[range.start..<range.end], lowercased: !entry.term.caseSensitive) == expected else {
+                    for offset in entry.words.indices {
+                        guard let range = word(offset), Self.word(buffer, range, equals: entry, offset) else {
                             matched = false
                             break
                         }

@@ -60,7 +60,9 @@ public struct SiteBuilder {
     public func build() throws(BuildFailure) -> BuildReport {
         let layout = options.layout
         if let problem = OutputWriter.checkOutput(layout) { throw BuildFailure([problem]) }
+        PhaseClock.mark("start")
         let inputs = BuildManifest.fingerprint(layout, options)
+        PhaseClock.mark("fingerprint")
         let markerExists = FileManager.default.fileExists(atPath: layout.output.appendingPathComponent(OutputWriter.markerFile).path)
         let previous = markerExists ? BuildManifest.read(layout.output) : nil
         let outputPath = layout.output.path
@@ -98,12 +100,13 @@ public struct SiteBuilder {
         } else if let staging {
             let spilled = prepared.result.hashes
             let written = try writer.finishStaging(staging, files: prepared.result.files, spilled: Set(spilled.keys))
+            PhaseClock.mark("write")
             total = written.count
             manifest.files = Dictionary(uniqueKeysWithValues: parallelMap(written, jobs: options.jobs) { file in
                 (file.path, spilled[file.path] ?? StableHash.of(file.bytes))
             })
             writer.saveManifest(manifest)
-            PhaseClock.mark("write")
+            PhaseClock.mark("manifest")
             step(5, "\(written.count) files to \(layout.relativePath(layout.output))/")
         } else {
             total = 0
@@ -185,7 +188,6 @@ public struct SiteBuilder {
     /// Phases 1 to 4: load, validate, resolve, render (with every internal link checked).
     private func prepare(spill: (@Sendable (OutputFile) -> Diagnostic?)? = nil) throws(BuildFailure)
         -> (site: ResolvedSite, result: RenderResult, pages: Int, warnings: [Diagnostic]) {
-        PhaseClock.mark("start")
         var (source, templates, diagnostics) = try Self.loadAndValidate(options)
         PhaseClock.mark("load")
         step(1, "\(source.articles.count) articles, \(source.nutrients.count) nutrients, \(source.conditions.count) conditions, "
