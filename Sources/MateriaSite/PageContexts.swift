@@ -117,9 +117,8 @@ struct PageContexts: Sendable {
         }
         context["og_type"] = { if case .article = page { return "article" } else { return "website" } }()
         context["jsonld_html"] = .text(StructuredData(site: site, texts: texts).script(for: page, title: title, breadcrumbs: trail(page, title)))
-        // `has_<key>: true` beside every non-empty list, so templates can wrap a list in
-        // `<section>`/`<ul>` once (`{{#has_faq}}`) instead of once per item.
-        return TemplateValue.flaggingLists(context)
+        // `{{#has_faq}}` and the like are answered by the template engine from the lists themselves.
+        return context
     }
 
     /// Path of the site below its host ("/kb/" for https://example.org/kb/), for the 404 page,

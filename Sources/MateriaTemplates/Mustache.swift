@@ -26,6 +26,14 @@ public struct MustacheError: Error, Sendable, Equatable {
 struct Path: Sendable {
     let names: [String]
     let anchored: Bool
+    /// For each name `has_<key>`, the `key` whose non-empty list makes it true.
+    let flagOf: [String?]
+
+    init(names: [String], anchored: Bool) {
+        self.names = names
+        self.anchored = anchored
+        flagOf = names.map { $0.hasPrefix("has_") && $0.count > 4 ? String($0.dropFirst(4)) : nil }
+    }
 }
 
 indirect enum Node: Sendable {
@@ -331,19 +339,20 @@ private struct Renderer {
 
     private func lookup(_ path: Path) -> TemplateValue? {
         guard let first = path.names.first else { return stack.last }
+        let firstFlag = path.flagOf[0]
         var found: TemplateValue?
         if path.anchored {
-            found = stack.last?.child(first)
+            found = stack.last?.child(first, flagOf: firstFlag)
         } else {
             var index = stack.count - 1
             while index >= 0 {
-                if let value = stack[index].child(first) { found = value; break }
+                if let value = stack[index].child(first, flagOf: firstFlag) { found = value; break }
                 index -= 1
             }
         }
         guard var value = found else { return nil }
-        for name in path.names.dropFirst() {
-            guard let next = value.child(name) else { return nil }
+        for position in path.names.indices.dropFirst() {
+            guard let next = value.child(path.names[position], flagOf: path.flagOf[position]) else { return nil }
             value = next
         }
         return value

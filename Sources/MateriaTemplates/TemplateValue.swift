@@ -9,10 +9,14 @@ public enum TemplateValue: Sendable {
     /// A list of objects: `{{#items}}…{{/items}}` renders once per object.
     public static func objects(_ objects: [TemplateObject]) -> TemplateValue { .list(objects.map(TemplateValue.object)) }
 
-    /// The value under `name` when this is an object.
+    /// The value under `name` when this is an object. `has_<key>` (`flagOf` is then `key`), when
+    /// the object does not set it, is true beside a non-empty list `key`, so templates can wrap a
+    /// list in `<section>`/`<ul>` once (`{{#has_faq}}`) instead of once per item.
     @inline(__always)
-    func child(_ name: String) -> TemplateValue? {
-        if case .object(let object) = self { return object[name] }
+    func child(_ name: String, flagOf key: String?) -> TemplateValue? {
+        guard case .object(let object) = self else { return nil }
+        if let value = object[name] { return value }
+        if let key, case .list(let items)? = object[key], !items.isEmpty { return .flag(true) }
         return nil
     }
 }
@@ -23,32 +27,4 @@ extension TemplateValue: ExpressibleByStringLiteral, ExpressibleByStringInterpol
     public init(stringLiteral value: String) { self = .text(value) }
     public init(stringInterpolation: DefaultStringInterpolation) { self = .text(String(stringInterpolation: stringInterpolation)) }
     public init(booleanLiteral value: Bool) { self = .flag(value) }
-}
-
-extension TemplateValue {
-    /// `has_<key>: true` beside every non-empty list, in this object and every object below it,
-    /// so templates can wrap a list in `<section>`/`<ul>` once (`{{#has_faq}}`).
-    public func flaggingLists() -> TemplateValue {
-        switch self {
-        case .object(let object): return .object(Self.flaggingLists(object))
-        case .list(let items): return .list(items.map { $0.flaggingLists() })
-        case .text, .flag: return self
-        }
-    }
-
-    public static func flaggingLists(_ object: TemplateObject) -> TemplateObject {
-        var result = object
-        for (key, value) in object {
-            switch value {
-            case .list(let items):
-                result[key] = .list(items.map { $0.flaggingLists() })
-                if !items.isEmpty { result["has_" + key] = true }
-            case .object(let child):
-                result[key] = .object(flaggingLists(child))
-            case .text, .flag:
-                break
-            }
-        }
-        return result
-    }
 }

@@ -35,6 +35,13 @@ private func render(_ text: String, _ context: TemplateObject) throws -> String 
         #expect(try render("{{person.missing.deeper}}|{{#person.name}}{{.}}{{/person.name}}", context) == "|Ada")
     }
 
+    @Test func hasFlagsFollowNonEmptyLists() throws {
+        let context: TemplateObject = ["items": .objects([["n": "1", "inner": .list(["x"])]]), "empty": .list([]), "has_set": false]
+        #expect(try render("{{#has_items}}<ul>{{#items}}{{n}}{{#has_inner}}+{{/has_inner}}{{/items}}</ul>{{/has_items}}", context) == "<ul>1+</ul>")
+        #expect(try render("{{#has_empty}}x{{/has_empty}}{{^has_empty}}none{{/has_empty}}{{^has_set}}!{{/has_set}}{{has_missing}}", context) == "none!")
+        #expect(try render("{{#items}}{{#has_items}}outer{{/has_items}}{{/items}}", context) == "outer")
+    }
+
     @Test func standaloneLinesLeaveNoTrace() throws {
         let text = "<ul>\n  {{#items}}\n  <li>{{n}}</li>\n  {{/items}}\n  {{! a comment }}\n</ul>\n{{#yes}}x{{/yes}}\n"
         #expect(try render(text, ["items": .objects([["n": "1"], ["n": "2"]]), "yes": true])
