@@ -7,28 +7,10 @@ import MateriaTestSupport
     static let repository = TestSite.repository
     static let binary = TestSite.binary
 
-    struct Run {
-        let status: Int32
-        let stdout: String
-        let stderr: String
-    }
+    typealias Run = TestSite.Run
 
     func run(_ arguments: [String], in directory: URL? = nil) throws -> Run {
-        let process = Process()
-        process.executableURL = Self.binary
-        process.arguments = arguments
-        // Review reminders compare with today; a fixed date keeps these tests stable over time.
-        process.environment = ProcessInfo.processInfo.environment.merging(["MATERIA_TODAY": "2026-11-22"]) { $1 }
-        if let directory { process.currentDirectoryURL = directory }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                   stderr: String(decoding: stderr, as: UTF8.self))
+        try TestSite.run(arguments, in: directory)
     }
 
     func sampleSite() throws -> URL { try TestSite.sampleSite() }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import MateriaTestSupport
 
 /// `materia publish` run as a user runs it.
 @Suite struct PublishTests {
@@ -123,20 +124,7 @@ import Testing
     @Test func overdueReviewsWarnOnBuildAndFailPublishUnlessAllowed() throws {
         let site = try cli.sampleSite()
         defer { try? FileManager.default.removeItem(at: site) }
-        func run(_ arguments: [String]) throws -> CLITests.Run {
-            let process = Process()
-            process.executableURL = CLITests.binary
-            process.arguments = arguments
-            process.currentDirectoryURL = site
-            process.environment = ProcessInfo.processInfo.environment.merging(["MATERIA_TODAY": "2028-01-15"]) { $1 }
-            let err = Pipe()
-            process.standardError = err
-            process.standardOutput = FileHandle.nullDevice
-            try process.run()
-            let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            return CLITests.Run(status: process.terminationStatus, stdout: "", stderr: stderr)
-        }
+        func run(_ arguments: [String]) throws -> CLITests.Run { try TestSite.run(arguments, in: site, today: "2028-01-15") }
         let build = try run(["build"])
         #expect(build.status == 0)
         #expect(build.stderr.contains("Content/articles/low-magnesium-lip-twitching.md:1:1: warning: the medical review is overdue: last reviewed"))

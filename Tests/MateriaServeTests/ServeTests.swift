@@ -104,16 +104,8 @@ import MateriaTestSupport
         let site = try TestSite.sampleSite()
         defer { try? FileManager.default.removeItem(at: site) }
         let first = try Server(site: site)
-        let second = Process()
-        second.executableURL = TestSite.binary
-        second.arguments = ["serve", "--root", site.path, "--port", String(first.port)]
-        let errors = Pipe()
-        second.standardError = errors
-        second.standardOutput = FileHandle.nullDevice
-        try second.run()
-        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        second.waitUntilExit()
-        #expect(second.terminationStatus == 1)
-        #expect(stderr.contains("port \(first.port) on 127.0.0.1 is already in use — try --port "), "\(stderr)")
+        let second = try TestSite.run(["serve", "--root", site.path, "--port", String(first.port)])
+        #expect(second.status == 1)
+        #expect(second.stderr.contains("port \(first.port) on 127.0.0.1 is already in use — try --port "), "\(second.stderr)")
     }
 }

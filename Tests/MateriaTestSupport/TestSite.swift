@@ -14,6 +14,32 @@ public enum TestSite {
         return repository.appendingPathComponent(".build/debug/materia")
     }()
 
+    /// How a run of the binary ended.
+    public struct Run: Sendable {
+        public let status: Int32
+        public let stdout: String
+        public let stderr: String
+    }
+
+    /// Runs `materia` with `arguments` (in `directory`) and waits for it. Review reminders compare
+    /// with today, so `today` is fixed (MATERIA_TODAY) to keep tests stable over time.
+    public static func run(_ arguments: [String], in directory: URL? = nil, today: String = "2026-11-22") throws -> Run {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(["MATERIA_TODAY": today]) { $1 }
+        if let directory { process.currentDirectoryURL = directory }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                   stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
     /// A copy of the repository's sample site (materia.yaml, Content/, Templates/) in a temp folder.
     public static func sampleSite() throws -> URL {
         let site = FileManager.default.temporaryDirectory.appendingPathComponent("materia-site-\(UUID().uuidString)")
