@@ -7,18 +7,49 @@
 public struct MustacheTemplate: Sendable {
     let nodes: [Node]
 
+    /// Compiles `text`; throws the first problem (`compile` reports them all).
     public init(_ text: String) throws(MustacheError) {
+        let compiled = Self.compile(text)
+        if let first = compiled.problems.first { throw first }
+        self = compiled.template!
+    }
+
+    private init(nodes: [Node]) { self.nodes = nodes }
+
+    /// What compiling a template found: the template (nil when there are problems), every
+    /// problem, and the partials and parents it names, with their places, so a caller can check
+    /// that they exist and do not include each other in a loop.
+    public struct Compiled: Sendable {
+        public let template: MustacheTemplate?
+        public let problems: [MustacheError]
+        public let references: [TemplateReference]
+    }
+
+    /// Compiles `text`, carrying on past each problem so that all of them are reported: a tag
+    /// that is never closed, a section closed out of order (each section left open is named
+    /// where it opens) or never opened, and tags Materia does not support.
+    public static func compile(_ text: String) -> Compiled {
         var parser = Parser(bytes: Array(text.utf8))
-        nodes = try parser.parseTop()
+        let nodes = parser.parseTop()
+        return Compiled(template: parser.problems.isEmpty ? MustacheTemplate(nodes: nodes) : nil,
+                        problems: parser.problems, references: parser.references)
     }
 }
 
-/// A template that cannot be compiled, with the line and column (1-based, in characters) of the tag at fault.
+/// A problem in a template, with the line and column (1-based, in characters) of the tag at fault.
 public struct MustacheError: Error, Sendable, Equatable {
     public let line: Int
     public let column: Int
     public let message: String
     public let fix: String
+}
+
+/// A partial (`{{>name}}`, kind ">") or parent (`{{<name}}`, kind "<") a template includes.
+public struct TemplateReference: Sendable, Equatable {
+    public let kind: String
+    public let name: String
+    public let line: Int
+    public let column: Int
 }
 
 /// Names used in a tag: `a.b.c` (looked up through the context stack), `.a` (only the innermost
@@ -52,28 +83,39 @@ private struct Parser {
     var position = 0
     var open: [UInt8] = [0x7B, 0x7B]   // {{
     var close: [UInt8] = [0x7D, 0x7D]  // }}
+    var problems: [MustacheError] = []
+    var references: [TemplateReference] = []
+    /// Sections, blocks and parents open around the current position, outermost first.
+    var scopes: [(kind: UInt8, name: String, at: Int)] = []
 
-    private enum Scope {
-        case top
-        case section(String, at: Int)
-        /// Inside `{{<name}}`: only block definitions count, other text is ignored.
-        case parent(String, at: Int)
+    /// How a scope ended: at the end of the text, at its own closing tag, or at the closing tag
+    /// of an outer scope (`{{/name}}` on `line`), which leaves this one unclosed.
+    private enum End {
+        case text, closed
+        case outer(String, line: Int)
     }
 
-    mutating func parseTop() throws(MustacheError) -> [Node] {
-        try parse(.top).nodes
+    mutating func parseTop() -> [Node] {
+        parse(inParent: false).nodes
     }
 
-    private mutating func parse(_ scope: Scope) throws(MustacheError) -> (nodes: [Node], overrides: [String: [Node]]) {
+    /// Parses until the end of the innermost open scope (or of the text, at the top).
+    private mutating func parse(inParent: Bool) -> (nodes: [Node], overrides: [String: [Node]], end: End) {
         var nodes: [Node] = []
         var overrides: [String: [Node]] = [:]
         var text: [UInt8] = []
-        var inParent = false
-        if case .parent = scope { inParent = true }
         func flush() {
             if !text.isEmpty && !inParent { nodes.append(.text(text)) }
             text.removeAll(keepingCapacity: true)
         }
+        /// Parses the scope just opened by the tag at `at`; when its end was an outer scope's
+        /// closing tag, says whether that tag also ends the scope being parsed here.
+        func child(_ kind: UInt8, _ name: String, at: Int, parent: Bool) -> (nodes: [Node], overrides: [String: [Node]], end: End) {
+            scopes.append((kind, name, at))
+            return parse(inParent: parent)
+        }
+        let outside = "a tag inside a {{<parent}} block outside any {{$block}}"
+        let outsideFix = "move it into a {{$block}} or out of the parent"
         while position < bytes.count {
             guard let tagStart = find(open, from: position) else {
                 text.append(contentsOf: bytes[position...])
@@ -85,8 +127,11 @@ private struct Parser {
             let triple = open == [0x7B, 0x7B] && inner < bytes.count && bytes[inner] == 0x7B
             if triple { inner += 1 }
             let closing = triple ? [0x7D] + close : close
+            let closeText = String(decoding: close, as: UTF8.self)
             guard let tagEnd = find(closing, from: inner) else {
-                throw error(at: tagStart, "the tag opened here is never closed", fix: "end it with '\(String(decoding: closing, as: UTF8.self))'")
+                problem(at: tagStart, "the tag opened here is never closed", fix: "end it with '\(closeText)'")
+                position = bytes.count
+                break
             }
             var content = trimmed(inner, tagEnd)
             var kind: UInt8 = 0
@@ -97,6 +142,15 @@ private struct Parser {
                 content = trimmed(content.dropFirst())
                 // `{name}` between custom delimiters: the unescaped form, closing brace included.
                 if kind == 0x7B, content.last == 0x7D { content = trimmed(content.dropLast()) }
+            }
+            // A tag never spans another opening delimiter or (unless a comment) a line:
+            // "{{title</h1> {{/x}}" is an unclosed "{{title". The text goes on after its "{{".
+            let raw = bytes[inner..<tagEnd]
+            if find(open, in: raw) || (kind != 0x21 && raw.contains(0x0A)) {
+                problem(at: tagStart, "the tag opened here is never closed", fix: "end it with '\(closeText)' on the same line")
+                text.append(contentsOf: open)
+                position = tagStart + open.count
+                continue
             }
             let name = String(decoding: content, as: UTF8.self)
             let after = tagEnd + closing.count
@@ -110,62 +164,82 @@ private struct Parser {
             } else {
                 position = after
             }
+            var ended: End? = nil
             switch kind {
             case 0x21:  // ! comment
                 break
             case 0x3D:  // = set delimiters
-                try setDelimiters(name, at: tagStart)
+                setDelimiters(name, at: tagStart)
             case 0x23, 0x5E:  // # ^
-                let path = try self.path(name, at: tagStart)
+                let path = self.path(name, at: tagStart)
+                if inParent { problem(at: tagStart, outside, fix: outsideFix) }
                 flush()
-                let children = try parse(.section(name, at: tagStart)).nodes
-                if !inParent { nodes.append(.section(path, inverted: kind == 0x5E, children)) }
-                else { throw error(at: tagStart, "a tag inside a {{<parent}} block outside any {{$block}}", fix: "move it into a {{$block}} or out of the parent") }
+                let section = child(kind, name, at: tagStart, parent: false)
+                if let path { nodes.append(.section(path, inverted: kind == 0x5E, section.nodes)) }
+                ended = section.end
             case 0x2F:  // / close
-                switch scope {
-                case .section(let open, _) where open == name, .parent(let open, _) where open == name:
+                if let top = scopes.last, top.name == name {
                     flush()
-                    return (nodes, overrides)
-                default:
-                    throw error(at: tagStart, "{{/\(name)}} closes a section that was never opened", fix: "remove it or add the matching {{#\(name)}}")
+                    scopes.removeLast()
+                    return (nodes, overrides, .closed)
                 }
-            case 0x3E:  // > partial
-                try checkName(name, at: tagStart)
-                if inParent { throw error(at: tagStart, "a tag inside a {{<parent}} block outside any {{$block}}", fix: "move it into a {{$block}} or out of the parent") }
+                if scopes.contains(where: { $0.name == name }) {
+                    flush()
+                    ended = .outer(name, line: line(of: tagStart))
+                } else {
+                    problem(at: tagStart, "{{/\(name)}} closes a section that was never opened", fix: "remove it or add the matching {{#\(name)}}")
+                }
+            case 0x3E, 0x3C:  // > partial, < parent
+                guard checkName(name, at: tagStart) else { break }
+                if inParent { problem(at: tagStart, outside, fix: outsideFix) }
+                let (line, column) = place(of: tagStart)
+                references.append(TemplateReference(kind: kind == 0x3E ? ">" : "<", name: name, line: line, column: column))
                 flush()
-                nodes.append(.partial(name, indentation: indentation))
-            case 0x3C:  // < parent
-                try checkName(name, at: tagStart)
-                if inParent { throw error(at: tagStart, "a tag inside a {{<parent}} block outside any {{$block}}", fix: "move it into a {{$block}} or out of the parent") }
-                flush()
-                let blocks = try parse(.parent(name, at: tagStart)).overrides
-                nodes.append(.parent(name, indentation: indentation, overrides: blocks))
+                if kind == 0x3E {
+                    nodes.append(.partial(name, indentation: indentation))
+                } else {
+                    let parent = child(kind, name, at: tagStart, parent: true)
+                    nodes.append(.parent(name, indentation: indentation, overrides: parent.overrides))
+                    ended = parent.end
+                }
             case 0x24:  // $ block
-                try checkName(name, at: tagStart)
+                guard checkName(name, at: tagStart) else { break }
                 if inParent {
                     text.removeAll()
-                    overrides[name] = try parse(.section(name, at: tagStart)).nodes
+                    let block = child(kind, name, at: tagStart, parent: false)
+                    overrides[name] = block.nodes
+                    ended = block.end
                 } else {
                     flush()
-                    let children = try parse(.section(name, at: tagStart)).nodes
-                    nodes.append(.block(name, indentation: indentation, children))
+                    let block = child(kind, name, at: tagStart, parent: false)
+                    nodes.append(.block(name, indentation: indentation, block.nodes))
+                    ended = block.end
                 }
             case 0x25:  // % pragma
-                throw error(at: tagStart, "pragmas ({{%…}}) are not supported", fix: "remove the tag")
+                problem(at: tagStart, "pragmas ({{%…}}) are not supported", fix: "remove the tag")
             default:  // variables: & (and {{{ }}}), or none
-                let path = try self.path(name, at: tagStart)
-                if inParent { throw error(at: tagStart, "a tag inside a {{<parent}} block outside any {{$block}}", fix: "move it into a {{$block}} or out of the parent") }
+                guard let path = self.path(name, at: tagStart) else { break }
+                if inParent { problem(at: tagStart, outside, fix: outsideFix) }
                 flush()
                 nodes.append(.variable(path, escaped: kind == 0))
             }
+            // An outer scope's closing tag ended what was inside: this scope, if it is not the
+            // one closed, was left open too.
+            if case .outer(let closed, let line)? = ended, let top = scopes.last {
+                scopes.removeLast()
+                flush()
+                if top.name == closed { return (nodes, overrides, .closed) }
+                problem(at: top.at, "{{\(Character(Unicode.Scalar(top.kind)))\(top.name)}} is never closed",
+                        fix: "add {{/\(top.name)}} before {{/\(closed)}} on line \(line)")
+                return (nodes, overrides, .outer(closed, line: line))
+            }
         }
-        switch scope {
-        case .top:
-            flush()
-            return (nodes, overrides)
-        case .section(let name, let at), .parent(let name, let at):
-            throw error(at: at, "{{\(name)}} is never closed", fix: "add {{/\(name)}} where the section ends")
+        flush()
+        if let top = scopes.popLast() {
+            problem(at: top.at, "{{\(Character(Unicode.Scalar(top.kind)))\(top.name)}} is never closed",
+                    fix: "add {{/\(top.name)}} where the section ends")
         }
+        return (nodes, overrides, .text)
     }
 
     private static let sigils: Set<UInt8> = Set("#^/><$!=&{%".utf8)
@@ -184,6 +258,12 @@ private struct Parser {
             index += 1
         }
         return nil
+    }
+
+    /// Whether `needle` occurs in `slice`.
+    private func find(_ needle: [UInt8], in slice: ArraySlice<UInt8>) -> Bool {
+        guard slice.count >= needle.count else { return false }
+        return (slice.startIndex...(slice.endIndex - needle.count)).contains { slice[$0..<($0 + needle.count)].elementsEqual(needle) }
     }
 
     private func isBlank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
@@ -217,39 +297,50 @@ private struct Parser {
         return nil
     }
 
-    private mutating func setDelimiters(_ body: String, at tagStart: Int) throws(MustacheError) {
+    private mutating func setDelimiters(_ body: String, at tagStart: Int) {
         let parts = body.dropLast().split(whereSeparator: { $0 == " " || $0 == "\t" })
         guard body.hasSuffix("="), parts.count == 2 else {
-            throw error(at: tagStart, "bad set-delimiter tag", fix: "write it as {{=<% %>=}}: two delimiters separated by a space")
+            problem(at: tagStart, "bad set-delimiter tag", fix: "write it as {{=<% %>=}}: two delimiters separated by a space")
+            return
         }
         open = Array(parts[0].utf8)
         close = Array(parts[1].utf8)
     }
 
-    private func checkName(_ name: String, at tagStart: Int) throws(MustacheError) {
-        if name.isEmpty { throw error(at: tagStart, "the tag has no name", fix: "write the name inside the tag") }
+    private mutating func checkName(_ name: String, at tagStart: Int) -> Bool {
+        if name.isEmpty { problem(at: tagStart, "the tag has no name", fix: "write the name inside the tag") }
+        return !name.isEmpty
     }
 
-    private func path(_ name: String, at tagStart: Int) throws(MustacheError) -> Path {
-        try checkName(name, at: tagStart)
+    private mutating func path(_ name: String, at tagStart: Int) -> Path? {
+        guard checkName(name, at: tagStart) else { return nil }
         if name.contains(where: { $0 == "(" || $0 == ")" || $0 == " " }) {
-            throw error(at: tagStart, "'\(name)' is not a name: functions in tags are not supported",
-                        fix: "use a plain name such as {{title}} or {{article.title}}")
+            problem(at: tagStart, "'\(name)' is not a name: functions in tags are not supported",
+                    fix: "use a plain name such as {{title}} or {{article.title}}")
+            return nil
         }
         if name == "." { return Path(names: [], anchored: true) }
         let anchored = name.hasPrefix(".")
         let names = name.split(separator: ".", omittingEmptySubsequences: false).dropFirst(anchored ? 1 : 0).map(String.init)
         if names.contains(where: \.isEmpty) {
-            throw error(at: tagStart, "'\(name)' has an empty part", fix: "write dotted names as a.b.c")
+            problem(at: tagStart, "'\(name)' has an empty part", fix: "write dotted names as a.b.c")
+            return nil
         }
         return Path(names: names, anchored: anchored)
     }
 
-    private func error(at index: Int, _ message: String, fix: String) -> MustacheError {
+    /// Line (from 1) and column (from 1, in characters) of byte `index`.
+    private func place(of index: Int) -> (line: Int, column: Int) {
         var line = 1, lineStart = 0
         for offset in 0..<index where bytes[offset] == 0x0A { line += 1; lineStart = offset + 1 }
-        let column = bytes[lineStart..<index].reduce(1) { $1 & 0xC0 == 0x80 ? $0 : $0 + 1 }
-        return MustacheError(line: line, column: column, message: message, fix: fix)
+        return (line, String(decoding: bytes[lineStart..<index], as: UTF8.self).count + 1)
+    }
+
+    private func line(of index: Int) -> Int { place(of: index).line }
+
+    private mutating func problem(at index: Int, _ message: String, fix: String) {
+        let (line, column) = place(of: index)
+        problems.append(MustacheError(line: line, column: column, message: message, fix: fix))
     }
 }
 

@@ -79,11 +79,26 @@ private func render(_ text: String, _ context: TemplateObject) throws -> String 
         }
         let unclosed = failure("a\n  {{#x}}\nb")
         #expect(unclosed?.line == 2 && unclosed?.column == 3)
-        #expect(unclosed?.message == "{{x}} is never closed" && unclosed?.fix == "add {{/x}} where the section ends")
+        #expect(unclosed?.message == "{{#x}} is never closed" && unclosed?.fix == "add {{/x}} where the section ends")
         #expect(failure("é{{/y}}")?.column == 2)
         #expect(failure("\n\n{{ upper(name) }}")?.line == 3)
         #expect(failure("{{<layout}}{{title}}{{/layout}}")?.message == "a tag inside a {{<parent}} block outside any {{$block}}")
         #expect(failure("x {{title")?.message == "the tag opened here is never closed")
         #expect(failure("{{=<%=}}")?.message == "bad set-delimiter tag")
+    }
+
+    /// Compiling goes on past a problem, so every problem of a template is reported at once.
+    @Test func everyProblemIsReportedWhereItIs() {
+        let text = "<ul>\n{{#items}}\n<li>{{^empty}}{{name}}</li>\n{{/items}}\n{{/stray}}\n{{title</h1>\n{{>part}} {{<layout}}{{/layout}}\n"
+        let compiled = MustacheTemplate.compile(text)
+        #expect(compiled.template == nil)
+        #expect(compiled.problems.map { "\($0.line):\($0.column) \($0.message) — \($0.fix)" } == [
+            "3:5 {{^empty}} is never closed — add {{/empty}} before {{/items}} on line 4",
+            "5:1 {{/stray}} closes a section that was never opened — remove it or add the matching {{#stray}}",
+            "6:1 the tag opened here is never closed — end it with '}}' on the same line",
+        ])
+        #expect(compiled.references.map { "\($0.kind)\($0.name)@\($0.line):\($0.column)" } == [">part@7:1", "<layout@7:11"])
+        #expect(MustacheTemplate.compile("{{#a}}{{#b}}").problems.map(\.message) == ["{{#b}} is never closed", "{{#a}} is never closed"])
+        #expect(MustacheTemplate.compile("ok {{x}}").problems.isEmpty)
     }
 }
