@@ -38,7 +38,10 @@ let package = Package(
         .executableTarget(name: "MateriaFloor", dependencies: ["MateriaMarkdown"]),
         .executableTarget(
             name: "materia",
-            dependencies: ["MateriaSite", "MateriaServe", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["MateriaSite", "MateriaServe", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            // jemalloc (Debian's libjemalloc-dev) replaces glibc's malloc for the whole process: a build
+            // allocates millions of small strings and arrays on two threads, and spends a quarter less time doing it.
+            linkerSettings: [.linkedLibrary("jemalloc")]
         ),
         .testTarget(name: "MateriaMarkdownTests", dependencies: ["MateriaMarkdown"]),
         .testTarget(name: "MateriaContentTests", dependencies: ["MateriaContent", .product(name: "Yams", package: "Yams")]),

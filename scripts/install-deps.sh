@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Installs the C library Materia links against (Debian's cmark-gfm + its GFM extensions) if missing.
+# Installs the C libraries Materia links against (Debian's cmark-gfm + its GFM extensions, and jemalloc) if missing.
 set -euo pipefail
-if pkg-config --exists libcmark-gfm 2>/dev/null && [ -f /usr/include/cmark-gfm-core-extensions.h ]; then
+if pkg-config --exists libcmark-gfm 2>/dev/null && [ -f /usr/include/cmark-gfm-core-extensions.h ] \
+    && pkg-config --exists jemalloc 2>/dev/null; then
   exit 0
 fi
-echo "Installing cmark-gfm (libcmark-gfm-dev, libcmark-gfm-extensions-dev)…"
+echo "Installing cmark-gfm and jemalloc (libcmark-gfm-dev, libcmark-gfm-extensions-dev, libjemalloc-dev)…"
 SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 $SUDO apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
-  pkg-config libcmark-gfm-dev libcmark-gfm-extensions-dev >/dev/null
-pkg-config --exists libcmark-gfm
+  pkg-config libcmark-gfm-dev libcmark-gfm-extensions-dev libjemalloc-dev >/dev/null
+pkg-config --exists libcmark-gfm && pkg-config --exists jemalloc
