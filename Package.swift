@@ -19,7 +19,10 @@ let package = Package(
             pkgConfig: "libcmark-gfm",
             providers: [.apt(["libcmark-gfm-dev", "libcmark-gfm-extensions-dev"])]
         ),
-        .target(name: "MateriaMarkdown", dependencies: ["CCMarkGFM"]),
+        // Replaces the cmark-gfm function that rewrites a process-wide table during every parse, so
+        // that parsers can run on two threads (see the file and MarkdownRenderer.parsesInParallel).
+        .target(name: "CMarkGFMInlineChars", linkerSettings: [.linkedLibrary("dl")]),
+        .target(name: "MateriaMarkdown", dependencies: ["CCMarkGFM", "CMarkGFMInlineChars"]),
         // One Linux system call Swift's Glibc module does not expose: an atomic folder exchange.
         .target(name: "CAtomicSwap"),
         .target(name: "MateriaContent", dependencies: [.product(name: "Yams", package: "Yams")]),

@@ -1,4 +1,5 @@
 import CCMarkGFM
+import CMarkGFMInlineChars
 import Foundation
 
 // The only file in Materia that calls cmark-gfm. Every cmark object is created and freed in the
@@ -6,12 +7,41 @@ import Foundation
 
 /// Converts Markdown to HTML with Debian's cmark-gfm, with Materia's safety and accessibility fixes.
 public enum MarkdownRenderer {
-    /// cmark-gfm 0.29 rewrites a process-wide table of special characters while a parser
-    /// attaches its extensions and parses inlines (upstream PR #176), so two parsers on two
-    /// threads corrupt each other's output without any error. Creating, feeding and finishing a
-    /// parser therefore go through this lock; the tree that comes out belongs to its caller, so
-    /// rewriting it and rendering it to HTML run in parallel.
+    /// cmark-gfm 0.29 rewrites a process-wide table of special characters around every parse of
+    /// inlines (upstream PR #176), so two parsers on two threads corrupt each other's output
+    /// without any error. The CMarkGFMInlineChars target replaces the library function that does
+    /// it, so that the table is filled once and then only read; `parsesInParallel` checks that the
+    /// library really calls the replacement. Until it is known to, and always if it does not,
+    /// creating, feeding and finishing a parser go through this lock. The tree that comes out
+    /// belongs to its caller, so rewriting it and rendering it to HTML run in parallel either way.
     private static let cmarkLock = NSLock()
+
+    /// Whether parsers may run on several threads at once: true once a parse with the extensions
+    /// went through Materia's replacement of cmark_manage_extensions_special_characters. Decided
+    /// by one probe parse under the lock, the first time anything is parsed.
+    public static let parsesInParallel: Bool = {
+        cmarkLock.lock()
+        defer { cmarkLock.unlock() }
+        registerExtensions()
+        let before = materia_cmark_inline_chars_calls()
+        guard let parser = cmark_parser_new(parseOptions) else { fatalError("cmark_parser_new failed: out of memory") }
+        for name in extensionNames {
+            if let ext = cmark_find_syntax_extension(name) { cmark_parser_attach_syntax_extension(parser, ext) }
+        }
+        let probe = Array("~~probe~~".utf8CString)
+        probe.withUnsafeBufferPointer { cmark_parser_feed(parser, $0.baseAddress!, $0.count - 1) }
+        if let document = cmark_parser_finish(parser) { cmark_node_free(document) }
+        cmark_parser_free(parser)
+        return materia_cmark_inline_chars_calls() > before
+    }()
+
+    /// Must run once before cmark_find_syntax_extension, or every lookup returns NULL. Under the lock.
+    private static func registerExtensions() {
+        if !extensionsRegistered {
+            cmark_gfm_core_extensions_ensure_registered()
+            extensionsRegistered = true
+        }
+    }
 
     /// Parse options: GFM + footnotes + smart punctuation. Kept apart from the render options so
     /// that parse-only flags (such as source positions) never leak into the HTML.
@@ -26,24 +56,15 @@ public enum MarkdownRenderer {
 
     nonisolated(unsafe) private static var extensionsRegistered = false
 
-    /// Parses `source` under the lock and hands the document and the parser's extension list to
+    /// Parses `source` (under the lock unless parses may overlap) and hands the document and the parser's extension list to
     /// `body`, outside the lock; frees both afterwards. The only place a cmark parser is made.
     private static func withDocument<R>(_ source: String, _ body: (_ document: OpaquePointer, _ extensions: UnsafeMutablePointer<cmark_llist>?) -> R) -> R {
-        cmarkLock.lock()
-        if !extensionsRegistered {
-            // Must run once before cmark_find_syntax_extension, or every lookup returns NULL.
-            cmark_gfm_core_extensions_ensure_registered()
-            extensionsRegistered = true
-        }
+        let locked = !parsesInParallel
+        if locked { cmarkLock.lock() }
         guard let parser = cmark_parser_new(parseOptions) else {
             fatalError("cmark_parser_new failed: out of memory")
         }
-        defer {
-            // Freeing detaches the parser's extensions: under the lock as well, to be safe.
-            cmarkLock.lock()
-            cmark_parser_free(parser)
-            cmarkLock.unlock()
-        }
+        defer { cmark_parser_free(parser) }
         for name in extensionNames {
             if let ext = cmark_find_syntax_extension(name) {
                 cmark_parser_attach_syntax_extension(parser, ext)
@@ -58,7 +79,7 @@ public enum MarkdownRenderer {
         guard let document = cmark_parser_finish(parser) else {
             fatalError("cmark_parser_finish failed: out of memory")
         }
-        cmarkLock.unlock()
+        if locked { cmarkLock.unlock() }
         defer { cmark_node_free(document) }
         // With NULL here, tagfilter silently stops filtering: always pass the parser's list.
         return body(document, cmark_parser_get_syntax_extensions(parser))

@@ -5,16 +5,26 @@ import Foundation
 enum PhaseClock {
     static let enabled = ProcessInfo.processInfo.environment["MATERIA_TIMINGS"] != nil
     nonisolated(unsafe) private static var last: UInt64 = 0
+    nonisolated(unsafe) private static var lastCPU: Double = 0
 
     /// Prints the time since the previous mark under `name`; the first mark only starts the clock.
     static func mark(_ name: String) {
         guard enabled else { return }
         let now = DispatchTime.now().uptimeNanoseconds
-        defer { last = now }
+        let cpu = cpuSeconds()
+        defer { last = now; lastCPU = cpu }
         guard last != 0 else { return }
         let line = "timing " + name.padding(toLength: 11, withPad: " ", startingAt: 0) + String(format: "%7.3f s", Double(now - last) / 1e9)
-            + "   rss \(residentMegabytes()) MB, peak \(peakMegabytes()) MB\n"
+            + String(format: "   cpu %6.3f s", cpu - lastCPU) + "   rss \(residentMegabytes()) MB, peak \(peakMegabytes()) MB\n"
         FileHandle.standardError.write(Data(line.utf8))
+    }
+
+    /// User and system CPU time of the process so far, all threads.
+    private static func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
 
     /// Resident set size now, from /proc/self/statm (pages of 4 KiB).
