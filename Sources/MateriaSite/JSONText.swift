@@ -19,11 +19,11 @@ enum JSONText {
             writeString(text, to: &out)
         case .object(let object):
             out.append(0x7B)
-            for (index, key) in object.keys.sorted().enumerated() {
+            for (index, pair) in object.pairs.sorted(by: { $0.key < $1.key }).enumerated() {
                 if index > 0 { out.append(0x2C) }
-                writeString(key, to: &out)
+                writeString(pair.key, to: &out)
                 out.append(0x3A)
-                write(object[key]!, to: &out)
+                write(pair.value, to: &out)
             }
             out.append(0x7D)
         case .array(let array):
@@ -93,9 +93,35 @@ indirect enum JSONValue: ExpressibleByStringLiteral, ExpressibleByDictionaryLite
     case double(Double)
     case bool(Bool)
     case array([JSONValue])
-    case object([String: JSONValue])
+    case object(JSONObject)
 
     init(stringLiteral value: String) { self = .string(value) }
-    init(dictionaryLiteral elements: (String, JSONValue)...) { self = .object(Dictionary(uniqueKeysWithValues: elements)) }
+    init(dictionaryLiteral elements: (String, JSONValue)...) { self = .object(JSONObject(elements)) }
     init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+}
+
+/// A JSON object as its members in the order they were set; written with keys sorted. A page's
+/// JSON-LD has a few dozen small objects, for which a list is cheaper than a dictionary.
+struct JSONObject: ExpressibleByDictionaryLiteral {
+    private(set) var pairs: [(key: String, value: JSONValue)]
+
+    init(_ pairs: [(String, JSONValue)]) {
+        self.pairs = pairs.map { (key: $0.0, value: $0.1) }
+    }
+
+    init(dictionaryLiteral elements: (String, JSONValue)...) { self.init(elements) }
+
+    /// Like a dictionary's: setting a key that is there replaces its value, `nil` removes it.
+    subscript(key: String) -> JSONValue? {
+        get { pairs.first { $0.key == key }?.value }
+        set {
+            let index = pairs.firstIndex { $0.key == key }
+            switch (index, newValue) {
+            case (let index?, let value?): pairs[index].value = value
+            case (let index?, nil): pairs.remove(at: index)
+            case (nil, let value?): pairs.append((key, value))
+            case (nil, nil): break
+            }
+        }
+    }
 }

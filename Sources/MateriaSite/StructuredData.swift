@@ -31,7 +31,7 @@ struct StructuredData {
             graph.append([
                 "@type": "BreadcrumbList",
                 "itemListElement": .array(breadcrumbs.enumerated().map { index, crumb -> JSONValue in
-                    var item: [String: JSONValue] = ["@type": "ListItem", "position": .int(index + 1), "name": .string(crumb.0)]
+                    var item: JSONObject = ["@type": "ListItem", "position": .int(index + 1), "name": .string(crumb.0)]
                     item["item"] = .string(url(crumb.1 ?? page))
                     return .object(item)
                 }),
@@ -45,8 +45,8 @@ struct StructuredData {
         ["@type": "Organization", "name": .string(site.config.authorities[id] ?? id), "alternateName": .string(id)]
     }
 
-    private func webPage(_ page: Page, title: String) -> [String: JSONValue] {
-        var node: [String: JSONValue] = [
+    private func webPage(_ page: Page, title: String) -> JSONObject {
+        var node: JSONObject = [
             "@type": "MedicalWebPage", "@id": .string(url(page) + "#page"), "url": .string(url(page)), "name": .string(title),
             "inLanguage": .string(site.config.language),
             "isPartOf": ["@type": "WebSite", "name": .string(site.config.title), "url": .string(base)],
@@ -84,7 +84,7 @@ struct StructuredData {
         case .condition(let id):
             guard let condition = site.conditionByID[id] else { break }
             node["description"] = .string(condition.summary)
-            var about: [String: JSONValue] = ["@type": "MedicalCondition", "name": .string(condition.name), "url": .string(url(page)), "description": .string(condition.summary)]
+            var about: JSONObject = ["@type": "MedicalCondition", "name": .string(condition.name), "url": .string(url(page)), "description": .string(condition.summary)]
             if !condition.aliases.isEmpty { about["alternateName"] = .array(condition.aliases.map(JSONValue.string)) }
             let symptoms = (site.symptomsOfCondition[id] ?? []).compactMap { symptomID in
                 site.symptomByID[symptomID].map { ["@type": "MedicalSignOrSymptom", "name": .string($0.name), "url": .string(url(.symptom(symptomID)))] as JSONValue }
@@ -95,7 +95,7 @@ struct StructuredData {
         case .symptom(let id):
             guard let symptom = site.symptomByID[id] else { break }
             node["description"] = .string(symptom.summary)
-            var about: [String: JSONValue] = ["@type": "MedicalSignOrSymptom", "name": .string(symptom.name), "url": .string(url(page)), "description": .string(symptom.summary)]
+            var about: JSONObject = ["@type": "MedicalSignOrSymptom", "name": .string(symptom.name), "url": .string(url(page)), "description": .string(symptom.summary)]
             if !symptom.aliases.isEmpty { about["alternateName"] = .array(symptom.aliases.map(JSONValue.string)) }
             node["about"] = .object(about)
             if !symptom.references.isEmpty { node["citation"] = .array(symptom.references.map(citation)) }
@@ -106,8 +106,8 @@ struct StructuredData {
     }
 
     /// The nutrient with its reference intakes and upper limits as dose schedules.
-    private func supplement(_ nutrient: Nutrient) -> [String: JSONValue] {
-        var node: [String: JSONValue] = ["@type": "DietarySupplement", "name": .string(nutrient.name), "url": .string(url(.nutrient(nutrient.id))),
+    private func supplement(_ nutrient: Nutrient) -> JSONObject {
+        var node: JSONObject = ["@type": "DietarySupplement", "name": .string(nutrient.name), "url": .string(url(.nutrient(nutrient.id))),
                                    "description": .string(nutrient.summary)]
         if !nutrient.aliases.isEmpty { node["alternateName"] = .array(nutrient.aliases.map(JSONValue.string)) }
         if !nutrient.referenceIntakes.isEmpty {
@@ -119,7 +119,7 @@ struct StructuredData {
         }
         if !nutrient.upperLimits.isEmpty {
             node["maximumIntake"] = .array(nutrient.upperLimits.map { limit -> JSONValue in
-                var schedule: [String: JSONValue] = ["@type": "MaximumDoseSchedule", "doseValue": .double(limit.value), "doseUnit": .string(nutrient.unit),
+                var schedule: JSONObject = ["@type": "MaximumDoseSchedule", "doseValue": .double(limit.value), "doseUnit": .string(nutrient.unit),
                                                "frequency": "daily", "targetPopulation": .string(limit.group),
                                                "recognizingAuthority": organization(limit.authority.value)]
                 if let scope = limit.scope { schedule["description"] = .string("Applies to: \(scope)") }
@@ -130,14 +130,14 @@ struct StructuredData {
     }
 
     private func citation(_ citation: Citation) -> JSONValue {
-        var node: [String: JSONValue] = ["@type": "CreativeWork", "name": .string(citation.title)]
+        var node: JSONObject = ["@type": "CreativeWork", "name": .string(citation.title)]
         if let url = citation.url { node["url"] = .string(url) }
         if let publisher = citation.publisher { node["publisher"] = ["@type": "Organization", "name": .string(publisher)] }
         if let year = citation.year { node["datePublished"] = .string(String(year)) }
         return .object(node)
     }
 
-    private func faqPage(_ page: Page, _ entries: [(Article, [String])]) -> [String: JSONValue] {
+    private func faqPage(_ page: Page, _ entries: [(Article, [String])]) -> JSONObject {
         var questions: [JSONValue] = []
         for (article, answers) in entries {
             for (index, entry) in article.faq.enumerated() {
