@@ -141,35 +141,108 @@ public struct FAQEntry: Sendable, Hashable {
 
 /// An article: front matter plus Markdown body.
 public struct Article: Sendable, Equatable {
-    public let sourcePath: String
-    public let slug: Located<String>
-    public let title: String
-    public let summary: String
-    public let date: Day?
-    public let updated: Day?
-    public let reviewed: Day?
-    public let reviewer: String?
-    public let author: String?
-    public let nutrients: [Located<String>]
-    public let conditions: [Located<String>]
-    public let symptoms: [Located<String>]
-    public let tags: [String]
-    public let keyPoints: [String]
-    public let faq: [FAQEntry]
-    public let references: [Citation]
-    public let draft: Bool
-    public private(set) var body: String
+    /// The fields, in one shared object: an article is copied into many lists, contexts and
+    /// caches during a build, and a copy then costs one reference count instead of one per field.
+    private final class Fields: Sendable {
+        let sourcePath: String
+        let slug: Located<String>
+        let title: String
+        let summary: String
+        let date: Day?
+        let updated: Day?
+        let reviewed: Day?
+        let reviewer: String?
+        let author: String?
+        let nutrients: [Located<String>]
+        let conditions: [Located<String>]
+        let symptoms: [Located<String>]
+        let tags: [String]
+        let keyPoints: [String]
+        let faq: [FAQEntry]
+        let references: [Citation]
+        let draft: Bool
+        let body: String
+        let bodyStartLine: Int
+
+        init(sourcePath: String, slug: Located<String>, title: String, summary: String, date: Day?, updated: Day?, reviewed: Day?, reviewer: String?, author: String?, nutrients: [Located<String>], conditions: [Located<String>], symptoms: [Located<String>], tags: [String], keyPoints: [String], faq: [FAQEntry], references: [Citation], draft: Bool, body: String, bodyStartLine: Int) {
+            self.sourcePath = sourcePath
+            self.slug = slug
+            self.title = title
+            self.summary = summary
+            self.date = date
+            self.updated = updated
+            self.reviewed = reviewed
+            self.reviewer = reviewer
+            self.author = author
+            self.nutrients = nutrients
+            self.conditions = conditions
+            self.symptoms = symptoms
+            self.tags = tags
+            self.keyPoints = keyPoints
+            self.faq = faq
+            self.references = references
+            self.draft = draft
+            self.body = body
+            self.bodyStartLine = bodyStartLine
+        }
+    }
+
+    private let fields: Fields
+
+    init(sourcePath: String, slug: Located<String>, title: String, summary: String, date: Day?, updated: Day?, reviewed: Day?, reviewer: String?, author: String?, nutrients: [Located<String>], conditions: [Located<String>], symptoms: [Located<String>], tags: [String], keyPoints: [String], faq: [FAQEntry], references: [Citation], draft: Bool, body: String, bodyStartLine: Int) {
+        fields = Fields(sourcePath: sourcePath, slug: slug, title: title, summary: summary, date: date, updated: updated, reviewed: reviewed, reviewer: reviewer, author: author, nutrients: nutrients, conditions: conditions, symptoms: symptoms, tags: tags, keyPoints: keyPoints, faq: faq, references: references, draft: draft, body: body, bodyStartLine: bodyStartLine)
+    }
+
+    public var sourcePath: String { fields.sourcePath }
+    public var slug: Located<String> { fields.slug }
+    public var title: String { fields.title }
+    public var summary: String { fields.summary }
+    public var date: Day? { fields.date }
+    public var updated: Day? { fields.updated }
+    public var reviewed: Day? { fields.reviewed }
+    public var reviewer: String? { fields.reviewer }
+    public var author: String? { fields.author }
+    public var nutrients: [Located<String>] { fields.nutrients }
+    public var conditions: [Located<String>] { fields.conditions }
+    public var symptoms: [Located<String>] { fields.symptoms }
+    public var tags: [String] { fields.tags }
+    public var keyPoints: [String] { fields.keyPoints }
+    public var faq: [FAQEntry] { fields.faq }
+    public var references: [Citation] { fields.references }
+    public var draft: Bool { fields.draft }
+    public var body: String { fields.body }
     /// File line of the body's first line, so Markdown positions map back to the file.
-    public let bodyStartLine: Int
+    public var bodyStartLine: Int { fields.bodyStartLine }
 
     public var bodyOrigin: TextOrigin { TextOrigin(path: sourcePath, line: bodyStartLine) }
 
     /// The article without its Markdown, once that has been rendered: a build then no longer
     /// keeps every body in memory while it renders the pages.
     public func withoutBody() -> Article {
-        var copy = self
-        copy.body = ""
-        return copy
+        Article(sourcePath: sourcePath, slug: slug, title: title, summary: summary, date: date, updated: updated, reviewed: reviewed, reviewer: reviewer, author: author, nutrients: nutrients, conditions: conditions, symptoms: symptoms, tags: tags, keyPoints: keyPoints, faq: faq, references: references, draft: draft, body: "", bodyStartLine: bodyStartLine)
+    }
+
+    public static func == (lhs: Article, rhs: Article) -> Bool {
+        if lhs.fields === rhs.fields { return true }
+        return lhs.sourcePath == rhs.sourcePath
+            && lhs.slug == rhs.slug
+            && lhs.title == rhs.title
+            && lhs.summary == rhs.summary
+            && lhs.date == rhs.date
+            && lhs.updated == rhs.updated
+            && lhs.reviewed == rhs.reviewed
+            && lhs.reviewer == rhs.reviewer
+            && lhs.author == rhs.author
+            && lhs.nutrients == rhs.nutrients
+            && lhs.conditions == rhs.conditions
+            && lhs.symptoms == rhs.symptoms
+            && lhs.tags == rhs.tags
+            && lhs.keyPoints == rhs.keyPoints
+            && lhs.faq == rhs.faq
+            && lhs.references == rhs.references
+            && lhs.draft == rhs.draft
+            && lhs.body == rhs.body
+            && lhs.bodyStartLine == rhs.bodyStartLine
     }
 }
 

@@ -13,6 +13,11 @@ enum JSONText {
 
     private static let hex = Array("0123456789abcdef".utf8)
 
+    /// The bytes a JSON string cannot hold as they are (controls, quote, backslash), and for a
+    /// script element also `<`, `>`, `&` and the lead byte of U+2028 and U+2029.
+    private static let plainStops: [Bool] = (0..<256).map { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }
+    private static let scriptStops: [Bool] = (0..<256).map { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x3C || $0 == 0x3E || $0 == 0x26 || $0 == 0xE2 }
+
     static func write(_ value: JSONValue, to out: inout [UInt8]) {
         switch value {
         case .string(let text):
@@ -46,6 +51,7 @@ enum JSONText {
     /// bytes are those of `JSONEncoder` with `.withoutEscapingSlashes` (graph.json, search index).
     static func writeString(_ text: String, to out: inout [UInt8], forScript: Bool = true) {
         out.append(0x22)
+        let stops = forScript ? scriptStops : plainStops
         var text = text
         text.withUTF8 { bytes in
             var index = 0
@@ -53,7 +59,7 @@ enum JSONText {
             while index < bytes.count {
                 let byte = bytes[index]
                 // Most bytes need no escape: they are copied in runs.
-                if byte >= 0x20 && byte != 0x22 && byte != 0x5C && (!forScript || (byte != 0x3C && byte != 0x3E && byte != 0x26 && byte != 0xE2)) {
+                if !stops[Int(byte)] {
                     index += 1
                     continue
                 }
