@@ -39,9 +39,11 @@ let package = Package(
         .target(name: "MateriaServe", dependencies: ["MateriaSite", "MateriaContent"]),
         // The benchmark's floor: cmark-gfm alone over the same article bodies (scripts/bench).
         .executableTarget(name: "MateriaFloor", dependencies: ["MateriaMarkdown"]),
+        // jemalloc's settings for the materia binary (gives freed pages back after 1 s).
+        .target(name: "CMallocConfig"),
         .executableTarget(
             name: "materia",
-            dependencies: ["MateriaSite", "MateriaServe", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["MateriaSite", "MateriaServe", "CMallocConfig", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             // jemalloc (Debian's libjemalloc-dev) replaces glibc's malloc for the whole process: a build
             // allocates millions of small strings and arrays on two threads, and spends a quarter less time doing it.
             linkerSettings: [.linkedLibrary("jemalloc")]
