@@ -55,8 +55,7 @@ struct BuildManifest {
     static func fingerprint(_ layout: SiteLayout, _ options: BuildOptions) -> String {
         var paths: [String] = [layout.configFile.path]
         for folder in [layout.root.appendingPathComponent("Content"), layout.templatesDirectory] {
-            guard let enumerator = FileManager.default.enumerator(atPath: folder.path) else { continue }
-            for case let relative as String in enumerator { paths.append(folder.path + "/" + relative) }
+            listTree(folder.path, into: &paths)
         }
         paths.sort()
         let hashes = parallelMap(paths, jobs: options.jobs) { path -> String in
@@ -73,10 +72,58 @@ struct BuildManifest {
         return StableHash.hex(StableHash.of(([settings] + hashes).joined(separator: "\n")))
     }
 
+    /// Every file and folder under `folder` (hidden ones too), as full paths; folders that are
+    /// symbolic links are listed, not entered. readdir(3) directly: FileManager's enumerator
+    /// spends most of a nothing-changed build on path strings.
+    static func listTree(_ folder: String, into paths: inout [String]) {
+        guard let directory = opendir(folder) else { return }
+        defer { closedir(directory) }
+        var folders: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name == "." || name == ".." { continue }
+            let path = folder + "/" + name
+            paths.append(path)
+            var isFolder = entry.pointee.d_type == UInt8(DT_DIR)
+            if entry.pointee.d_type == UInt8(DT_UNKNOWN) {
+                var info = stat()
+                isFolder = lstat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+            }
+            if isFolder { folders.append(path) }
+        }
+        for path in folders { listTree(path, into: &paths) }
+    }
+
     static func read(_ output: URL) -> BuildManifest? {
-        guard let text = try? String(contentsOf: output.appendingPathComponent(file), encoding: .utf8) else { return nil }
+        guard let data = FileManager.default.contents(atPath: output.appendingPathComponent(file).path) else { return nil }
         var manifest = BuildManifest(inputs: "", counts: [], warnings: [], files: [:])
-        for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
+        let bytes = [UInt8](data)
+        var start = 0
+        while start < bytes.count {
+            var end = start
+            while end < bytes.count && bytes[end] != 0x0A { end += 1 }
+            defer { start = end + 1 }
+            if end == start { continue }
+            // "file\t<hash>\t<path>", one per output file: read on the bytes.
+            if end - start > 5 && bytes[start..<start + 5].elementsEqual("file\t".utf8) {
+                var index = start + 5
+                var hash: UInt64 = 0
+                var digits = 0
+                while index < end, let digit = hexValue(bytes[index]) {
+                    hash = hash << 4 | UInt64(digit)
+                    digits += 1
+                    index += 1
+                }
+                guard digits > 0, digits <= 16, index < end, bytes[index] == 0x09 else { return nil }
+                let path = String(decoding: bytes[(index + 1)..<end], as: UTF8.self)
+                if path.utf8.contains(0x09) { continue }
+                manifest.files[path] = hash
+                continue
+            }
+            guard let text = String(validating: bytes[start..<end], as: UTF8.self) else { return nil }
+            let line = Substring(text)
             let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
             switch fields[0] {
             case "inputs" where fields.count == 2: manifest.inputs = fields[1]
@@ -84,13 +131,19 @@ struct BuildManifest {
             case "warning" where fields.count == 6:
                 manifest.warnings.append(Diagnostic(.warning, at: SourceLocation(path: fields[1], line: Int(fields[2]) ?? 0, column: Int(fields[3]) ?? 0),
                                                     fields[4], fix: fields[5].isEmpty ? nil : fields[5]))
-            case "file" where fields.count == 3:
-                guard let hash = UInt64(fields[1], radix: 16) else { return nil }
-                manifest.files[fields[2]] = hash
             default: continue
             }
         }
         return manifest.inputs.isEmpty || manifest.counts.count != 5 ? nil : manifest
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case 0x30...0x39: return byte - 0x30
+        case 0x61...0x66: return byte - 0x61 + 10
+        case 0x41...0x46: return byte - 0x41 + 10
+        default: return nil
+        }
     }
 
     func text() -> String {
