@@ -278,58 +278,92 @@ public struct AutolinkMatcher: Sendable {
         return result
     }
 
+    /// 1 for ASCII word bytes (letters, digits, "_"), 0 for other ASCII bytes, 2 for the bytes of
+    /// non-ASCII characters (decoded when met); and ASCII lowercasing, as tables.
+    private static let byteClass: [UInt8] = (0..<256).map { (value: Int) -> UInt8 in
+        value >= 0x80 ? 2 : (isWordByte(UInt8(value)) ? 1 : 0)
+    }
+    private static let lowercase: [UInt8] = (0..<256).map { (value: Int) -> UInt8 in
+        let byte = UInt8(value)
+        return byte >= 0x41 && byte <= 0x5A ? byte + 0x20 : byte
+    }
+
+    /// The scan's tables as pointers, taken once per text rather than once per byte.
+    private struct Tables {
+        let byteClass: UnsafeBufferPointer<UInt8>
+        let lowercase: UnsafeBufferPointer<UInt8>
+        let pairs: UnsafeBufferPointer<UInt64>
+        let lengths: UnsafeBufferPointer<Bool>
+        let hashBits: UnsafeBufferPointer<UInt64>
+    }
+
+    private func withTables<R>(_ body: (Tables) -> R) -> R {
+        AutolinkMatcher.byteClass.withUnsafeBufferPointer { byteClass in
+            AutolinkMatcher.lowercase.withUnsafeBufferPointer { lowercase in
+                firstPairBits.withUnsafeBufferPointer { pairs in
+                    firstLengths.withUnsafeBufferPointer { lengths in
+                        firstHashBits.withUnsafeBufferPointer { hashBits in
+                            body(Tables(byteClass: byteClass, lowercase: lowercase, pairs: pairs, lengths: lengths, hashBits: hashBits))
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// The word that starts at or after `from`: its byte range, and whether it may start a
-    /// term (ASCII words are checked against the first-word filter as they are scanned).
+    /// term (an ASCII word is checked against the first-word filters once its end is found:
+    /// its first two bytes, its length, then a bit of its hash).
     @inline(__always)
-    private func nextWord(_ bytes: UnsafeBufferPointer<UInt8>, from: Int) -> (start: Int, end: Int, candidate: Bool, hash: UInt64, ascii: Bool)? {
+    private static func nextWord(_ bytes: UnsafeBufferPointer<UInt8>, from: Int, _ tables: Tables)
+        -> (start: Int, end: Int, candidate: Bool, hash: UInt64, ascii: Bool)? {
         let count = bytes.count
+        let byteClass = tables.byteClass
         var index = from
         // Skip to a word character.
         while index < count {
-            let byte = bytes[index]
-            if byte < 0x80 {
-                if AutolinkMatcher.isWordByte(byte) { break }
-                index += 1
-            } else {
-                let (isWord, length) = AutolinkMatcher.wordCharacter(bytes, index)
-                if isWord { break }
-                index += length
-            }
+            let kind = byteClass[Int(bytes[index])]
+            if kind == 1 { break }
+            if kind == 0 { index += 1; continue }
+            let (isWord, length) = AutolinkMatcher.wordCharacter(bytes, index)
+            if isWord { break }
+            index += length
         }
         guard index < count else { return nil }
         let start = index
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         var ascii = true
-        var ruledOut = false  // by its first two bytes: no need to hash the rest
-        var firstLower: UInt8 = 0
         while index < count {
             let byte = bytes[index]
-            if byte < 0x80 {
-                guard AutolinkMatcher.isWordByte(byte)
-                        || (byte == 0x2D && index + 1 < count && AutolinkMatcher.wordCharacter(bytes, index + 1).isWord) else { break }
-                if !ruledOut {
-                    let lower = byte >= 0x41 && byte <= 0x5A ? byte + 0x20 : byte
-                    if index == start {
-                        firstLower = lower
-                    } else if index == start + 1 && ascii {
-                        ruledOut = firstPairBits[(Int(firstLower) << 8 | Int(lower)) >> 6] & (1 << UInt64(lower & 63)) == 0
-                    }
-                    hash = (hash ^ UInt64(lower)) &* 0x0000_0100_0000_01B3
-                }
+            let kind = byteClass[Int(byte)]
+            if kind == 1 { index += 1; continue }
+            if kind == 0 {
+                // An inner hyphen joins two words ("x-ray").
+                guard byte == 0x2D, index + 1 < count, AutolinkMatcher.wordCharacter(bytes, index + 1).isWord else { break }
                 index += 1
-            } else {
-                let (isWord, length) = AutolinkMatcher.wordCharacter(bytes, index)
-                guard isWord else { break }
-                ascii = false
-                index += length
+                continue
             }
+            let (isWord, length) = AutolinkMatcher.wordCharacter(bytes, index)
+            guard isWord else { break }
+            ascii = false
+            index += length
         }
         // Only ASCII words are lowercased exactly by the hash; others take the string path.
         guard ascii else { return (start, index, true, 0, false) }
-        if ruledOut { return (start, index, false, 0, true) }
-        guard firstLengths[min(index - start, 255)] else { return (start, index, false, 0, true) }
+        let lowercase = tables.lowercase
+        let length = index - start
+        if length >= 2 {
+            let first = lowercase[Int(bytes[start])], second = lowercase[Int(bytes[start + 1])]
+            if tables.pairs[(Int(first) << 8 | Int(second)) >> 6] & (1 << UInt64(second & 63)) == 0 {
+                return (start, index, false, 0, true)
+            }
+        }
+        guard tables.lengths[min(length, 255)] else { return (start, index, false, 0, true) }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for position in start..<index {
+            hash = (hash ^ UInt64(lowercase[Int(bytes[position])])) &* 0x0000_0100_0000_01B3
+        }
         let bit = Int(truncatingIfNeeded: hash) & (AutolinkMatcher.hashBitCount - 1)
-        return (start, index, firstHashBits[bit >> 6] & (1 << UInt64(bit & 63)) != 0, hash, true)
+        return (start, index, tables.hashBits[bit >> 6] & (1 << UInt64(bit & 63)) != 0, hash, true)
     }
 
     /// Whether the text's word at `range` is word `offset` of `entry` (lowercased unless the term
@@ -360,9 +394,9 @@ public struct AutolinkMatcher: Sendable {
         var result: [(start: Int, end: Int, term: AutolinkTerm)] = []
         var finished = done()
         guard !finished else { return result }
-        bytes.withUnsafeBufferPointer { buffer in
+        withTables { tables in bytes.withUnsafeBufferPointer { buffer in
             var position = 0
-            while !finished, let first = nextWord(buffer, from: position) {
+            while !finished, let first = Self.nextWord(buffer, from: position, tables) {
                 position = first.end
                 guard first.candidate else { continue }
                 let found = first.ascii ? byFirstHash[first.hash]
@@ -372,7 +406,7 @@ public struct AutolinkMatcher: Sendable {
                 var words: [(start: Int, end: Int)] = [(first.start, first.end)]
                 func word(_ offset: Int) -> (start: Int, end: Int)? {
                     while words.count <= offset {
-                        guard let next = nextWord(buffer, from: words[words.count - 1].end) else { return nil }
+                        guard let next = Self.nextWord(buffer, from: words[words.count - 1].end, tables) else { return nil }
                         words.append((next.start, next.end))
                     }
                     return words[offset]
@@ -402,7 +436,7 @@ public struct AutolinkMatcher: Sendable {
                     break
                 }
             }
-        }
+        } }
         return result
     }
 }
