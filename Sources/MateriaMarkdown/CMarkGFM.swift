@@ -125,18 +125,23 @@ public enum MarkdownRenderer {
         return rendered
     }
 
+    /// 1 for the bytes that separate words (space, tab, line feed, carriage return).
+    private static let spaceBytes: [UInt8] = (0..<256).map { (value: Int) -> UInt8 in
+        value == 0x20 || value == 0x0A || value == 0x09 || value == 0x0D ? 1 : 0
+    }
+
     private static func countWords(_ source: String) -> Int {
+        // A word starts wherever a non-space byte follows a space (or the start): counted
+        // without branches, one table lookup per byte.
         var count = 0
-        var inWord = false
+        var previousSpace = 1
         var source = source
         source.withUTF8 { bytes in
-            for byte in bytes {
-                let isSpace = byte == 0x20 || byte == 0x0A || byte == 0x09 || byte == 0x0D
-                if isSpace {
-                    inWord = false
-                } else if !inWord {
-                    inWord = true
-                    count += 1
+            spaceBytes.withUnsafeBufferPointer { space in
+                for byte in bytes {
+                    let isSpace = Int(space[Int(byte)])
+                    count &+= previousSpace & (isSpace ^ 1)
+                    previousSpace = isSpace
                 }
             }
         }

@@ -25,8 +25,13 @@ struct LinkChecker {
         }
     }
 
+    /// The files that links point into with a fragment: the only ones whose ids `check` reads.
+    static func fragmentTargets(_ links: [SourcedLink]) -> Set<String> {
+        Set(links.filter { $0.record.fragment != nil }.map { file(for: $0.record.path.isEmpty ? $0.page : $0.record.path) })
+    }
+
     func check(_ links: [SourcedLink]) -> [Diagnostic] {
-        let targets = Set(links.filter { $0.record.fragment != nil }.map { Self.file(for: $0.record.path.isEmpty ? $0.page : $0.record.path) })
+        let targets = Self.fragmentTargets(links)
         let ids = self.ids(targets.sorted())
         var problems: [Diagnostic] = []
         for link in links {

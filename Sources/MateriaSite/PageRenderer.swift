@@ -88,10 +88,13 @@ struct PageRenderer {
         if let spill {
             let contexts = PageContexts(site: site, texts: texts, assets: assets)
             let templates = self.templates
+            // Only pages that a link points into (with a fragment) need their ids for the check.
+            let targets = LinkChecker.fragmentTargets(texts.links)
             let results = parallelMap(pages, jobs: jobs) { page -> (ids: Set<String>, hash: UInt64, problem: Diagnostic?)? in
                 guard let html = templates.render(page.template, contexts.context(for: page)) else { return nil }
                 let file = OutputFile(path: page.file, bytes: html)
-                return (Set(LinkChecker.ids(in: file.bytes)), StableHash.of(file.bytes), spill(file))
+                let ids = targets.contains(page.file) ? Set(LinkChecker.ids(in: file.bytes)) : []
+                return (ids, StableHash.of(file.bytes), spill(file))
             }
             for (page, result) in zip(pages, results) {
                 guard let result else {
