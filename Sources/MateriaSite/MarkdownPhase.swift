@@ -60,6 +60,10 @@ struct MarkdownPhase {
     let drafts: Set<String>
     /// Articles rendered by an earlier run (`materia serve`), reused while nothing they depend on changed.
     var cache: MarkdownCache? = nil
+    /// The articles' Markdown, when `site` holds the articles without it (`materia build`): each
+    /// body is taken out as its article is rendered, so a large site never holds all of its
+    /// Markdown and all of its HTML at once.
+    var bodies: ArticleBodies? = nil
     var jobs = 1
 
     func run() -> RenderedTexts {
@@ -91,9 +95,12 @@ struct MarkdownPhase {
         // Articles render in parallel: cmark-gfm parses one document at a time (MarkdownRenderer
         // serialises that), everything else — rewriting the tree, auto-links, HTML — runs at once.
         let cached = site.articles.map { cache?.entry(for: $0) }
-        let missing = zip(site.articles, cached).filter { $0.1 == nil }.map(\.0)
+        let missing = site.articles.indices.filter { cached[$0] == nil }
         var fresh: [String: MarkdownCache.Entry] = [:]
-        for entry in parallelMap(missing, jobs: jobs, { renderArticle($0, table: table) }) {
+        let articles = site.articles, bodies = self.bodies
+        for entry in parallelMap(missing, jobs: jobs, { index in
+            renderArticle(articles[index], body: bodies?.take(index) ?? articles[index].body, table: table)
+        }) {
             fresh[entry.article.slug.value] = entry
             cache?.store(entry)
         }
@@ -145,13 +152,17 @@ struct MarkdownPhase {
 
     /// An article's body and FAQ answers as HTML, with what they say about links.
     func renderArticle(_ article: Article, table: SiteLinkTable) -> MarkdownCache.Entry {
+        renderArticle(article, body: article.body, table: table)
+    }
+
+    func renderArticle(_ article: Article, body markdown: String, table: SiteLinkTable) -> MarkdownCache.Entry {
         let raw = site.config.allowRawHTML
         let autolink = AutolinkMode(rawValue: site.config.autolink) ?? .first
         let page = Page.article(article.slug.value)
         let env = PageLinkEnvironment(table: table, pagePath: page.path, sourcePath: article.sourcePath)
         // FAQ entries are anchored as faq-1, faq-2, … on the same page.
         let faqIDs = (0..<article.faq.count).map { "faq-\($0 + 1)" }
-        let body = MarkdownRenderer.render(article.body, options: MarkdownOptions(
+        let body = MarkdownRenderer.render(markdown, options: MarkdownOptions(
             allowRawHTML: raw, reservedIDs: articleIDs.union(faqIDs), environment: env, autolink: autolink, selfKey: page.key))
         let answers = article.faq.enumerated().map { index, entry in
             var options = MarkdownOptions(allowRawHTML: raw, isFragment: true, environment: env)
@@ -186,6 +197,29 @@ struct MarkdownPhase {
             found.backlinks.append((target, Backlink(sourceKey: page.key, title: table.titles[page.key] ?? page.path,
                                                      path: page.path, context: record.context)))
         }
+    }
+}
+
+/// The Markdown of every article, by the article's index, each taken once. Each index is taken
+/// by one thread only (parallelMap hands every index to one worker), so no lock is needed.
+final class ArticleBodies: @unchecked Sendable {
+    private let bodies: UnsafeMutableBufferPointer<String>
+
+    init(_ bodies: [String]) {
+        self.bodies = .allocate(capacity: bodies.count)
+        _ = self.bodies.initialize(from: bodies)
+    }
+
+    deinit {
+        bodies.deinitialize()
+        bodies.deallocate()
+    }
+
+    /// The body at `index`, leaving an empty string in its place.
+    func take(_ index: Int) -> String {
+        var body = ""
+        swap(&body, &bodies[index])
+        return body
     }
 }
 

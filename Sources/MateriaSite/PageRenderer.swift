@@ -48,11 +48,12 @@ struct PageRenderer {
     }
 
     /// Every Markdown text of the site as HTML, with its links (one thread: cmark-gfm).
-    func markdown() -> RenderedTexts {
+    func markdown(bodies: ArticleBodies? = nil) -> RenderedTexts {
         var phase = MarkdownPhase(site: site, articleIDs: templates.literalIDs(forPage: "article"),
                                   disclaimerIDs: templates.literalIDs(forPage: "disclaimer"), staticFiles: staticFiles,
                                   assets: assets, drafts: drafts)
         phase.cache = markdownCache
+        phase.bodies = bodies
         phase.jobs = jobs
         return phase.run()
     }

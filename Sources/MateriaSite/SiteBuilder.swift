@@ -204,10 +204,12 @@ public struct SiteBuilder {
                          drafts: source.draftSlugs, jobs: options.jobs)
         }
         let pages = renderer(site).pages()
-        let texts = renderer(site).markdown()
-        PhaseClock.mark("markdown")
-        // Rendered: the pages need the HTML, not the Markdown, which a large site cannot afford to keep.
+        // The pages need the HTML, not the Markdown, which a large site cannot afford to keep: the
+        // Markdown phase takes each body out as it renders it, and the site keeps none.
+        let bodies = ArticleBodies(site.articles.map(\.body))
         site = site.withoutArticleBodies()
+        let texts = renderer(site).markdown(bodies: bodies)
+        PhaseClock.mark("markdown")
         let result = try renderer(site).render(pages, texts: texts, spill: spill).get()
         step(4, "\(pages.count) pages, \(result.texts.links.count) internal links checked")
         return (site, result, pages.count, diagnostics.warnings)
