@@ -121,3 +121,14 @@ private extension String {
         String(drop { $0.isWhitespace || $0.asciiValue.map { $0 < 0x20 } == true })
     }
 }
+
+extension RenderedMarkdown {
+    /// The same document without its HTML, once the HTML is kept elsewhere (a build's text spill).
+    public func withoutHTML() -> RenderedMarkdown {
+        var copy = RenderedMarkdown(html: "", headings: headings, wordCount: wordCount)
+        copy.links = links
+        copy.externalLinks = externalLinks
+        copy.problems = problems
+        return copy
+    }
+}

@@ -42,6 +42,18 @@ public struct RenderedTexts: Sendable {
     /// Links by the page whose text holds them ("article:x", "nutrient:y", "disclaimer"), so that
     /// a rebuild replaces one page's links without copying the others.
     var linksByOwner: [String: [SourcedLink]] = [:]
+    /// Article HTML written to a build's text spill instead of `articleBodies[slug].html`.
+    var spilledHTML: [String: TextSpill.Range] = [:]
+    var spill: TextSpill?
+
+    /// The HTML of an article's body, from memory or read back from the spill.
+    func articleHTML(_ slug: String) -> String {
+        guard let range = spilledHTML[slug], let spill else { return articleBodies[slug]?.html ?? "" }
+        guard let html = spill.load(range) else {
+            preconditionFailure("cannot read back the rendered HTML of article '\(slug)' from the build's temporary file")
+        }
+        return html
+    }
     var externalByOwner: [String: [(location: SourceLocation, url: String)]] = [:]
 
     var links: [SourcedLink] { linksByOwner.keys.sorted().flatMap { linksByOwner[$0]! } }
@@ -64,6 +76,8 @@ struct MarkdownPhase {
     /// body is taken out as its article is rendered, so a large site never holds all of its
     /// Markdown and all of its HTML at once.
     var bodies: ArticleBodies? = nil
+    /// Where rendered article HTML waits for the pages (`materia build` into a staging folder).
+    var spill: TextSpill? = nil
     var jobs = 1
 
     func run() -> RenderedTexts {
@@ -75,6 +89,7 @@ struct MarkdownPhase {
         let raw = site.config.allowRawHTML
         let autolink = AutolinkMode(rawValue: site.config.autolink) ?? .first
         var texts = RenderedTexts()
+        texts.spill = spill
         var backlinks: [String: [Backlink]] = [:]
 
         func merge(_ found: Collected, owner: String) {
@@ -97,11 +112,15 @@ struct MarkdownPhase {
         let cached = site.articles.map { cache?.entry(for: $0) }
         let missing = site.articles.indices.filter { cached[$0] == nil }
         var fresh: [String: MarkdownCache.Entry] = [:]
-        let articles = site.articles, bodies = self.bodies
-        for entry in parallelMap(missing, jobs: jobs, { index in
-            renderArticle(articles[index], body: bodies?.take(index) ?? articles[index].body, table: table)
+        let articles = site.articles, bodies = self.bodies, spill = self.spill
+        for (entry, spilled) in parallelMap(missing, jobs: jobs, { index -> (MarkdownCache.Entry, TextSpill.Range?) in
+            let entry = renderArticle(articles[index], body: bodies?.take(index) ?? articles[index].body, table: table)
+            guard let spill, let range = spill.store(entry.body.html) else { return (entry, nil) }
+            return (MarkdownCache.Entry(article: entry.article, body: entry.body.withoutHTML(), answers: entry.answers,
+                                        collected: entry.collected), range)
         }) {
             fresh[entry.article.slug.value] = entry
+            if let spilled { texts.spilledHTML[entry.article.slug.value] = spilled }
             cache?.store(entry)
         }
         for (article, hit) in zip(site.articles, cached) {

@@ -48,12 +48,13 @@ struct PageRenderer {
     }
 
     /// Every Markdown text of the site as HTML, with its links (one thread: cmark-gfm).
-    func markdown(bodies: ArticleBodies? = nil) -> RenderedTexts {
+    func markdown(bodies: ArticleBodies? = nil, spill: TextSpill? = nil) -> RenderedTexts {
         var phase = MarkdownPhase(site: site, articleIDs: templates.literalIDs(forPage: "article"),
                                   disclaimerIDs: templates.literalIDs(forPage: "disclaimer"), staticFiles: staticFiles,
                                   assets: assets, drafts: drafts)
         phase.cache = markdownCache
         phase.bodies = bodies
+        phase.spill = spill
         phase.jobs = jobs
         return phase.run()
     }

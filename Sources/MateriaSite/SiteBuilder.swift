@@ -83,7 +83,7 @@ public struct SiteBuilder {
             spill = { file in writer.spill(file, into: path) }
         }
         do throws(BuildFailure) {
-            prepared = try prepare(spill: spill)
+            prepared = try prepare(spill: spill, textFolder: staging?.path)
         } catch {
             if let staging { writer.abandon(staging) }
             throw error
@@ -186,7 +186,8 @@ public struct SiteBuilder {
     }
 
     /// Phases 1 to 4: load, validate, resolve, render (with every internal link checked).
-    private func prepare(spill: (@Sendable (OutputFile) -> Diagnostic?)? = nil) throws(BuildFailure)
+    /// With `textFolder`, rendered article HTML waits there for the pages in a nameless file.
+    private func prepare(spill: (@Sendable (OutputFile) -> Diagnostic?)? = nil, textFolder: String? = nil) throws(BuildFailure)
         -> (site: ResolvedSite, result: RenderResult, pages: Int, warnings: [Diagnostic]) {
         var (source, templates, diagnostics) = try Self.loadAndValidate(options)
         PhaseClock.mark("load")
@@ -208,7 +209,7 @@ public struct SiteBuilder {
         // Markdown phase takes each body out as it renders it, and the site keeps none.
         let bodies = ArticleBodies(site.articles.map(\.body))
         site = site.withoutArticleBodies()
-        let texts = renderer(site).markdown(bodies: bodies)
+        let texts = renderer(site).markdown(bodies: bodies, spill: textFolder.flatMap(TextSpill.init(folder:)))
         PhaseClock.mark("markdown")
         let result = try renderer(site).render(pages, texts: texts, spill: spill).get()
         step(4, "\(pages.count) pages, \(result.texts.links.count) internal links checked")

@@ -1,0 +1,35 @@
+import Foundation
+import Testing
+@testable import MateriaSite
+
+/// The two ways a build keeps memory down: article Markdown taken out as it is rendered, and
+/// rendered HTML parked in a nameless temporary file until its page is written.
+@Suite struct BuildMemoryTests {
+    @Test func articleBodiesAreTakenOnce() {
+        let bodies = ArticleBodies(["# One", "Two ~~three~~", ""])
+        #expect(bodies.take(1) == "Two ~~three~~")
+        #expect(bodies.take(1) == "")
+        #expect(bodies.take(0) == "# One")
+        #expect(bodies.take(2) == "")
+    }
+
+    @Test func spilledTextReadsBackExactlyFromManyThreads() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("materia-spill-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let spill = try #require(TextSpill(folder: folder.path))
+        let texts = (0..<500).map { "<p>Article \($0): magnésium, 漢字, \(String(repeating: "x", count: $0 * 7))</p>\n" } + [""]
+        nonisolated(unsafe) var ranges = [TextSpill.Range?](repeating: nil, count: texts.count)
+        let lock = NSLock()
+        DispatchQueue.concurrentPerform(iterations: texts.count) { index in
+            let range = spill.store(texts[index])
+            lock.lock(); ranges[index] = range; lock.unlock()
+        }
+        for (text, range) in zip(texts, ranges) {
+            let range = try #require(range)
+            #expect(spill.load(range) == text)
+        }
+        // Nameless: nothing is left in the folder.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty)
+    }
+}
