@@ -64,12 +64,16 @@ struct OutputWriter {
     func spill(_ file: OutputFile, into staging: String) -> Diagnostic? {
         let path = staging + "/" + file.path
         if OutputWriter.writeFile(path, file.bytes) { return nil }
-        let folder = (path as NSString).deletingLastPathComponent
-        if (try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)) != nil,
-           OutputWriter.writeFile(path, file.bytes) {
-            return nil
+        // A page's own folder is usually the only one missing: one mkdir(2), and the folders
+        // above it only when that fails for want of them.
+        guard let slash = path.utf8.lastIndex(of: 0x2F) else { return cannotWrite(file.path) }
+        let folder = String(path[..<slash])
+        if mkdir(folder, 0o755) != 0 && errno != EEXIST {
+            guard (try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)) != nil else {
+                return cannotWrite(file.path)
+            }
         }
-        return cannotWrite(file.path)
+        return OutputWriter.writeFile(path, file.bytes) ? nil : cannotWrite(file.path)
     }
 
     /// The error for a file or folder of the output that could not be written.
