@@ -61,6 +61,7 @@ struct PageContexts: Sendable {
     private var articleFacts: [String: TemplateObject] = [:]
 
     init(site: ResolvedSite, texts: RenderedTexts, assets: AssetManifest) {
+        basePath = Self.basePath(of: site.config.baseURL)
         self.site = site
         self.texts = texts
         self.assets = assets
@@ -123,8 +124,9 @@ struct PageContexts: Sendable {
 
     /// Path of the site below its host ("/kb/" for https://example.org/kb/), for the 404 page,
     /// which is served at any depth and so cannot use relative links.
-    private var basePath: String {
-        let base = site.config.baseURL
+    private let basePath: String
+
+    private static func basePath(of base: String) -> String {
         guard let schemeEnd = base.range(of: "://") else { return base }
         let afterHost = base[schemeEnd.upperBound...]
         guard let slash = afterHost.firstIndex(of: "/") else { return "/" }
