@@ -1,3 +1,4 @@
+import Foundation
 /// Turns a file's bytes into text, or says exactly where it stops being UTF-8.
 public enum SourceText {
     public static func decode(_ bytes: [UInt8], path: String) -> Result<String, Diagnostic> {
@@ -16,7 +17,10 @@ public enum SourceText {
                                        fix: "re-save the file with UTF-8 encoding (e.g. `iconv -f latin1 -t utf-8`)"))
         }
         var text = valid ?? String(decoding: bytes, as: UTF8.self)
-        if bytes.contains(0x0D) {
+        let hasCarriageReturn = bytes.withUnsafeBufferPointer { buffer in
+            buffer.count > 0 && memchr(buffer.baseAddress!, 0x0D, buffer.count) != nil
+        }
+        if hasCarriageReturn {
             text = text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
         }
         return .success(text)
