@@ -87,11 +87,12 @@ struct PageRenderer {
         var problems = texts.problems
         var files: [OutputFile] = []
         var digests: [String: (ids: Set<String>, hash: UInt64)] = [:]
+        let links = texts.links
         if let spill {
             let contexts = PageContexts(site: site, texts: texts, assets: assets)
             let templates = self.templates
             // Only pages that a link points into (with a fragment) need their ids for the check.
-            let targets = LinkChecker.fragmentTargets(texts.links)
+            let targets = LinkChecker.fragmentTargets(links)
             let results = parallelMap(pages, jobs: jobs) { page -> (ids: Set<String>, hash: UInt64, problem: Diagnostic?)? in
                 guard let html = templates.render(page.template, contexts.context(for: page)) else { return nil }
                 let file = OutputFile(path: page.file, bytes: html)
@@ -123,7 +124,7 @@ struct PageRenderer {
             for path in spilled { ids[path] = digests[path]!.ids }
             return ids
         })
-        problems += checker.check(texts.links)
+        problems += checker.check(links)
         PhaseClock.mark("link check")
         if !problems.isEmpty { return .failure(BuildFailure(problems.sorted { ($0.location, $0.message) < ($1.location, $1.message) })) }
         return .success(RenderResult(files: files, texts: texts, hashes: digests.mapValues(\.hash)))

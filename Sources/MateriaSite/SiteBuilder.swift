@@ -212,7 +212,7 @@ public struct SiteBuilder {
         let texts = renderer(site).markdown(bodies: bodies, spill: textFolder.flatMap(TextSpill.init(folder:)))
         PhaseClock.mark("markdown")
         let result = try renderer(site).render(pages, texts: texts, spill: spill).get()
-        step(4, "\(pages.count) pages, \(result.texts.links.count) internal links checked")
+        step(4, "\(pages.count) pages, \(result.texts.linkCount) internal links checked")
         return (site, result, pages.count, diagnostics.warnings)
     }
 }

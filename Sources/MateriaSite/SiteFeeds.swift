@@ -11,7 +11,11 @@ struct SiteFeeds {
 
     /// The newest date an article carries: updated, reviewed or first published.
     static func lastModified(_ article: Article) -> Day? {
-        [article.updated, article.reviewed, article.date].compactMap { $0 }.max()
+        var newest = article.updated
+        for day in [article.reviewed, article.date] {
+            if let day, newest.map({ day > $0 }) ?? true { newest = day }
+        }
+        return newest
     }
 
     /// When a page last changed, as far as the content says.
@@ -48,9 +52,11 @@ struct SiteFeeds {
     /// Articles, newest first.
     func atom() -> String {
         let base = site.config.baseURL
-        let articles = site.articles.sorted {
-            (Self.lastModified($0) ?? Day(year: 1900, month: 1, day: 1)!, $1.slug.value) > (Self.lastModified($1) ?? Day(year: 1900, month: 1, day: 1)!, $0.slug.value)
-        }
+        // Newest first, ties by slug; each article's date worked out once, not per comparison.
+        let unknown = Day(year: 1900, month: 1, day: 1)!
+        let articles = site.articles.map { (day: Self.lastModified($0) ?? unknown, article: $0) }
+            .sorted { ($0.day, $1.article.slug.value) > ($1.day, $0.article.slug.value) }
+            .map(\.article)
         func stamp(_ day: Day?) -> String { (day ?? Day(year: 1970, month: 1, day: 1)!).iso + "T00:00:00Z" }
         var xml = """
             <?xml version="1.0" encoding="utf-8"?>
