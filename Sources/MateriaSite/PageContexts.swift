@@ -29,6 +29,14 @@ public enum Page: Sendable, Hashable {
         }
     }
 
+    /// Whether the page shows something of every article (so grows with the site).
+    var listsEveryArticle: Bool {
+        switch self {
+        case .home, .faq, .keyPoints, .azIndex, .articleList: return true
+        default: return false
+        }
+    }
+
     /// File the page is written to.
     var file: String { path.hasSuffix(".html") ? path : path + "index.html" }
 

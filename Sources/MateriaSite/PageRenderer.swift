@@ -93,11 +93,21 @@ struct PageRenderer {
             let templates = self.templates
             // Only pages that a link points into (with a fragment) need their ids for the check.
             let targets = LinkChecker.fragmentTargets(links)
-            let results = parallelMap(pages, jobs: jobs) { page -> (ids: Set<String>, hash: UInt64, problem: Diagnostic?)? in
+            typealias Rendered = (ids: Set<String>, hash: UInt64, problem: Diagnostic?)
+            let renderOne = { @Sendable (page: Page) -> Rendered? in
                 guard let html = templates.render(page.template, contexts.context(for: page)) else { return nil }
                 let file = OutputFile(path: page.file, bytes: html)
                 let ids = targets.contains(page.file) ? Set(LinkChecker.ids(in: file.bytes)) : []
                 return (ids, StableHash.of(file.bytes), spill(file))
+            }
+            // The pages that list every article (home, FAQ, key points, A–Z, the article list) are
+            // each as large as the site: one worker renders them one after another while the
+            // others render the rest, so no two of them are in memory at once.
+            let whole = pages.indices.filter { pages[$0].listsEveryArticle }
+            let work = [whole] + pages.indices.filter { !pages[$0].listsEveryArticle }.map { [$0] }
+            var results = [Rendered?](repeating: nil, count: pages.count)
+            for batch in parallelMap(work, jobs: jobs, { indices in indices.map { ($0, renderOne(pages[$0])) } }) {
+                for (index, result) in batch { results[index] = result }
             }
             for (page, result) in zip(pages, results) {
                 guard let result else {
