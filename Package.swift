@@ -36,7 +36,7 @@ let package = Package(
         ),
         // `materia serve`: HTTP on POSIX sockets, inotify, Server-Sent Events. No server framework:
         // the preview serves files from one folder and one event stream.
-        .target(name: "MateriaServe", dependencies: ["MateriaSite", "MateriaContent"]),
+        .target(name: "MateriaServe", dependencies: ["MateriaSite", "MateriaContent", "MateriaMarkdown"]),
         // The benchmark's floor: cmark-gfm alone over the same article bodies (scripts/bench).
         .executableTarget(name: "MateriaFloor", dependencies: ["MateriaMarkdown"]),
         // jemalloc's settings for the materia binary (gives freed pages back after 1 s).
@@ -45,7 +45,7 @@ let package = Package(
             name: "materia",
             dependencies: ["MateriaSite", "MateriaServe", "CMallocConfig", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             // jemalloc (Debian's libjemalloc-dev) replaces glibc's malloc for the whole process: a build
-            // allocates millions of small strings and arrays on two threads, and spends a quarter less time doing it.
+            // allocates millions of small strings and arrays on two threads, and spends about a fifth less time doing it (docs/performance.md).
             linkerSettings: [.linkedLibrary("jemalloc")]
         ),
         .testTarget(name: "MateriaMarkdownTests", dependencies: ["MateriaMarkdown"]),

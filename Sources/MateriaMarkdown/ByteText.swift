@@ -4,6 +4,16 @@ import Foundation
 /// `contains` go through NSString (UTF-16, locale-aware search) on Linux and showed up in
 /// profiles; these compare bytes. Only ASCII needles are used, so both agree.
 public enum ByteText {
+    /// The value of a hexadecimal digit (either case), or nil for any other byte.
+    public static func hexDigit(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case 0x30...0x39: return byte - 0x30
+        case 0x41...0x46: return byte - 0x41 + 10
+        case 0x61...0x66: return byte - 0x61 + 10
+        default: return nil
+        }
+    }
+
     /// `text` with every non-overlapping occurrence of `old` replaced by `new`, left to right.
     public static func replacing(_ text: String, _ old: String, with new: String) -> String {
         var text = text

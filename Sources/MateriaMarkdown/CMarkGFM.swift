@@ -18,16 +18,14 @@ public enum MarkdownRenderer {
 
     /// Whether parsers may run on several threads at once: true once a parse with the extensions
     /// went through Materia's replacement of cmark_manage_extensions_special_characters. Decided
-    /// by one probe parse under the lock, the first time anything is parsed.
+    /// by one probe parse under the lock, the first time anything is parsed; registering the
+    /// extensions (which must happen once, before any lookup) is part of it.
     public static let parsesInParallel: Bool = {
         cmarkLock.lock()
         defer { cmarkLock.unlock() }
-        registerExtensions()
+        cmark_gfm_core_extensions_ensure_registered()
         let before = materia_cmark_inline_chars_calls()
-        guard let parser = cmark_parser_new(parseOptions) else { fatalError("cmark_parser_new failed: out of memory") }
-        for name in extensionNames {
-            if let ext = cmark_find_syntax_extension(name) { cmark_parser_attach_syntax_extension(parser, ext) }
-        }
+        let parser = makeParser()
         let probe = Array("~~probe~~".utf8CString)
         probe.withUnsafeBufferPointer { cmark_parser_feed(parser, $0.baseAddress!, $0.count - 1) }
         if let document = cmark_parser_finish(parser) { cmark_node_free(document) }
@@ -35,12 +33,17 @@ public enum MarkdownRenderer {
         return materia_cmark_inline_chars_calls() > before
     }()
 
-    /// Must run once before cmark_find_syntax_extension, or every lookup returns NULL. Under the lock.
-    private static func registerExtensions() {
-        if !extensionsRegistered {
-            cmark_gfm_core_extensions_ensure_registered()
-            extensionsRegistered = true
+    /// A parser with Materia's options and extensions; the caller frees it.
+    private static func makeParser() -> OpaquePointer {
+        guard let parser = cmark_parser_new(parseOptions) else {
+            fatalError("cmark_parser_new failed: out of memory")
         }
+        for name in extensionNames {
+            if let ext = cmark_find_syntax_extension(name) {
+                cmark_parser_attach_syntax_extension(parser, ext)
+            }
+        }
+        return parser
     }
 
     /// Parse options: GFM + footnotes + smart punctuation. Kept apart from the render options so
@@ -54,22 +57,13 @@ public enum MarkdownRenderer {
 
     private static let extensionNames = ["table", "strikethrough", "autolink", "tagfilter"]
 
-    nonisolated(unsafe) private static var extensionsRegistered = false
-
-    /// Parses `source` (under the lock unless parses may overlap) and hands the document and the parser's extension list to
-    /// `body`, outside the lock; frees both afterwards. The only place a cmark parser is made.
+    /// Parses `source` (under the lock unless parses may overlap) and hands the document and the
+    /// parser's extension list to `body`, outside the lock; frees both afterwards.
     private static func withDocument<R>(_ source: String, _ body: (_ document: OpaquePointer, _ extensions: UnsafeMutablePointer<cmark_llist>?) -> R) -> R {
         let locked = !parsesInParallel
         if locked { cmarkLock.lock() }
-        guard let parser = cmark_parser_new(parseOptions) else {
-            fatalError("cmark_parser_new failed: out of memory")
-        }
+        let parser = makeParser()
         defer { cmark_parser_free(parser) }
-        for name in extensionNames {
-            if let ext = cmark_find_syntax_extension(name) {
-                cmark_parser_attach_syntax_extension(parser, ext)
-            }
-        }
         var utf8 = Array(source.utf8)
         utf8.withUnsafeMutableBufferPointer { buffer in
             buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: max(buffer.count, 1)) { pointer in
@@ -99,7 +93,7 @@ public enum MarkdownRenderer {
         withDocument(source) { document, extensions in html(document, extensions) }
     }
 
-    /// Renders one Markdown document. Thread-safe: parsing is serialised internally.
+    /// Renders one Markdown document. Thread-safe: parses overlap only when `parsesInParallel`.
     public static func render(_ source: String, options: MarkdownOptions = MarkdownOptions()) -> RenderedMarkdown {
         withDocument(source) { document, extensions in render(document, extensions, source: source, options: options) }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import MateriaMarkdown
 import MateriaSite
 #if canImport(Glibc)
 import Glibc
@@ -120,7 +121,7 @@ public struct PreviewSite: Sendable {
         while index < utf8.count {
             let byte = utf8[index]
             if byte == 0x25 {
-                guard index + 2 < utf8.count, let high = hexValue(utf8[index + 1]), let low = hexValue(utf8[index + 2]) else { return nil }
+                guard index + 2 < utf8.count, let high = ByteText.hexDigit(utf8[index + 1]), let low = ByteText.hexDigit(utf8[index + 2]) else { return nil }
                 bytes.append(high << 4 | low)
                 index += 3
             } else {
@@ -129,15 +130,6 @@ public struct PreviewSite: Sendable {
             }
         }
         return bytes
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case 0x30...0x39: return byte - 0x30
-        case 0x41...0x46: return byte - 0x41 + 10
-        case 0x61...0x66: return byte - 0x61 + 10
-        default: return nil
-        }
     }
 
     static let contentTypes: [String: String] = [

@@ -1,5 +1,6 @@
 import Foundation
 import MateriaContent
+import MateriaMarkdown
 
 /// A 64-bit hash that is the same in every process and on every machine (Swift's `Hasher` is
 /// seeded per process): for content fingerprints kept on disk. Eight bytes per step.
@@ -111,7 +112,7 @@ struct BuildManifest {
                 var index = start + 5
                 var hash: UInt64 = 0
                 var digits = 0
-                while index < end, let digit = hexValue(bytes[index]) {
+                while index < end, let digit = ByteText.hexDigit(bytes[index]) {
                     hash = hash << 4 | UInt64(digit)
                     digits += 1
                     index += 1
@@ -135,15 +136,6 @@ struct BuildManifest {
             }
         }
         return manifest.inputs.isEmpty || manifest.counts.count != 5 ? nil : manifest
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case 0x30...0x39: return byte - 0x30
-        case 0x61...0x66: return byte - 0x61 + 10
-        case 0x41...0x46: return byte - 0x41 + 10
-        default: return nil
-        }
     }
 
     func text() -> String {

@@ -1,4 +1,5 @@
 import Foundation
+import MateriaTemplates
 
 /// JSON for `<script type="application/ld+json">`: keys sorted, no whitespace, slashes as they
 /// are, and `<`, `>`, `&`, U+2028 and U+2029 escaped so that no text can end the script element
@@ -24,11 +25,11 @@ enum JSONText {
             writeString(text, to: &out)
         case .object(let object):
             out.append(0x7B)
-            for (index, pair) in object.pairs.sorted(by: { $0.key < $1.key }).enumerated() {
+            for (index, member) in object.members.sorted(by: { $0.name < $1.name }).enumerated() {
                 if index > 0 { out.append(0x2C) }
-                writeString(pair.key, to: &out)
+                writeString(member.name, to: &out)
                 out.append(0x3A)
-                write(pair.value, to: &out)
+                write(member.value, to: &out)
             }
             out.append(0x7D)
         case .array(let array):
@@ -102,32 +103,13 @@ indirect enum JSONValue: ExpressibleByStringLiteral, ExpressibleByDictionaryLite
     case object(JSONObject)
 
     init(stringLiteral value: String) { self = .string(value) }
-    init(dictionaryLiteral elements: (String, JSONValue)...) { self = .object(JSONObject(elements)) }
+    init(dictionaryLiteral elements: (String, JSONValue)...) {
+        var object = JSONObject()
+        for (name, value) in elements { object[name] = value }
+        self = .object(object)
+    }
     init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
 }
 
-/// A JSON object as its members in the order they were set; written with keys sorted. A page's
-/// JSON-LD has a few dozen small objects, for which a list is cheaper than a dictionary.
-struct JSONObject: ExpressibleByDictionaryLiteral {
-    private(set) var pairs: [(key: String, value: JSONValue)]
-
-    init(_ pairs: [(String, JSONValue)]) {
-        self.pairs = pairs.map { (key: $0.0, value: $0.1) }
-    }
-
-    init(dictionaryLiteral elements: (String, JSONValue)...) { self.init(elements) }
-
-    /// Like a dictionary's: setting a key that is there replaces its value, `nil` removes it.
-    subscript(key: String) -> JSONValue? {
-        get { pairs.first { $0.key == key }?.value }
-        set {
-            let index = pairs.firstIndex { $0.key == key }
-            switch (index, newValue) {
-            case (let index?, let value?): pairs[index].value = value
-            case (let index?, nil): pairs.remove(at: index)
-            case (nil, let value?): pairs.append((key, value))
-            case (nil, nil): break
-            }
-        }
-    }
-}
+/// A JSON object: its members in the order they were set, written with names sorted.
+typealias JSONObject = NamedValues<JSONValue>

@@ -30,8 +30,9 @@ struct LinkChecker {
         Set(links.filter { $0.record.fragment != nil }.map { file(for: $0.record.path.isEmpty ? $0.page : $0.record.path) })
     }
 
-    func check(_ links: [SourcedLink]) -> [Diagnostic] {
-        let targets = Self.fragmentTargets(links)
+    /// `targets`: `fragmentTargets(links)`, when the caller has it already.
+    func check(_ links: [SourcedLink], targets: Set<String>? = nil) -> [Diagnostic] {
+        let targets = targets ?? Self.fragmentTargets(links)
         let ids = self.ids(targets.sorted())
         var problems: [Diagnostic] = []
         for link in links {

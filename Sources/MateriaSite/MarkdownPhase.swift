@@ -47,11 +47,9 @@ public struct RenderedTexts: Sendable {
     var spill: TextSpill?
 
     /// The HTML of an article's body, from memory or read back from the spill.
-    func articleHTML(_ slug: String) -> String {
+    func articleHTML(_ slug: String) throws(TextSpill.ReadFailure) -> String {
         guard let range = spilledHTML[slug], let spill else { return articleBodies[slug]?.html ?? "" }
-        guard let html = spill.load(range) else {
-            preconditionFailure("cannot read back the rendered HTML of article '\(slug)' from the build's temporary file")
-        }
+        guard let html = spill.load(range) else { throw TextSpill.ReadFailure(slug: slug) }
         return html
     }
     var externalByOwner: [String: [(location: SourceLocation, url: String)]] = [:]
@@ -62,7 +60,7 @@ public struct RenderedTexts: Sendable {
 }
 
 /// Converts every Markdown text with cmark-gfm, resolving links and data directives against the
-/// site. cmark-gfm parsing is not thread-safe, so this runs on one thread while pages render in parallel.
+/// site. Articles render on every thread (see `MarkdownRenderer.parsesInParallel` for cmark-gfm).
 struct MarkdownPhase {
     let site: ResolvedSite
     /// Literal `id="…"` values of the article and disclaimer pages' templates; heading anchors avoid them.
@@ -108,14 +106,13 @@ struct MarkdownPhase {
             PageLinkEnvironment(table: table, pagePath: page, sourcePath: source)
         }
 
-        // Articles render in parallel: cmark-gfm parses one document at a time (MarkdownRenderer
-        // serialises that), everything else — rewriting the tree, auto-links, HTML — runs at once.
+        // Articles render in parallel: parsing, rewriting the tree, auto-links and HTML.
         let cached = site.articles.map { cache?.entry(for: $0) }
         let missing = site.articles.indices.filter { cached[$0] == nil }
         var fresh: [String: MarkdownCache.Entry] = [:]
         let articles = site.articles, bodies = self.bodies, spill = self.spill
         for (entry, spilled) in parallelMap(missing, jobs: jobs, { index -> (MarkdownCache.Entry, TextSpill.Range?) in
-            let entry = renderArticle(articles[index], body: bodies?.take(index) ?? articles[index].body, table: table)
+            let entry = renderArticle(articles[index], body: bodies?.take(index), table: table)
             guard let spill, let range = spill.store(entry.body.html) else { return (entry, nil) }
             return (MarkdownCache.Entry(article: entry.article, body: entry.body.withoutHTML(), answers: entry.answers,
                                         collected: entry.collected), range)
@@ -171,18 +168,15 @@ struct MarkdownPhase {
     }
 
     /// An article's body and FAQ answers as HTML, with what they say about links.
-    func renderArticle(_ article: Article, table: SiteLinkTable) -> MarkdownCache.Entry {
-        renderArticle(article, body: article.body, table: table)
-    }
-
-    func renderArticle(_ article: Article, body markdown: String, table: SiteLinkTable) -> MarkdownCache.Entry {
+    /// `markdown` is the article's body when the article no longer holds it (`bodies`).
+    func renderArticle(_ article: Article, body markdown: String? = nil, table: SiteLinkTable) -> MarkdownCache.Entry {
         let raw = site.config.allowRawHTML
         let autolink = AutolinkMode(rawValue: site.config.autolink) ?? .first
         let page = Page.article(article.slug.value)
         let env = PageLinkEnvironment(table: table, pagePath: page.path, sourcePath: article.sourcePath)
         // FAQ entries are anchored as faq-1, faq-2, … on the same page.
         let faqIDs = (0..<article.faq.count).map { "faq-\($0 + 1)" }
-        let body = MarkdownRenderer.render(markdown, options: MarkdownOptions(
+        let body = MarkdownRenderer.render(markdown ?? article.body, options: MarkdownOptions(
             allowRawHTML: raw, reservedIDs: articleIDs.union(faqIDs), environment: env, autolink: autolink, selfKey: page.key))
         let answers = article.faq.enumerated().map { index, entry in
             var options = MarkdownOptions(allowRawHTML: raw, isFragment: true, environment: env)

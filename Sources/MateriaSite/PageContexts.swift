@@ -77,7 +77,8 @@ struct PageContexts: Sendable {
         articleFacts = Dictionary(uniqueKeysWithValues: site.nutrients.map { ($0.id, quickFacts($0, links)) })
     }
 
-    func context(for page: Page) -> TemplateObject {
+    /// Throws only when a build's parked article HTML cannot be read back.
+    func context(for page: Page) throws(TextSpill.ReadFailure) -> TemplateObject {
         let links = Links(page: page, basePath: basePath)
         var context = common(page, links)
         switch page {
@@ -110,7 +111,7 @@ struct PageContexts: Sendable {
         case .symptomList:
             context.merge(list("Symptoms", "Symptoms, and the conditions and nutrients behind them.",
                                site.symptoms.map { item($0.name, links.symptom($0.id), $0.summary) }, links)) { $1 }
-        case .article(let slug): context.merge(article(site.articleBySlug[slug]!, links)) { $1 }
+        case .article(let slug): context.merge(try article(site.articleBySlug[slug]!, links)) { $1 }
         case .nutrient(let id): context.merge(nutrient(site.nutrientByID[id]!, links)) { $1 }
         case .condition(let id): context.merge(condition(site.conditionByID[id]!, links)) { $1 }
         case .symptom(let id): context.merge(symptom(site.symptomByID[id]!, links)) { $1 }
@@ -224,7 +225,7 @@ struct PageContexts: Sendable {
         ["title": .text(title), "intro": .text(intro), "items": .list(items), "breadcrumbs": crumbs(links, [(title, nil)]), "description": .text(intro)]
     }
 
-    private func article(_ article: Article, _ links: Links) -> TemplateObject {
+    private func article(_ article: Article, _ links: Links) throws(TextSpill.ReadFailure) -> TemplateObject {
         let slug = article.slug.value
         let rendered = texts.articleBodies[slug]!
         let minutes = max(1, Int((Double(rendered.wordCount) / 200).rounded(.up)))
@@ -235,7 +236,7 @@ struct PageContexts: Sendable {
             "reading_time": "\(minutes) min read",
             "main_class": "with-sidebar",
             "reading_minutes": .text(String(minutes)),
-            "body_html": .text(SiteLink.complete(texts.articleHTML(slug), root: links.root)),
+            "body_html": .text(SiteLink.complete(try texts.articleHTML(slug), root: links.root)),
             "breadcrumbs": crumbs(links, [("Articles", links.to(Page.articleList.path)), (article.title, nil)]),
         ]
         if let date = article.date { context["published"] = day(date) }

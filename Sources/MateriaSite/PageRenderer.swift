@@ -1,5 +1,6 @@
 import Foundation
 import MateriaContent
+import MateriaTemplates
 
 /// A file of the built site: its path below the output folder and its bytes.
 public struct OutputFile: Sendable {
@@ -32,7 +33,7 @@ struct RenderResult: Sendable {
     var hashes: [String: UInt64] = [:]
 }
 
-/// Phase 4 (render): Markdown to HTML on one thread, every page through its template in parallel,
+/// Phase 4 (render): Markdown to HTML, every page through its template in parallel,
 /// then every internal link and anchor checked against the rendered pages.
 struct PageRenderer {
     let site: ResolvedSite
@@ -47,7 +48,7 @@ struct PageRenderer {
         Page.all(articles: site.articles, nutrients: site.nutrients, conditions: site.conditions, symptoms: site.symptoms)
     }
 
-    /// Every Markdown text of the site as HTML, with its links (one thread: cmark-gfm).
+    /// Every Markdown text of the site as HTML, with its links.
     func markdown(bodies: ArticleBodies? = nil, spill: TextSpill? = nil) -> RenderedTexts {
         var phase = MarkdownPhase(site: site, articleIDs: templates.literalIDs(forPage: "article"),
                                   disclaimerIDs: templates.literalIDs(forPage: "disclaimer"), staticFiles: staticFiles,
@@ -63,17 +64,14 @@ struct PageRenderer {
     func renderPages(_ pages: [Page], texts: RenderedTexts) -> (files: [OutputFile], problems: [Diagnostic]) {
         let contexts = PageContexts(site: site, texts: texts, assets: assets)
         let templates = self.templates
-        let results = parallelMap(pages, jobs: jobs) { page -> OutputFile? in
-            guard let html = templates.render(page.template, contexts.context(for: page)) else { return nil }
-            return OutputFile(path: page.file, bytes: html)
-        }
+        let site = self.site
+        let results = parallelMap(pages, jobs: jobs) { page in Self.html(of: page, contexts, templates, site) }
         var files: [OutputFile] = []
         var problems: [Diagnostic] = []
-        for (page, file) in zip(pages, results) {
-            if let file {
-                files.append(file)
-            } else {
-                problems.append(Self.unrenderable(page))
+        for (page, result) in zip(pages, results) {
+            switch result {
+            case .success(let html): files.append(OutputFile(path: page.file, bytes: html))
+            case .failure(let problem): problems.append(problem)
             }
         }
         return (files, problems)
@@ -88,30 +86,35 @@ struct PageRenderer {
         var files: [OutputFile] = []
         var digests: [String: (ids: Set<String>, hash: UInt64)] = [:]
         let links = texts.links
+        // Only pages that a link points into (with a fragment) need their ids for the check.
+        let targets = LinkChecker.fragmentTargets(links)
         if let spill {
             let contexts = PageContexts(site: site, texts: texts, assets: assets)
             let templates = self.templates
-            // Only pages that a link points into (with a fragment) need their ids for the check.
-            let targets = LinkChecker.fragmentTargets(links)
             typealias Rendered = (ids: Set<String>, hash: UInt64, problem: Diagnostic?)
-            let renderOne = { @Sendable (page: Page) -> Rendered? in
-                guard let html = templates.render(page.template, contexts.context(for: page)) else { return nil }
-                let file = OutputFile(path: page.file, bytes: html)
-                let ids = targets.contains(page.file) ? Set(LinkChecker.ids(in: file.bytes)) : []
-                return (ids, StableHash.of(file.bytes), spill(file))
+            let site = self.site
+            let renderOne = { @Sendable (page: Page) -> Result<Rendered, Diagnostic> in
+                Self.html(of: page, contexts, templates, site).map { html in
+                    let file = OutputFile(path: page.file, bytes: html)
+                    let ids = targets.contains(page.file) ? Set(LinkChecker.ids(in: file.bytes)) : []
+                    return (ids, StableHash.of(file.bytes), spill(file))
+                }
             }
             // The pages that list every article (home, FAQ, key points, A–Z, the article list) are
             // each as large as the site: one worker renders them one after another while the
             // others render the rest, so no two of them are in memory at once.
             let whole = pages.indices.filter { pages[$0].listsEveryArticle }
             let work = [whole] + pages.indices.filter { !pages[$0].listsEveryArticle }.map { [$0] }
-            var results = [Rendered?](repeating: nil, count: pages.count)
+            var results = [Result<Rendered, Diagnostic>?](repeating: nil, count: pages.count)
             for batch in parallelMap(work, jobs: jobs, { indices in indices.map { ($0, renderOne(pages[$0])) } }) {
                 for (index, result) in batch { results[index] = result }
             }
-            for (page, result) in zip(pages, results) {
-                guard let result else {
-                    problems.append(Self.unrenderable(page))
+            for (page, outcome) in zip(pages, results) {
+                let result: Rendered
+                switch outcome! {
+                case .success(let rendered): result = rendered
+                case .failure(let problem):
+                    problems.append(problem)
                     continue
                 }
                 if let problem = result.problem { problems.append(problem) }
@@ -134,7 +137,7 @@ struct PageRenderer {
             for path in spilled { ids[path] = digests[path]!.ids }
             return ids
         })
-        problems += checker.check(links)
+        problems += checker.check(links, targets: targets)
         PhaseClock.mark("link check")
         if !problems.isEmpty { return .failure(BuildFailure(problems.sorted { ($0.location, $0.message) < ($1.location, $1.message) })) }
         return .success(RenderResult(files: files, texts: texts, hashes: digests.mapValues(\.hash)))
@@ -152,6 +155,21 @@ struct PageRenderer {
             default: return feeds ? SiteFeeds(site: site).files(pages: pages) : []
             }
         }.flatMap { $0 }
+    }
+
+    /// A page through its template, or the problem that stopped it.
+    static func html(of page: Page, _ contexts: PageContexts, _ templates: TemplateSet, _ site: ResolvedSite) -> Result<[UInt8], Diagnostic> {
+        let context: TemplateObject
+        do throws(TextSpill.ReadFailure) {
+            context = try contexts.context(for: page)
+        } catch {
+            let source = site.articleBySlug[error.slug]?.sourcePath ?? "Content/articles"
+            return .failure(Diagnostic(at: SourceLocation(path: source),
+                                       "cannot read back this article's rendered HTML from the build's temporary file beside the output",
+                                       fix: "check the disk that holds the output folder (free space, I/O errors) and build again; the previous output is unchanged"))
+        }
+        guard let html = templates.render(page.template, context) else { return .failure(unrenderable(page)) }
+        return .success(html)
     }
 
     static func unrenderable(_ page: Page) -> Diagnostic {

@@ -11,11 +11,7 @@ struct SiteFeeds {
 
     /// The newest date an article carries: updated, reviewed or first published.
     static func lastModified(_ article: Article) -> Day? {
-        var newest = article.updated
-        for day in [article.reviewed, article.date] {
-            if let day, newest.map({ day > $0 }) ?? true { newest = day }
-        }
-        return newest
+        [article.updated, article.reviewed, article.date].compactMap { $0 }.max()
     }
 
     /// When a page last changed, as far as the content says.

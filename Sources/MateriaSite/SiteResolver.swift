@@ -44,11 +44,8 @@ public struct ResolvedSite: Sendable {
     func withoutArticleBodies() -> ResolvedSite {
         var copy = self
         copy.articles = articles.map { $0.withoutBody() }
-        // The same stripped values in both, so that no article is held twice.
-        let stripped = Dictionary(copy.articles.map { ($0.slug.value, $0) }, uniquingKeysWith: { first, _ in first })
-        copy.articleBySlug = articleBySlug.mapValues { article in
-            stripped[article.slug.value].flatMap { $0.sourcePath == article.sourcePath ? $0 : nil } ?? article.withoutBody()
-        }
+        // Made as `resolve` makes it, from the stripped articles, so that no article is held twice.
+        copy.articleBySlug = Dictionary(copy.articles.map { ($0.slug.value, $0) }, uniquingKeysWith: { first, _ in first })
         return copy
     }
 }

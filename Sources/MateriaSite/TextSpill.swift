@@ -10,6 +10,11 @@ final class TextSpill: @unchecked Sendable {
         let count: Int
     }
 
+    /// An article's HTML could not be read back (an I/O error on the temporary file).
+    struct ReadFailure: Error {
+        let slug: String
+    }
+
     private let descriptor: Int32
     private let lock = NSLock()
     private var end = 0

@@ -21,49 +21,58 @@ public enum TemplateValue: Sendable {
     }
 }
 
-/// Named values, as a list of members in the order they were set. A page's context is a few
-/// dozen small objects made for one render: a list is cheaper to build than a dictionary, and a
+/// Named values, as a list of members in the order they were set. Page contexts and JSON-LD
+/// are many small objects made for one page: a list is cheaper to build than a dictionary, and a
 /// lookup compares a few short names (mostly stored inline, compared without hashing).
-public struct TemplateObject: Sendable, ExpressibleByDictionaryLiteral {
-    private var members: [(name: String, value: TemplateValue)]
+public struct NamedValues<Value>: ExpressibleByDictionaryLiteral {
+    @usableFromInline var storage: [(name: String, value: Value)]
 
-    public init() { members = [] }
+    /// The members in the order they were set.
+    @inlinable public var members: [(name: String, value: Value)] { storage }
+
+    // Inlinable throughout: used from other modules with concrete values, it must be specialized
+    // there (unspecialized, every lookup went through generic metadata: pages took twice as long).
+    @inlinable public init() { storage = [] }
 
     /// Like a dictionary literal; a name given twice keeps its last value.
-    public init(dictionaryLiteral elements: (String, TemplateValue)...) {
-        members = []
-        members.reserveCapacity(elements.count)
+    @inlinable public init(dictionaryLiteral elements: (String, Value)...) {
+        storage = []
+        storage.reserveCapacity(elements.count)
         for (name, value) in elements { self[name] = value }
     }
 
-    public var isEmpty: Bool { members.isEmpty }
-    public var count: Int { members.count }
-    public var names: [String] { members.map(\.name) }
+    @inlinable public var isEmpty: Bool { storage.isEmpty }
+    @inlinable public var count: Int { storage.count }
 
     /// The value under `name`; setting `nil` removes it.
-    public subscript(name: String) -> TemplateValue? {
-        @inline(__always) get {
-            for member in members where member.name == name { return member.value }
+    @inlinable public subscript(name: String) -> Value? {
+        get {
+            for member in storage where member.name == name { return member.value }
             return nil
         }
         set {
-            let index = members.firstIndex { $0.name == name }
+            let index = storage.firstIndex { $0.name == name }
             switch (index, newValue) {
-            case (let index?, let value?): members[index].value = value
-            case (let index?, nil): members.remove(at: index)
-            case (nil, let value?): members.append((name, value))
+            case (let index?, let value?): storage[index].value = value
+            case (let index?, nil): storage.remove(at: index)
+            case (nil, let value?): storage.append((name, value))
             case (nil, nil): break
             }
         }
     }
 
     /// Adds `other`'s members; for a name both have, `combine` picks the value.
-    public mutating func merge(_ other: TemplateObject, uniquingKeysWith combine: (TemplateValue, TemplateValue) -> TemplateValue) {
-        for (name, value) in other.members {
-            if let existing = self[name] { self[name] = combine(existing, value) } else { members.append((name, value)) }
+    @inlinable public mutating func merge(_ other: NamedValues, uniquingKeysWith combine: (Value, Value) -> Value) {
+        for (name, value) in other.storage {
+            self[name] = self[name].map { combine($0, value) } ?? value
         }
     }
 }
+
+extension NamedValues: Sendable where Value: Sendable {}
+
+/// The values a template sees by name.
+public typealias TemplateObject = NamedValues<TemplateValue>
 
 extension TemplateValue: ExpressibleByStringLiteral, ExpressibleByStringInterpolation, ExpressibleByBooleanLiteral {
     public init(stringLiteral value: String) { self = .text(value) }

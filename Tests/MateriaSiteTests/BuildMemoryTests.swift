@@ -33,3 +33,18 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty)
     }
 }
+
+extension BuildMemoryTests {
+    /// HTML that cannot be read back is an error the page reports, never an empty article.
+    @Test func unreadableSpilledHTMLThrows() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("materia-spill-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var texts = RenderedTexts()
+        texts.spill = try #require(TextSpill(folder: folder.path))
+        texts.spilledHTML["kept"] = try #require(texts.spill?.store("<p>kept</p>\n"))
+        texts.spilledHTML["lost"] = TextSpill.Range(offset: 1_000_000, count: 16)
+        #expect(try texts.articleHTML("kept") == "<p>kept</p>\n")
+        #expect(throws: TextSpill.ReadFailure.self) { try texts.articleHTML("lost") }
+    }
+}

@@ -1,5 +1,5 @@
 #ifndef MATERIA_MALLOC_CONFIG_H
 #define MATERIA_MALLOC_CONFIG_H
-/// The jemalloc settings the materia binary starts with (see malloc_config.c).
-const char *materia_malloc_config(void);
+/// Read by jemalloc when the materia binary starts (see malloc_config.c).
+extern const char *malloc_conf;
 #endif
