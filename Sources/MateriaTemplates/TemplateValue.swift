@@ -47,11 +47,14 @@ public struct NamedValues<Value>: ExpressibleByDictionaryLiteral {
     /// The value under `name`; setting `nil` removes it.
     @inlinable public subscript(name: String) -> Value? {
         get {
-            for member in storage where member.name == name { return member.value }
+            let length = name.utf8.count
+            for member in storage where member.name.utf8.count == length && member.name == name { return member.value }
             return nil
         }
         set {
-            let index = storage.firstIndex { $0.name == name }
+            // Names of different lengths differ: most members are ruled out without comparing text.
+            let length = name.utf8.count
+            let index = storage.firstIndex { $0.name.utf8.count == length && $0.name == name }
             switch (index, newValue) {
             case (let index?, let value?): storage[index].value = value
             case (let index?, nil): storage.remove(at: index)
