@@ -97,10 +97,13 @@ public enum URLSafety {
 
     /// True for `scheme:…` URLs (`https:`, `mailto:`), false for paths and fragments.
     public static func hasScheme(_ url: String) -> Bool {
-        guard let colon = url.firstIndex(of: ":") else { return false }
-        let scheme = url[..<colon]
-        guard let first = scheme.first, first.isASCII, first.isLetter else { return false }
-        return scheme.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "+" || $0 == "-" || $0 == ".") }
+        // On the bytes: a scheme is ASCII, so no character needs to be formed.
+        guard let colon = url.utf8.firstIndex(of: 0x3A) else { return false }
+        let scheme = url.utf8[..<colon]
+        guard let first = scheme.first, (first | 0x20) &- 0x61 < 26 else { return false }
+        return scheme.allSatisfy { byte in
+            (byte | 0x20) &- 0x61 < 26 || byte &- 0x30 < 10 || byte == 0x2B || byte == 0x2D || byte == 0x2E
+        }
     }
 
     /// False for `javascript:`, `vbscript:`, `file:` and (outside a few image types) `data:` URLs.

@@ -213,33 +213,46 @@ struct GraphExport {
         for condition in site.conditions { node(.condition(condition.id), "condition", condition.name) }
         for symptom in site.symptoms { node(.symptom(symptom.id), "symptom", symptom.name) }
 
-        var edges = Set<Edge>()
-        for link in texts.links {
-            guard let source = link.sourceKey, let target = link.record.key, source != target, Page(key: target) != nil else { continue }
-            let kind: String
-            switch link.record.kind {
-            case .autolink, .directive: kind = "mentions"
-            case .wikilink: kind = "wikilink"
-            case .markdown: kind = "link"
+        // Edges grouped by their source: each source's few edges are sorted and deduplicated on
+        // their own, and only the sources are sorted as a whole (one edge per link of the site).
+        var bySource: [String: [(target: String, kind: String)]] = [:]
+        func edge(_ source: String, _ target: String, _ kind: String) { bySource[source, default: []].append((target, kind)) }
+        for links in texts.linksByOwner.values {
+            for link in links {
+                guard let source = link.sourceKey, let target = link.record.key, source != target, Page(key: target) != nil else { continue }
+                let kind: String
+                switch link.record.kind {
+                case .autolink, .directive: kind = "mentions"
+                case .wikilink: kind = "wikilink"
+                case .markdown: kind = "link"
+                }
+                edge(source, target, kind)
             }
-            edges.insert(Edge(source: source, target: target, kind: kind))
         }
         for article in site.articles {
             let source = Page.article(article.slug.value).key
-            for id in article.nutrients { edges.insert(Edge(source: source, target: Page.nutrient(id.value).key, kind: "data")) }
-            for id in article.conditions { edges.insert(Edge(source: source, target: Page.condition(id.value).key, kind: "data")) }
-            for id in article.symptoms { edges.insert(Edge(source: source, target: Page.symptom(id.value).key, kind: "data")) }
+            for id in article.nutrients { edge(source, Page.nutrient(id.value).key, "data") }
+            for id in article.conditions { edge(source, Page.condition(id.value).key, "data") }
+            for id in article.symptoms { edge(source, Page.symptom(id.value).key, "data") }
         }
         for (condition, links) in site.nutrientsOfCondition {
-            for link in links { edges.insert(Edge(source: Page.nutrient(link.id).key, target: Page.condition(condition).key, kind: "data")) }
+            for link in links { edge(Page.nutrient(link.id).key, Page.condition(condition).key, "data") }
         }
         for (condition, symptoms) in site.symptomsOfCondition {
-            for symptom in symptoms { edges.insert(Edge(source: Page.condition(condition).key, target: Page.symptom(symptom).key, kind: "data")) }
+            for symptom in symptoms { edge(Page.condition(condition).key, Page.symptom(symptom).key, "data") }
         }
         for (symptom, links) in site.nutrientsOfSymptom {
-            for link in links { edges.insert(Edge(source: Page.nutrient(link.id).key, target: Page.symptom(symptom).key, kind: "data")) }
+            for link in links { edge(Page.nutrient(link.id).key, Page.symptom(symptom).key, "data") }
         }
-        let sortedEdges = edges.sorted { ($0.source, $0.target, $0.kind) < ($1.source, $1.target, $1.kind) }
+        var sortedEdges: [Edge] = []
+        for source in bySource.keys.sorted() {
+            var previous: (target: String, kind: String)?
+            for (target, kind) in bySource[source]!.sorted(by: { ($0.target, $0.kind) < ($1.target, $1.kind) }) {
+                if let previous, previous.target == target, previous.kind == kind { continue }
+                sortedEdges.append(Edge(source: source, target: target, kind: kind))
+                previous = (target, kind)
+            }
+        }
         return OutputFile(path: "graph.json", bytes: Self.json(Graph(nodes: nodes, edges: sortedEdges)))
     }
 
