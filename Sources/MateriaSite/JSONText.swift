@@ -7,7 +7,10 @@ import MateriaTemplates
 enum JSONText {
     static func encode(_ value: JSONValue) -> String {
         var out: [UInt8] = []
-        out.reserveCapacity(1024)
+        // Reserved from the text it holds (escapes and punctuation fit in the margin), so a
+        // document as large as the site is not copied while it grows.
+        let text = value.textBytes
+        out.reserveCapacity(max(1024, text + text / 2))
         write(value, to: &out)
         return String(decoding: out, as: UTF8.self)
     }
@@ -45,6 +48,8 @@ enum JSONText {
             out += Array(String(number).utf8)
         case .double(let number):
             out += Array((number == number.rounded() && abs(number) < 1e15 ? String(Int(number)) : String(number)).utf8)
+        case .written(_, let write):
+            write(&out)
         }
     }
 
@@ -101,6 +106,21 @@ indirect enum JSONValue: ExpressibleByStringLiteral, ExpressibleByDictionaryLite
     case bool(Bool)
     case array([JSONValue])
     case object(JSONObject)
+    /// JSON written by a function when the document is encoded, about `estimate` bytes long:
+    /// for a value as large as the site, which is then never held as a tree.
+    case written(estimate: Int, (inout [UInt8]) -> Void)
+
+    /// Bytes of strings and member names in this value and every value inside it, plus a few
+    /// per member or element for quotes and punctuation.
+    var textBytes: Int {
+        switch self {
+        case .string(let text): return text.utf8.count + 2
+        case .int, .double, .bool: return 8
+        case .array(let items): return items.reduce(2) { $0 + $1.textBytes + 1 }
+        case .object(let object): return object.members.reduce(2) { $0 + $1.name.utf8.count + 4 + $1.value.textBytes }
+        case .written(let estimate, _): return estimate
+        }
+    }
 
     init(stringLiteral value: String) { self = .string(value) }
     init(dictionaryLiteral elements: (String, JSONValue)...) {

@@ -152,35 +152,49 @@ public struct SiteResolver {
     /// fewer than `candidateLimit` articles share the article's keys. Ties go to the earlier title.
     private func related(_ articles: [Article]) -> [String: [String]] {
         let candidateLimit = 64
-        func weights(_ article: Article) -> [String: Int] {
-            var result: [String: Int] = [:]
-            for id in article.nutrients { result["n:" + id.value] = 3 }
-            for id in article.conditions { result["c:" + id.value] = 3 }
-            for id in article.symptoms { result["s:" + id.value] = 2 }
-            for tag in article.tags { result["t:" + tag.lowercased()] = 1 }
-            return result
+        // Keys ("n:magnesium", "t:sleep") are numbered once; an article's keys are then a few
+        // (number, weight) pairs, and scoring a candidate compares numbers, not strings.
+        var numbers: [String: Int] = [:]
+        var names: [String] = []
+        var keyIndex: [[Int]] = []
+        func number(_ key: String) -> Int {
+            if let known = numbers[key] { return known }
+            numbers[key] = names.count
+            names.append(key)
+            keyIndex.append([])
+            return names.count - 1
         }
-        let articleWeights = articles.map(weights)
-        var keyIndex: [String: [Int]] = [:]
-        for (position, keys) in articleWeights.enumerated() {
-            for key in keys.keys { keyIndex[key, default: []].append(position) }
+        var articleWeights: [[(key: Int, weight: Int)]] = []
+        articleWeights.reserveCapacity(articles.count)
+        for (position, article) in articles.enumerated() {
+            var weights: [(key: Int, weight: Int)] = []
+            func set(_ key: String, _ weight: Int) {
+                let key = number(key)
+                if let existing = weights.firstIndex(where: { $0.key == key }) { weights[existing].weight = weight } else { weights.append((key, weight)) }
+            }
+            for id in article.nutrients { set("n:" + id.value, 3) }
+            for id in article.conditions { set("c:" + id.value, 3) }
+            for id in article.symptoms { set("s:" + id.value, 2) }
+            for tag in article.tags { set("t:" + tag.lowercased(), 1) }
+            for (key, _) in weights { keyIndex[key].append(position) }
+            articleWeights.append(weights)
         }
-        let index = keyIndex
+        let index = keyIndex, keyNames = names, allWeights = articleWeights
         // Each article's list depends only on the index: computed in parallel, in input order.
         let lists = parallelMap(Array(articles.indices), jobs: ProcessInfo.processInfo.activeProcessorCount) { position -> [String] in
-            let own = articleWeights[position]
-            let keys = own.keys.sorted { (index[$0]!.count, $0) < (index[$1]!.count, $1) }
+            let own = allWeights[position]
+            let keys = own.map(\.key).sorted { (index[$0].count, keyNames[$0]) < (index[$1].count, keyNames[$1]) }
             var candidates: [Int] = []
             var seen: Set<Int> = [position]
             gather: for key in keys {
-                for other in index[key]! where seen.insert(other).inserted {
+                for other in index[key] where seen.insert(other).inserted {
                     candidates.append(other)
                     if candidates.count >= candidateLimit { break gather }
                 }
             }
             let scored = candidates.map { other -> (Int, Int) in
-                let theirs = articleWeights[other]
-                return (other, own.reduce(0) { $0 + (theirs[$1.key] != nil ? $1.value : 0) })
+                let theirs = allWeights[other]
+                return (other, own.reduce(0) { sum, mine in sum + (theirs.contains { $0.key == mine.key } ? mine.weight : 0) })
             }
             let best = scored.sorted { ($1.1, $0.0) < ($0.1, $1.0) }.prefix(5)
             return best.map { articles[$0.0].slug.value }

@@ -137,17 +137,44 @@ struct StructuredData {
         return .object(node)
     }
 
+    /// The FAQ page's questions are every FAQ entry of the site: written straight into the
+    /// JSON as it is encoded (in the order the members of each object sort), not built as a
+    /// tree first, so the page's JSON-LD never exists twice over in memory.
     private func faqPage(_ page: Page, _ entries: [(Article, [String])]) -> JSONObject {
-        var questions: [JSONValue] = []
+        var estimate = 2
         for (article, answers) in entries {
             for (index, entry) in article.faq.enumerated() {
-                let answer = index < answers.count ? Self.plainText(answers[index]) : entry.answer
-                questions.append(["@type": "Question", "name": .string(entry.question),
-                                  "acceptedAnswer": ["@type": "Answer", "text": .string(answer), "url": .string(url(.article(article.slug.value)) + "#faq-\(index + 1)")]])
+                estimate += 160 + entry.question.utf8.count + (index < answers.count ? answers[index].utf8.count : entry.answer.utf8.count)
             }
         }
-        return ["@type": "FAQPage", "@id": .string(url(page) + "#faq"), "url": .string(url(page)), "mainEntity": .array(questions)]
+        let base = self.base
+        let questions = JSONValue.written(estimate: estimate) { out in
+            out.append(0x5B)
+            var first = true
+            for (article, answers) in entries {
+                let articleURL = base + Page.article(article.slug.value).path
+                for (index, entry) in article.faq.enumerated() {
+                    if !first { out.append(0x2C) }
+                    first = false
+                    let answer = index < answers.count ? Self.plainText(answers[index]) : entry.answer
+                    out += Self.questionOpen
+                    JSONText.writeString(answer, to: &out)
+                    out += Self.answerURL
+                    JSONText.writeString(articleURL + "#faq-\(index + 1)", to: &out)
+                    out += Self.questionName
+                    JSONText.writeString(entry.question, to: &out)
+                    out.append(0x7D)
+                }
+            }
+            out.append(0x5D)
+        }
+        return ["@type": "FAQPage", "@id": .string(url(page) + "#faq"), "url": .string(url(page)), "mainEntity": questions]
     }
+
+    /// The fixed parts of a question: `{"@type":"Question","acceptedAnswer":{"@type":"Answer","text":…,"url":…},"name":…}`.
+    private static let questionOpen = Array(#"{"@type":"Question","acceptedAnswer":{"@type":"Answer","text":"#.utf8)
+    private static let answerURL = Array(#","url":"#.utf8)
+    private static let questionName = Array(#"},"name":"#.utf8)
 
     /// The text of rendered HTML: tags dropped, the five entities decoded, space collapsed.
     /// One pass over the bytes (the FAQ page reads every answer of the site).

@@ -9,6 +9,16 @@ public enum TemplateValue: Sendable {
     /// A list of objects: `{{#items}}…{{/items}}` renders once per object.
     public static func objects(_ objects: [TemplateObject]) -> TemplateValue { .list(objects.map(TemplateValue.object)) }
 
+    /// Bytes of UTF-8 text held in this value and every value inside it.
+    var textBytes: Int {
+        switch self {
+        case .text(let text): return text.utf8.count
+        case .flag: return 0
+        case .list(let items): return items.reduce(0) { $0 + $1.textBytes }
+        case .object(let object): return object.storage.reduce(0) { $0 + $1.value.textBytes }
+        }
+    }
+
     /// The value under `name` when this is an object. `has_<key>` (`flagOf` is then `key`), when
     /// the object does not set it, is true beside a non-empty list `key`, so templates can wrap a
     /// list in `<section>`/`<ul>` once (`{{#has_faq}}`) instead of once per item.
