@@ -5,14 +5,14 @@ import MateriaTemplates
 /// are, and `<`, `>`, `&`, U+2028 and U+2029 escaped so that no text can end the script element
 /// or a line in old parsers. Written directly to bytes: it runs for every page.
 enum JSONText {
-    static func encode(_ value: JSONValue) -> String {
+    static func bytes(_ value: JSONValue) -> [UInt8] {
         var out: [UInt8] = []
         // Reserved from the text it holds (escapes and punctuation fit in the margin), so a
         // document as large as the site is not copied while it grows.
         let text = value.textBytes
         out.reserveCapacity(max(1024, text + text / 2))
         write(value, to: &out)
-        return String(decoding: out, as: UTF8.self)
+        return out
     }
 
     private static let hex = Array("0123456789abcdef".utf8)

@@ -126,7 +126,7 @@ struct PageContexts: Sendable {
             context["page_title"] = page == .home ? .text(site.config.title) : "\(title) | \(site.config.title)"
         }
         context["og_type"] = { if case .article = page { return "article" } else { return "website" } }()
-        context["jsonld_html"] = .text(StructuredData(site: site, texts: texts).script(for: page, title: title, breadcrumbs: trail(page, title)))
+        context["jsonld_html"] = .bytes(StructuredData(site: site, texts: texts).script(for: page, title: title, breadcrumbs: trail(page, title)))
         // `{{#has_faq}}` and the like are answered by the template engine from the lists themselves.
         return context
     }

@@ -15,7 +15,7 @@ struct StructuredData {
 
     /// JSON safe inside `<script type="application/ld+json">`: `<`, `>` and `&` are escaped, so
     /// no content can close the element or open a comment.
-    func script(for page: Page, title: String, breadcrumbs: [(String, Page?)]) -> String {
+    func script(for page: Page, title: String, breadcrumbs: [(String, Page?)]) -> [UInt8] {
         var graph: [JSONValue] = [.object(webPage(page, title: title))]
         switch page {
         case .article(let slug):
@@ -38,7 +38,7 @@ struct StructuredData {
             ])
         }
         let document: JSONValue = ["@context": "https://schema.org", "@graph": .array(graph)]
-        return JSONText.encode(document)
+        return JSONText.bytes(document)
     }
 
     private func organization(_ id: String) -> JSONValue {

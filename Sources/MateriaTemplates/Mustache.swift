@@ -386,6 +386,10 @@ private struct Renderer {
                 let text: String
                 switch value {
                 case .text(let string): text = string
+                case .bytes(let bytes):
+                    if !indentation.isEmpty && !bytes.isEmpty && (out.last == 0x0A || out.isEmpty) { out.append(contentsOf: indentation) }
+                    if escaped { bytes.withUnsafeBufferPointer { HTMLEscaping.append($0, to: &out) } } else { out.append(contentsOf: bytes) }
+                    continue
                 case .flag(let flag): text = flag ? "true" : "false"
                 case .list, .object: continue
                 }
@@ -476,23 +480,25 @@ public enum HTMLEscaping {
 
     public static func append(_ text: String, to out: inout [UInt8]) {
         var text = text
-        text.withUTF8 { buffer in
-            var runStart = 0
-            for index in 0..<buffer.count {
-                let replacement: StaticString
-                switch buffer[index] {
-                case 0x26: replacement = "&amp;"
-                case 0x3C: replacement = "&lt;"
-                case 0x3E: replacement = "&gt;"
-                case 0x22: replacement = "&quot;"
-                case 0x27: replacement = "&#39;"
-                default: continue
-                }
-                if runStart < index { out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[runStart..<index])) }
-                replacement.withUTF8Buffer { out.append(contentsOf: $0) }
-                runStart = index + 1
+        text.withUTF8 { append($0, to: &out) }
+    }
+
+    public static func append(_ buffer: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        var runStart = 0
+        for index in 0..<buffer.count {
+            let replacement: StaticString
+            switch buffer[index] {
+            case 0x26: replacement = "&amp;"
+            case 0x3C: replacement = "&lt;"
+            case 0x3E: replacement = "&gt;"
+            case 0x22: replacement = "&quot;"
+            case 0x27: replacement = "&#39;"
+            default: continue
             }
-            if runStart < buffer.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[runStart...])) }
+            if runStart < index { out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[runStart..<index])) }
+            replacement.withUTF8Buffer { out.append(contentsOf: $0) }
+            runStart = index + 1
         }
+        if runStart < buffer.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[runStart...])) }
     }
 }

@@ -2,6 +2,9 @@
 /// their contexts from these instead of `[String: Any]`, so rendering never casts at run time.
 public enum TemplateValue: Sendable {
     case text(String)
+    /// Text as UTF-8 bytes, shown like `text`: for a value made as bytes (a page's JSON-LD,
+    /// which on the FAQ page is as large as the site) that need never become a String.
+    case bytes([UInt8])
     case flag(Bool)
     case list([TemplateValue])
     case object(TemplateObject)
@@ -13,6 +16,7 @@ public enum TemplateValue: Sendable {
     var textBytes: Int {
         switch self {
         case .text(let text): return text.utf8.count
+        case .bytes(let bytes): return bytes.count
         case .flag: return 0
         case .list(let items): return items.reduce(0) { $0 + $1.textBytes }
         case .object(let object): return object.storage.reduce(0) { $0 + $1.value.textBytes }
