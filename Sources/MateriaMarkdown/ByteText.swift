@@ -19,7 +19,7 @@ public enum ByteText {
         var text = text
         let needle = Array(old.utf8), replacement = Array(new.utf8)
         guard !needle.isEmpty else { return text }
-        return text.withUTF8 { bytes -> String in
+        let replaced = text.withUTF8 { bytes -> String? in
             var out: [UInt8] = []
             var copied = 0
             while let found = find(needle, in: bytes, from: copied) {
@@ -28,10 +28,12 @@ public enum ByteText {
                 out.append(contentsOf: replacement)
                 copied = found + needle.count
             }
-            if copied == 0 { return String(decoding: bytes, as: UTF8.self) }
+            // Nothing to replace: the text itself is returned, not a copy of it.
+            if copied == 0 { return nil }
             out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied...]))
             return String(decoding: out, as: UTF8.self)
         }
+        return replaced ?? text
     }
 
     /// Whether `text` holds `needle`.

@@ -166,7 +166,14 @@ public enum MarkdownRenderer {
             self.usedIDs = options.reservedIDs
             self.source = source
             var starts = [0]
-            for (index, byte) in source.enumerated() where byte == 0x0A { starts.append(index + 1) }
+            source.withUnsafeBufferPointer { bytes in
+                guard let base = bytes.baseAddress else { return }
+                var index = 0
+                while index < bytes.count, let found = memchr(base + index, 0x0A, bytes.count - index) {
+                    index = base.distance(to: found.assumingMemoryBound(to: UInt8.self)) + 1
+                    starts.append(index)
+                }
+            }
             self.lineStarts = starts
         }
 

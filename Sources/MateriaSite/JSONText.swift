@@ -5,12 +5,11 @@ import MateriaTemplates
 /// are, and `<`, `>`, `&`, U+2028 and U+2029 escaped so that no text can end the script element
 /// or a line in old parsers. Written directly to bytes: it runs for every page.
 enum JSONText {
-    static func bytes(_ value: JSONValue) -> [UInt8] {
+    /// `capacity`: what the document is expected to take (a page's is a few kilobytes; one that
+    /// holds every FAQ entry of the site says so), so a large one is not copied while it grows.
+    static func bytes(_ value: JSONValue, capacity: Int = 4096) -> [UInt8] {
         var out: [UInt8] = []
-        // Reserved from the text it holds (escapes and punctuation fit in the margin), so a
-        // document as large as the site is not copied while it grows.
-        let text = value.textBytes
-        out.reserveCapacity(max(1024, text + text / 2))
+        out.reserveCapacity(capacity)
         write(value, to: &out)
         return out
     }
@@ -48,7 +47,7 @@ enum JSONText {
             out += Array(String(number).utf8)
         case .double(let number):
             out += Array((number == number.rounded() && abs(number) < 1e15 ? String(Int(number)) : String(number)).utf8)
-        case .written(_, let write):
+        case .written(let write):
             write(&out)
         }
     }
@@ -106,21 +105,9 @@ indirect enum JSONValue: ExpressibleByStringLiteral, ExpressibleByDictionaryLite
     case bool(Bool)
     case array([JSONValue])
     case object(JSONObject)
-    /// JSON written by a function when the document is encoded, about `estimate` bytes long:
-    /// for a value as large as the site, which is then never held as a tree.
-    case written(estimate: Int, (inout [UInt8]) -> Void)
-
-    /// Bytes of strings and member names in this value and every value inside it, plus a few
-    /// per member or element for quotes and punctuation.
-    var textBytes: Int {
-        switch self {
-        case .string(let text): return text.utf8.count + 2
-        case .int, .double, .bool: return 8
-        case .array(let items): return items.reduce(2) { $0 + $1.textBytes + 1 }
-        case .object(let object): return object.members.reduce(2) { $0 + $1.name.utf8.count + 4 + $1.value.textBytes }
-        case .written(let estimate, _): return estimate
-        }
-    }
+    /// JSON written by a function when the document is encoded: for a value as large as the
+    /// site, which is then never held as a tree.
+    case written((inout [UInt8]) -> Void)
 
     init(stringLiteral value: String) { self = .string(value) }
     init(dictionaryLiteral elements: (String, JSONValue)...) {

@@ -168,7 +168,7 @@ struct PageRenderer {
                                        "cannot read back this article's rendered HTML from the build's temporary file beside the output",
                                        fix: "check the disk that holds the output folder (free space, I/O errors) and build again; the previous output is unchanged"))
         }
-        guard let html = templates.render(page.template, context) else { return .failure(unrenderable(page)) }
+        guard let html = templates.render(page.template, context, sizedFromContext: page.listsEveryArticle) else { return .failure(unrenderable(page)) }
         return .success(html)
     }
 

@@ -17,14 +17,15 @@ struct StructuredData {
     /// no content can close the element or open a comment.
     func script(for page: Page, title: String, breadcrumbs: [(String, Page?)]) -> [UInt8] {
         var graph: [JSONValue] = [.object(webPage(page, title: title))]
+        var capacity = 4096
         switch page {
         case .article(let slug):
             if let article = site.articleBySlug[slug], !article.faq.isEmpty {
-                graph.append(.object(faqPage(page, [(article, texts.faqAnswers[slug] ?? [])])))
+                graph.append(.object(faqPage(page, [(article, texts.faqAnswers[slug] ?? [])], size: &capacity)))
             }
         case .faq:
             let entries = site.articles.filter { !$0.faq.isEmpty }.map { ($0, texts.faqAnswers[$0.slug.value] ?? []) }
-            if !entries.isEmpty { graph.append(.object(faqPage(page, entries))) }
+            if !entries.isEmpty { graph.append(.object(faqPage(page, entries, size: &capacity))) }
         default: break
         }
         if breadcrumbs.count > 1 {
@@ -38,7 +39,7 @@ struct StructuredData {
             ])
         }
         let document: JSONValue = ["@context": "https://schema.org", "@graph": .array(graph)]
-        return JSONText.bytes(document)
+        return JSONText.bytes(document, capacity: capacity)
     }
 
     private func organization(_ id: String) -> JSONValue {
@@ -140,15 +141,17 @@ struct StructuredData {
     /// The FAQ page's questions are every FAQ entry of the site: written straight into the
     /// JSON as it is encoded (in the order the members of each object sort), not built as a
     /// tree first, so the page's JSON-LD never exists twice over in memory.
-    private func faqPage(_ page: Page, _ entries: [(Article, [String])]) -> JSONObject {
+    /// Adds the questions' expected size in bytes to `size`.
+    private func faqPage(_ page: Page, _ entries: [(Article, [String])], size: inout Int) -> JSONObject {
         var estimate = 2
         for (article, answers) in entries {
             for (index, entry) in article.faq.enumerated() {
                 estimate += 160 + entry.question.utf8.count + (index < answers.count ? answers[index].utf8.count : entry.answer.utf8.count)
             }
         }
+        size += estimate + estimate / 4
         let base = self.base
-        let questions = JSONValue.written(estimate: estimate) { out in
+        let questions = JSONValue.written { out in
             out.append(0x5B)
             var first = true
             for (article, answers) in entries {

@@ -89,8 +89,8 @@ public struct TemplateSet: Sendable {
     }
 
     /// Renders `context` with template `name`; nil only for an unknown name, which `load` rules out.
-    func render(_ name: String, _ context: TemplateObject) -> [UInt8]? {
-        library.render(name, context)
+    func render(_ name: String, _ context: TemplateObject, sizedFromContext: Bool = false) -> [UInt8]? {
+        library.render(name, context, sizedFromContext: sizedFromContext)
     }
 
     /// `id="name"` attributes whose value holds no Mustache tag.

@@ -358,13 +358,13 @@ public struct MustacheLibrary: Sendable {
 
     /// Renders template `name` with `context` as the outermost context; nil for an unknown name.
     /// A partial or parent that does not exist renders as nothing.
-    public func render(_ name: String, _ context: TemplateObject) -> [UInt8]? {
+    /// `sizedFromContext` (for a page as large as the site): the output is reserved from the text
+    /// the context holds, with room for the template's own, so it is written without growing and
+    /// never copied into a buffer twice its size (reserved pages it does not touch cost no memory).
+    public func render(_ name: String, _ context: TemplateObject, sizedFromContext: Bool = false) -> [UInt8]? {
         guard let nodes = templates[name] else { return nil }
         var renderer = Renderer(templates: templates, stack: [.object(context)])
-        // A page is mostly its context's text: reserved up front (with room for the template's
-        // own text), a page as large as the site is written without growing, and so without
-        // being copied to a buffer twice its size (pages untouched by the margin cost no memory).
-        let text = TemplateValue.object(context).textBytes
+        let text = sizedFromContext ? TemplateValue.object(context).textBytes : 0
         renderer.out.reserveCapacity(max(32 * 1024, text + text / 2))
         renderer.render(nodes, inherited: [:], indentation: [])
         return renderer.out
