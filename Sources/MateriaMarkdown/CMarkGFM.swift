@@ -63,11 +63,17 @@ public enum MarkdownRenderer {
         let locked = !parsesInParallel
         if locked { cmarkLock.lock() }
         let parser = makeParser()
-        defer { cmark_parser_free(parser) }
-        var utf8 = Array(source.utf8)
-        utf8.withUnsafeMutableBufferPointer { buffer in
-            buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: max(buffer.count, 1)) { pointer in
-                cmark_parser_feed(parser, pointer, buffer.count)
+        defer {
+            // With the lock in use, freeing (which detaches the extensions) happens under it too.
+            if locked { cmarkLock.lock() }
+            cmark_parser_free(parser)
+            if locked { cmarkLock.unlock() }
+        }
+        // cmark copies what it is fed: the string's own UTF-8 is passed, not a copy of it.
+        var text = source
+        text.withUTF8 { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { pointer in
+                if let base = pointer.baseAddress { cmark_parser_feed(parser, base, pointer.count) }
             }
         }
         guard let document = cmark_parser_finish(parser) else {

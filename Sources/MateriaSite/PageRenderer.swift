@@ -163,8 +163,11 @@ struct PageRenderer {
         do throws(TextSpill.ReadFailure) {
             context = try contexts.context(for: page)
         } catch {
-            let source = site.articleBySlug[error.slug]?.sourcePath ?? "Content/articles"
-            return .failure(Diagnostic(at: SourceLocation(path: source),
+            // Located at the start of the body whose HTML was lost.
+            let article = site.articleBySlug[error.slug]
+            let location = article.map { SourceLocation(path: $0.sourcePath, line: $0.bodyStartLine, column: 1) }
+                ?? SourceLocation(path: "Content/articles")
+            return .failure(Diagnostic(at: location,
                                        "cannot read back this article's rendered HTML from the build's temporary file beside the output",
                                        fix: "check the disk that holds the output folder (free space, I/O errors) and build again; the previous output is unchanged"))
         }

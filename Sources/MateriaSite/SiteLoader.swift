@@ -1,5 +1,6 @@
 import Foundation
 import MateriaContent
+import MateriaMarkdown
 
 /// Where a site's sources live and where its output goes.
 public struct SiteLayout: Sendable {
@@ -36,10 +37,9 @@ public struct SiteLayout: Sendable {
     /// Path relative to the site root, as diagnostics print it.
     public func relativePath(_ url: URL) -> String {
         var full = url.path
-        // Standardizing (resolving "." and "..") is slow; paths that have neither skip it.
-        if full.utf8.contains(0x2E) && (full.contains("/./") || full.contains("/../") || full.hasSuffix("/.") || full.hasSuffix("/..")) {
-            full = url.standardizedFileURL.path
-        }
+        // Standardizing (resolving "." and "..") is slow: only paths with a segment starting
+        // with "." can need it.
+        if ByteText.contains(full, "/.") { full = url.standardizedFileURL.path }
         let base = root.path.hasSuffix("/") ? root.path : root.path + "/"
         return full.hasPrefix(base) ? String(full.dropFirst(base.count)) : full
     }

@@ -383,18 +383,14 @@ private struct Renderer {
                 if indentation.isEmpty { out.append(contentsOf: bytes) } else { appendIndented(bytes, indentation) }
             case .variable(let path, let escaped):
                 guard let value = lookup(path) else { continue }
-                let text: String
                 switch value {
-                case .text(let string): text = string
-                case .bytes(let bytes):
-                    if !indentation.isEmpty && !bytes.isEmpty && (out.last == 0x0A || out.isEmpty) { out.append(contentsOf: indentation) }
-                    if escaped { bytes.withUnsafeBufferPointer { HTMLEscaping.append($0, to: &out) } } else { out.append(contentsOf: bytes) }
-                    continue
-                case .flag(let flag): text = flag ? "true" : "false"
+                case .text(var text): text.withUTF8 { appendValue($0, escaped: escaped, indentation: indentation) }
+                case .bytes(let bytes): bytes.withUnsafeBufferPointer { appendValue($0, escaped: escaped, indentation: indentation) }
+                case .flag(let flag):
+                    var text = flag ? "true" : "false"
+                    text.withUTF8 { appendValue($0, escaped: escaped, indentation: indentation) }
                 case .list, .object: continue
                 }
-                if !indentation.isEmpty && !text.isEmpty && (out.last == 0x0A || out.isEmpty) { out.append(contentsOf: indentation) }
-                if escaped { appendEscaped(text) } else { out.append(contentsOf: text.utf8) }
             case .section(let path, let inverted, let children):
                 let value = lookup(path)
                 if inverted {
@@ -465,7 +461,12 @@ private struct Renderer {
         }
     }
 
-    private mutating func appendEscaped(_ text: String) { HTMLEscaping.append(text, to: &out) }
+    /// A variable's UTF-8 text, HTML-escaped unless `{{{ }}}`, indented when it starts a line of
+    /// an indented partial.
+    private mutating func appendValue(_ bytes: UnsafeBufferPointer<UInt8>, escaped: Bool, indentation: [UInt8]) {
+        if !indentation.isEmpty && !bytes.isEmpty && (out.last == 0x0A || out.isEmpty) { out.append(contentsOf: indentation) }
+        if escaped { HTMLEscaping.append(bytes, to: &out) } else { out.append(contentsOf: bytes) }
+    }
 }
 
 /// The HTML escaping of `{{ }}`: `& < > " '` become `&amp; &lt; &gt; &quot; &#39;`, on UTF-8 bytes.

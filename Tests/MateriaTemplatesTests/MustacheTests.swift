@@ -19,6 +19,21 @@ private func render(_ text: String, _ context: TemplateObject) throws -> String 
         #expect(HTMLEscaping.escape("é < ü") == "é &lt; ü")
     }
 
+    /// A value held as bytes renders exactly as the same text would, escaped, raw and in an
+    /// indented partial (whose indentation, as the spec says, does not reach inside a value), and a
+    /// page sized from its context renders the same bytes.
+    @Test func bytesRenderLikeText() throws {
+        let text = "<b>Tom & Jerry's</b>\nline"
+        let asText: TemplateObject = ["x": .text(text)], asBytes: TemplateObject = ["x": .bytes(Array(text.utf8))]
+        let templates = ["main": "{{x}}|{{{x}}}|{{&x}}\n  {{>p}}\n", "p": "{{{x}}}\n"]
+        let expected = try render(templates, asText)
+        #expect(expected == "&lt;b&gt;Tom &amp; Jerry&#39;s&lt;/b&gt;\nline|<b>Tom & Jerry's</b>\nline|<b>Tom & Jerry's</b>\nline\n  <b>Tom & Jerry's</b>\nline\n")
+        #expect(try render(templates, asBytes) == expected)
+        var library = MustacheLibrary()
+        for (name, source) in templates { library.register(try MustacheTemplate(source), named: name) }
+        #expect(library.render("main", asBytes, sizedFromContext: true).map { String(decoding: $0, as: UTF8.self) } == expected)
+    }
+
     @Test func sectionsFollowTheValue() throws {
         let context: TemplateObject = [
             "items": .objects([["n": "1"], ["n": "2"]]), "empty": .list([]), "yes": true, "no": false,
