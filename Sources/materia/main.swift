@@ -71,8 +71,9 @@ struct Build: ParsableCommand {
     func run() throws {
         let start = ContinuousClock.now
         let quiet = self.quiet
-        let options = BuildOptions(layout: site.layout(), includeDrafts: drafts,
+        var options = BuildOptions(layout: site.layout(), includeDrafts: drafts,
                                    jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount)
+        options.exitsAfterBuild = true
         let builder = SiteBuilder(options: options) { line in if !quiet { print(line) } }
         do {
             let report = try builder.build()
@@ -129,6 +130,7 @@ struct Publish: ParsableCommand {
         var options = BuildOptions(layout: site.layout(), jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount)
         options.publishing = true
         options.allowOverdue = allowOverdue
+        options.exitsAfterBuild = true
         options.baseURL = baseURL.hasSuffix("/") ? baseURL : baseURL + "/"
         let builder = SiteBuilder(options: options) { line in if !quiet { print(line) } }
         let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
