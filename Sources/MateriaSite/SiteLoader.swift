@@ -35,11 +35,14 @@ public struct SiteLayout: Sendable {
     public func dataDirectory(_ kind: String) -> URL { root.appendingPathComponent("Content/data/\(kind)") }
 
     /// Path relative to the site root, as diagnostics print it.
-    public func relativePath(_ url: URL) -> String {
-        var full = url.path
+    public func relativePath(_ url: URL) -> String { relativePath(filePath: url.path) }
+
+    /// `relativePath` of an absolute file path, without making a URL (it runs once per article).
+    func relativePath(filePath: String) -> String {
+        var full = filePath
         // Standardizing (resolving "." and "..") is slow: only paths with a segment starting
         // with "." can need it.
-        if ByteText.contains(full, "/.") { full = url.standardizedFileURL.path }
+        if ByteText.contains(full, "/.") { full = URL(fileURLWithPath: filePath).standardizedFileURL.path }
         let base = root.path.hasSuffix("/") ? root.path : root.path + "/"
         return full.hasPrefix(base) ? String(full.dropFirst(base.count)) : full
     }
@@ -86,9 +89,9 @@ public struct SiteLoader: Sendable {
     }
 
     /// Reads and decodes `file`, or returns what an earlier load decoded from the same file.
-    private func decoded<T>(_ file: URL, _ decode: (String) -> (T?, Diagnostics)) -> (value: T?, problems: Diagnostics, readable: Bool) {
-        let signature = cache != nil ? FileSignature(path: file.path) : nil
-        if let signature, let hit = cache?.entry(file.path, signature) as? (T?, Diagnostics, Bool) { return hit }
+    private func decoded<T>(_ file: String, _ decode: (String) -> (T?, Diagnostics)) -> (value: T?, problems: Diagnostics, readable: Bool) {
+        let signature = cache != nil ? FileSignature(path: file) : nil
+        if let signature, let hit = cache?.entry(file, signature) as? (T?, Diagnostics, Bool) { return hit }
         var problems = Diagnostics()
         let result: (T?, Diagnostics, Bool)
         if let text = read(file, &problems) {
@@ -98,7 +101,7 @@ public struct SiteLoader: Sendable {
         } else {
             result = (nil, problems, false)
         }
-        if let signature { cache?.store(file.path, signature, result) }
+        if let signature { cache?.store(file, signature, result) }
         return result
     }
 
@@ -134,12 +137,25 @@ public struct SiteLoader: Sendable {
         return (source, diagnostics)
     }
 
-    /// One article file, decoded (also for a rebuild after an edit of that file alone).
-    func loadArticle(_ file: URL) -> (Article?, Diagnostics) {
-        let slug = Slugify.make(file.deletingPathExtension().lastPathComponent)
-        let path = layout.relativePath(file)
+    /// One article file (an absolute path), decoded (also for a rebuild after an edit of that file alone).
+    func loadArticle(_ file: String) -> (Article?, Diagnostics) {
+        let slug = Slugify.make(Self.stem(of: file))
+        let path = layout.relativePath(filePath: file)
         let (article, problems, _) = decoded(file) { ContentDecoder.article($0, path: path, defaultSlug: slug) }
         return (article, problems)
+    }
+
+    /// A path's file name without its extension ("a/b.md" → "b"), as `URL` gives it.
+    static func stem(of path: String) -> String {
+        let name = path.utf8.lastIndex(of: 0x2F).map { path[path.utf8.index(after: $0)...] } ?? path[...]
+        guard let dot = name.utf8.lastIndex(of: 0x2E), dot != name.startIndex else { return String(name) }
+        return String(name[..<dot])
+    }
+
+    /// A file name's extension, lowercased ("" when it has none, or only a leading dot).
+    static func lowercasedExtension(_ name: String) -> String {
+        guard let dot = name.utf8.lastIndex(of: 0x2E), dot != name.startIndex else { return "" }
+        return name[name.utf8.index(after: dot)...].lowercased()
     }
 
     private func loadAssets(_ diagnostics: inout Diagnostics) -> AssetManifest {
@@ -180,7 +196,7 @@ public struct SiteLoader: Sendable {
                               fix: "run materia in the site's folder or pass --root DIR; a site needs materia.yaml with title and disclaimer")
             return nil
         }
-        guard let text = read(layout.configFile, &diagnostics) else { return nil }
+        guard let text = read(layout.configFile.path, &diagnostics) else { return nil }
         let (config, problems) = ContentDecoder.config(text, path: path)
         diagnostics.append(contentsOf: problems)
         return config
@@ -191,8 +207,8 @@ public struct SiteLoader: Sendable {
         var result: [T] = []
         var seen: [String: String] = [:]
         for file in files(in: layout.dataDirectory(kind), extensions: ["yaml", "yml"], required: false, &diagnostics) {
-            let id = file.deletingPathExtension().lastPathComponent
-            let path = layout.relativePath(file)
+            let id = Self.stem(of: file)
+            let path = layout.relativePath(filePath: file)
             if let first = seen[id] {
                 diagnostics.error(SourceLocation(path: path), "\(first) already defines the \(kind.dropLast()) id '\(id)'",
                                   fix: "keep one of the two files")
@@ -211,7 +227,8 @@ public struct SiteLoader: Sendable {
         return result
     }
 
-    private func files(in directory: URL, extensions: Set<String>, required: Bool, _ diagnostics: inout Diagnostics) -> [URL] {
+    /// The files of `directory` with one of `extensions`, as absolute paths, sorted by name.
+    private func files(in directory: URL, extensions: Set<String>, required: Bool, _ diagnostics: inout Diagnostics) -> [String] {
         let names: [String]
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
@@ -222,14 +239,15 @@ public struct SiteLoader: Sendable {
             }
             return []
         }
+        let folder = directory.path.hasSuffix("/") ? directory.path : directory.path + "/"
         return names.sorted()
-            .filter { !$0.hasPrefix(".") && extensions.contains(($0 as NSString).pathExtension.lowercased()) }
-            .map { directory.appendingPathComponent($0) }
+            .filter { !$0.hasPrefix(".") && extensions.contains(Self.lowercasedExtension($0)) }
+            .map { folder + $0 }
     }
 
-    private func read(_ file: URL, _ diagnostics: inout Diagnostics) -> String? {
-        let path = layout.relativePath(file)
-        guard let bytes = Self.contents(file.path) else {
+    private func read(_ file: String, _ diagnostics: inout Diagnostics) -> String? {
+        let path = layout.relativePath(filePath: file)
+        guard let bytes = Self.contents(file) else {
             diagnostics.error(SourceLocation(path: path), "cannot read the file", fix: "check that it exists and is readable")
             return nil
         }

@@ -175,7 +175,7 @@ public final class SiteSession: @unchecked Sendable {
         var edited: [Article] = []
         for path in Set(changed).sorted() {
             guard let old = current.articleBySource[path], current.entries[old.slug.value] != nil else { return nil }
-            let (article, problems) = loader.loadArticle(layout.root.appendingPathComponent(path))
+            let (article, problems) = loader.loadArticle(layout.root.appendingPathComponent(path).path)
             guard let article, problems.items.isEmpty, PageSelection.sameListing(old, article) else { return nil }
             if article != old { edited.append(article) }
         }
