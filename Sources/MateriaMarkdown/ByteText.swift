@@ -36,6 +36,26 @@ public enum ByteText {
         return replaced ?? text
     }
 
+    /// `replacing` on UTF-8 bytes; `text` itself when nothing matches.
+    public static func replacing(_ text: [UInt8], _ old: String, with new: String) -> [UInt8] {
+        let needle = Array(old.utf8), replacement = Array(new.utf8)
+        guard !needle.isEmpty else { return text }
+        let replaced = text.withUnsafeBufferPointer { bytes -> [UInt8]? in
+            var out: [UInt8] = []
+            var copied = 0
+            while let found = find(needle, in: bytes, from: copied) {
+                if out.isEmpty { out.reserveCapacity(bytes.count + 64) }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied..<found]))
+                out.append(contentsOf: replacement)
+                copied = found + needle.count
+            }
+            if copied == 0 { return nil }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied...]))
+            return out
+        }
+        return replaced ?? text
+    }
+
     /// Whether `text` holds `needle`.
     public static func contains(_ text: String, _ needle: String) -> Bool {
         var text = text

@@ -55,44 +55,51 @@ enum JSONText {
     /// A JSON string; `forScript` adds the escapes for a `<script>` element. Without it the
     /// bytes are those of `JSONEncoder` with `.withoutEscapingSlashes` (graph.json, search index).
     static func writeString(_ text: String, to out: inout [UInt8], forScript: Bool = true) {
+        var text = text
+        text.withUTF8 { writeString($0, to: &out, forScript: forScript) }
+    }
+
+    /// `writeString` of UTF-8 bytes.
+    static func writeString(_ text: [UInt8], to out: inout [UInt8], forScript: Bool = true) {
+        text.withUnsafeBufferPointer { writeString($0, to: &out, forScript: forScript) }
+    }
+
+    static func writeString(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8], forScript: Bool) {
         out.append(0x22)
         let stops = forScript ? scriptStops : plainStops
-        var text = text
-        text.withUTF8 { bytes in
-            var index = 0
-            var run = 0  // start of the bytes not yet copied
-            while index < bytes.count {
-                let byte = bytes[index]
-                // Most bytes need no escape: they are copied in runs.
-                if !stops[Int(byte)] {
-                    index += 1
-                    continue
-                }
-                if run < index { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<index])) }
-                switch byte {
-                case 0x22: out += [0x5C, 0x22]
-                case 0x5C: out += [0x5C, 0x5C]
-                case 0x0A: out += [0x5C, 0x6E]
-                case 0x0D: out += [0x5C, 0x72]
-                case 0x09: out += [0x5C, 0x74]
-                case 0x08: out += [0x5C, 0x62]
-                case 0x0C: out += [0x5C, 0x66]
-                case 0x3C where forScript: out += Array("\\u003c".utf8)
-                case 0x3E where forScript: out += Array("\\u003e".utf8)
-                case 0x26 where forScript: out += Array("\\u0026".utf8)
-                case 0xE2 where forScript && index + 2 < bytes.count && bytes[index + 1] == 0x80 && (bytes[index + 2] == 0xA8 || bytes[index + 2] == 0xA9):
-                    out += Array((bytes[index + 2] == 0xA8 ? "\\u2028" : "\\u2029").utf8)
-                    index += 2
-                case 0x00..<0x20:
-                    out += [0x5C, 0x75, 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]]
-                default:
-                    out.append(byte)
-                }
+        var index = 0
+        var run = 0  // start of the bytes not yet copied
+        while index < bytes.count {
+            let byte = bytes[index]
+            // Most bytes need no escape: they are copied in runs.
+            if !stops[Int(byte)] {
                 index += 1
-                run = index
+                continue
             }
-            if run < bytes.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run...])) }
+            if run < index { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<index])) }
+            switch byte {
+            case 0x22: out += [0x5C, 0x22]
+            case 0x5C: out += [0x5C, 0x5C]
+            case 0x0A: out += [0x5C, 0x6E]
+            case 0x0D: out += [0x5C, 0x72]
+            case 0x09: out += [0x5C, 0x74]
+            case 0x08: out += [0x5C, 0x62]
+            case 0x0C: out += [0x5C, 0x66]
+            case 0x3C where forScript: out += Array("\\u003c".utf8)
+            case 0x3E where forScript: out += Array("\\u003e".utf8)
+            case 0x26 where forScript: out += Array("\\u0026".utf8)
+            case 0xE2 where forScript && index + 2 < bytes.count && bytes[index + 1] == 0x80 && (bytes[index + 2] == 0xA8 || bytes[index + 2] == 0xA9):
+                out += Array((bytes[index + 2] == 0xA8 ? "\\u2028" : "\\u2029").utf8)
+                index += 2
+            case 0x00..<0x20:
+                out += [0x5C, 0x75, 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]]
+            default:
+                out.append(byte)
+            }
+            index += 1
+            run = index
         }
+        if run < bytes.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run...])) }
         out.append(0x22)
     }
 }

@@ -1,5 +1,6 @@
 import MateriaContent
 import MateriaMarkdown
+import MateriaTemplates
 
 /// A page that links to another from its text, with the sentence around the link.
 public struct Backlink: Sendable, Equatable {
@@ -46,11 +47,13 @@ public struct RenderedTexts: Sendable {
     var spilledHTML: [String: TextSpill.Range] = [:]
     var spill: TextSpill?
 
-    /// The HTML of an article's body, from memory or read back from the spill.
-    func articleHTML(_ slug: String) throws(TextSpill.ReadFailure) -> String {
-        guard let range = spilledHTML[slug], let spill else { return articleBodies[slug]?.html ?? "" }
+    /// The HTML of an article's body for a page at `root` (links completed), from memory as
+    /// text, or read back from the spill as bytes (never made a String: it goes straight into
+    /// the page).
+    func articleHTML(_ slug: String, root: String) throws(TextSpill.ReadFailure) -> TemplateValue {
+        guard let range = spilledHTML[slug], let spill else { return .text(SiteLink.complete(articleBodies[slug]?.html ?? "", root: root)) }
         guard let html = spill.load(range) else { throw TextSpill.ReadFailure(slug: slug) }
-        return html
+        return .bytes(SiteLink.complete(html, root: root))
     }
     var externalByOwner: [String: [(location: SourceLocation, url: String)]] = [:]
 
@@ -89,13 +92,22 @@ struct MarkdownPhase {
         let autolink = AutolinkMode(rawValue: site.config.autolink) ?? .first
         var texts = RenderedTexts()
         texts.spill = spill
-        var backlinks: [String: [Backlink]] = [:]
+        // Backlinks per target, each with its linking page's title lowercased (the sort key).
+        var backlinks: [String: [(title: String, link: Backlink)]] = [:]
 
+        // Sized up front: 10,000 articles otherwise rehash each dictionary a dozen times.
+        texts.articleBodies.reserveCapacity(site.articles.count)
+        texts.faqAnswers.reserveCapacity(site.articles.count)
+        texts.linksByOwner.reserveCapacity(site.articles.count + site.nutrients.count + site.conditions.count + site.symptoms.count + 1)
         func merge(_ found: Collected, owner: String) {
-            texts.problems += found.problems
+            if !found.problems.isEmpty { texts.problems += found.problems }
             if !found.external.isEmpty { texts.externalByOwner[owner] = found.external }
             if !found.links.isEmpty { texts.linksByOwner[owner] = found.links }
-            for (target, backlink) in found.backlinks { backlinks[target, default: []].append(backlink) }
+            // One page's backlinks all come from that page: its title is lowercased once.
+            guard let title = found.backlinks.first?.link.title.lowercased() else { return }
+            for index in found.backlinks.indices {
+                backlinks[found.backlinks[index].target, default: []].append((title, found.backlinks[index].link))
+            }
         }
         func collect(_ rendered: RenderedMarkdown, origin: TextOrigin, page: Page?, shownOn pagePath: String) {
             var found = Collected()
@@ -107,25 +119,33 @@ struct MarkdownPhase {
         }
 
         // Articles render in parallel: parsing, rewriting the tree, auto-links and HTML.
-        let cached = site.articles.map { cache?.entry(for: $0) }
-        let missing = site.articles.indices.filter { cached[$0] == nil }
-        var fresh: [String: MarkdownCache.Entry] = [:]
+        let cached = cache.map { cache in site.articles.map { cache.entry(for: $0) } }
+        let missing = cached.map { cached in site.articles.indices.filter { cached[$0] == nil } } ?? Array(site.articles.indices)
         let articles = site.articles, bodies = self.bodies, spill = self.spill
-        for (entry, spilled) in parallelMap(missing, jobs: jobs, { index -> (MarkdownCache.Entry, TextSpill.Range?) in
+        // In the order of `missing`, which is the articles' order.
+        let fresh = parallelMap(missing, jobs: jobs, { index -> (MarkdownCache.Entry, TextSpill.Range?) in
             let entry = renderArticle(articles[index], body: bodies?.take(index), table: table)
             guard let spill, let range = spill.store(entry.body.html) else { return (entry, nil) }
             return (MarkdownCache.Entry(article: entry.article, body: entry.body.withoutHTML(), answers: entry.answers,
                                         collected: entry.collected), range)
-        }) {
-            fresh[entry.article.slug.value] = entry
-            if let spilled { texts.spilledHTML[entry.article.slug.value] = spilled }
+        })
+        if spill != nil { texts.spilledHTML.reserveCapacity(fresh.count) }
+        var nextFresh = 0
+        for (index, article) in site.articles.enumerated() {
+            let slug = article.slug.value
+            if let hit = cached?[index] {
+                texts.articleBodies[slug] = hit.body
+                merge(hit.collected, owner: Page.article(slug).key)
+                texts.faqAnswers[slug] = hit.answers.map(\.html)
+                continue
+            }
+            let (entry, spilled) = fresh[nextFresh]
+            nextFresh += 1
+            if let spilled { texts.spilledHTML[slug] = spilled }
             cache?.store(entry)
-        }
-        for (article, hit) in zip(site.articles, cached) {
-            let rendered = hit ?? fresh[article.slug.value]!
-            texts.articleBodies[article.slug.value] = rendered.body
-            merge(rendered.collected, owner: Page.article(article.slug.value).key)
-            texts.faqAnswers[article.slug.value] = rendered.answers.map(\.html)
+            texts.articleBodies[slug] = entry.body
+            merge(entry.collected, owner: Page.article(slug).key)
+            texts.faqAnswers[slug] = entry.answers.map(\.html)
         }
         func describe(_ page: Page, _ text: String?, _ origin: TextOrigin?, _ source: String) {
             guard let text else { return }
@@ -145,12 +165,10 @@ struct MarkdownPhase {
         texts.disclaimer = disclaimer.html
         collect(disclaimer, origin: site.config.disclaimerOrigin ?? TextOrigin(path: "materia.yaml", line: 1), page: nil,
                 shownOn: Page.disclaimer.path)
-        texts.backlinks = backlinks.mapValues(Self.sortedBacklinks)
+        texts.backlinks = backlinks.mapValues { links in
+            links.sorted { ($0.title, $0.link.sourceKey) < ($1.title, $1.link.sourceKey) }.map(\.link)
+        }
         return texts
-    }
-
-    static func sortedBacklinks(_ links: [Backlink]) -> [Backlink] {
-        links.map { (($0.title.lowercased(), $0.sourceKey), $0) }.sorted { $0.0 < $1.0 }.map(\.1)
     }
 
     /// `links` (sorted) without `source`'s entry and with `added` in its place in the order.

@@ -236,7 +236,7 @@ struct PageContexts: Sendable {
             "reading_time": "\(minutes) min read",
             "main_class": "with-sidebar",
             "reading_minutes": .text(String(minutes)),
-            "body_html": .text(SiteLink.complete(try texts.articleHTML(slug), root: links.root)),
+            "body_html": try texts.articleHTML(slug, root: links.root),
             "breadcrumbs": crumbs(links, [("Articles", links.to(Page.articleList.path)), (article.title, nil)]),
         ]
         if let date = article.date { context["published"] = day(date) }

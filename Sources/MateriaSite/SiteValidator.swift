@@ -13,9 +13,14 @@ public struct SiteValidator {
         let conditionIDs = source.conditions.map(\.id)
         let symptomIDs = source.symptoms.map(\.id)
 
+        // Files that exist but failed to parse were reported already; their ids are not unknown.
+        // Made once per folder, not once per reference list (three per article).
+        var knownIDs: [String: Set<String>] = [:]
+        for (folder, ids) in [("nutrients", nutrientIDs), ("conditions", conditionIDs), ("symptoms", symptomIDs)] {
+            knownIDs[folder] = Set(ids).union(source.unreadableIDs[folder] ?? [])
+        }
         func check(_ refs: [Located<String>], against ids: [String], kind: String, folder: String) {
-            // Files that exist but failed to parse were reported already; their ids are not unknown.
-            let known = Set(ids).union(source.unreadableIDs[folder] ?? [])
+            guard !refs.isEmpty, let known = knownIDs[folder] else { return }
             for ref in refs where !known.contains(ref.value) {
                 diagnostics.error(ref.location, "unknown \(kind) id '\(ref.value)'",
                                   fix: Suggestion.hint(for: ref.value, in: ids, noun: "\(kind) id")

@@ -159,9 +159,12 @@ struct StructuredData {
                 for (index, entry) in article.faq.enumerated() {
                     if !first { out.append(0x2C) }
                     first = false
-                    let answer = index < answers.count ? Self.plainText(answers[index]) : entry.answer
                     out += Self.questionOpen
-                    JSONText.writeString(answer, to: &out)
+                    if index < answers.count {
+                        JSONText.writeString(Self.plainText(answers[index]), to: &out)
+                    } else {
+                        JSONText.writeString(entry.answer, to: &out)
+                    }
                     out += Self.answerURL
                     JSONText.writeString(articleURL + "#faq-\(index + 1)", to: &out)
                     out += Self.questionName
@@ -181,34 +184,58 @@ struct StructuredData {
 
     /// The text of rendered HTML: tags dropped, the five entities decoded, space collapsed.
     /// One pass over the bytes (the FAQ page reads every answer of the site).
-    static func plainText(_ html: String) -> String {
-        let entities: [(String, UInt8)] = [("&lt;", 0x3C), ("&gt;", 0x3E), ("&quot;", 0x22), ("&#39;", 0x27), ("&amp;", 0x26)]
-        let bytes = Array(html.utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count)
-        var index = 0, inTag = false, pendingSpace = false
-        func emit(_ byte: UInt8) {
-            if pendingSpace && !out.isEmpty && byte != 0x2E && byte != 0x2C { out.append(0x20) }
-            pendingSpace = false
-            out.append(byte)
-        }
-        while index < bytes.count {
-            let byte = bytes[index]
-            if inTag {
-                if byte == 0x3E { inTag = false; pendingSpace = true }
-            } else if byte == 0x3C {
-                inTag = true
-            } else if byte == 0x20 || byte == 0x0A || byte == 0x09 {
-                pendingSpace = true
-            } else if byte == 0x26, let (entity, value) = entities.first(where: { bytes[index...].starts(with: $0.0.utf8) }) {
-                emit(value)
-                index += entity.utf8.count
-                continue
-            } else {
-                emit(byte)
+    /// As UTF-8 bytes, which is how the JSON writer takes it.
+    static func plainText(_ html: String) -> [UInt8] {
+        var html = html
+        return html.withUTF8 { bytes in
+            var out: [UInt8] = []
+            out.reserveCapacity(bytes.count)
+            var index = 0, inTag = false, pendingSpace = false
+            while index < bytes.count {
+                let byte = bytes[index]
+                var emitted = byte
+                if inTag {
+                    if byte == 0x3E { inTag = false; pendingSpace = true }
+                    index += 1
+                    continue
+                } else if byte == 0x3C {
+                    inTag = true
+                    index += 1
+                    continue
+                } else if byte == 0x20 || byte == 0x0A || byte == 0x09 {
+                    pendingSpace = true
+                    index += 1
+                    continue
+                } else if byte == 0x26, let (length, value) = entity(bytes, at: index) {
+                    emitted = value
+                    index += length
+                } else {
+                    index += 1
+                }
+                if pendingSpace && !out.isEmpty && emitted != 0x2E && emitted != 0x2C { out.append(0x20) }
+                pendingSpace = false
+                out.append(emitted)
             }
-            index += 1
+            return out
         }
-        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The five entities cmark-gfm writes (`&lt;` `&gt;` `&quot;` `&#39;` `&amp;`) at `index`:
+    /// their length and the byte they stand for.
+    @inline(__always)
+    private static func entity(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> (Int, UInt8)? {
+        func matches(_ name: StaticString) -> Bool {
+            let count = name.utf8CodeUnitCount
+            guard index + count <= bytes.count else { return false }
+            let pointer = name.utf8Start
+            for offset in 0..<count where bytes[index + offset] != pointer[offset] { return false }
+            return true
+        }
+        if matches("&lt;") { return (4, 0x3C) }
+        if matches("&gt;") { return (4, 0x3E) }
+        if matches("&quot;") { return (6, 0x22) }
+        if matches("&#39;") { return (5, 0x27) }
+        if matches("&amp;") { return (5, 0x26) }
+        return nil
     }
 }

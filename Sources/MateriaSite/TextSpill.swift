@@ -48,19 +48,20 @@ final class TextSpill: @unchecked Sendable {
         }
     }
 
-    /// The text stored at `range`; nil if it cannot be read back.
-    func load(_ range: Range) -> String? {
+    /// The UTF-8 bytes stored at `range` (they came from a String, so they are valid UTF-8 and
+    /// need no check); nil if they cannot be read back.
+    func load(_ range: Range) -> [UInt8]? {
         var failed = false
-        let text = String(unsafeUninitializedCapacity: range.count) { buffer -> Int in
+        let bytes = [UInt8](unsafeUninitializedCapacity: range.count) { buffer, initialized in
             var read = 0
             while read < range.count {
                 let result = pread(descriptor, buffer.baseAddress! + read, range.count - read, off_t(range.offset + read))
                 if result < 0 && errno == EINTR { continue }
-                guard result > 0 else { failed = true; return 0 }
+                guard result > 0 else { failed = true; break }
                 read += result
             }
-            return read
+            initialized = read
         }
-        return failed ? nil : text
+        return failed ? nil : bytes
     }
 }

@@ -27,7 +27,7 @@ import Testing
         }
         for (text, range) in zip(texts, ranges) {
             let range = try #require(range)
-            #expect(spill.load(range) == text)
+            #expect(spill.load(range) == Array(text.utf8))
         }
         // Nameless: nothing is left in the folder.
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty)
@@ -42,9 +42,14 @@ extension BuildMemoryTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         var texts = RenderedTexts()
         texts.spill = try #require(TextSpill(folder: folder.path))
-        texts.spilledHTML["kept"] = try #require(texts.spill?.store("<p>kept</p>\n"))
+        texts.spilledHTML["kept"] = try #require(texts.spill?.store("<p><a href=\"materia-root:x/\">kept</a></p>\n"))
         texts.spilledHTML["lost"] = TextSpill.Range(offset: 1_000_000, count: 16)
-        #expect(try texts.articleHTML("kept") == "<p>kept</p>\n")
-        #expect(throws: TextSpill.ReadFailure.self) { try texts.articleHTML("lost") }
+        // Read back as bytes, with the page's way to the site root in place of the link prefix.
+        guard case .bytes(let kept) = try texts.articleHTML("kept", root: "../../") else {
+            Issue.record("spilled HTML should come back as bytes")
+            return
+        }
+        #expect(String(decoding: kept, as: UTF8.self) == "<p><a href=\"../../x/\">kept</a></p>\n")
+        #expect(throws: TextSpill.ReadFailure.self) { try texts.articleHTML("lost", root: "../../") }
     }
 }
