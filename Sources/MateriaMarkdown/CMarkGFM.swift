@@ -286,10 +286,13 @@ public enum MarkdownRenderer {
             (Int(cmark_node_get_start_line(node)), Int(cmark_node_get_start_column(node)) + offset)
         }
 
-        private func isInside(_ node: OpaquePointer, _ types: [cmark_node_type]) -> Bool {
+        /// Whether an ancestor of `node` is a link or an image (or, with `orHeading`, a heading).
+        /// Asked for every text node: no array of types is made for it.
+        private func isInLinkOrImage(_ node: OpaquePointer, orHeading: Bool = false) -> Bool {
             var parent = cmark_node_parent(node)
             while let current = parent {
-                if types.contains(cmark_node_get_type(current)) { return true }
+                let type = cmark_node_get_type(current)
+                if type == CMARK_NODE_LINK || type == CMARK_NODE_IMAGE || (orHeading && type == CMARK_NODE_HEADING) { return true }
                 parent = cmark_node_parent(current)
             }
             return false
@@ -451,7 +454,7 @@ public enum MarkdownRenderer {
                 guard let raw = cmark_node_get_literal(node), strstr(raw, "[[") != nil else { continue }
                 let text = literal(node)
                 // Inside a link's text (or an image's alt) a link cannot nest: show the label.
-                if isInside(node, [CMARK_NODE_LINK, CMARK_NODE_IMAGE]) {
+                if isInLinkOrImage(node) {
                     cmark_node_set_literal(node, Self.wikilinkLabels(text))
                     continue
                 }
@@ -560,18 +563,26 @@ public enum MarkdownRenderer {
             let explicit = Set(records.filter { $0.kind == .wikilink || $0.kind == .markdown }.compactMap(\.key)
                                + (options.selfKey.map { [$0] } ?? []))
             var linked = explicit
+            // How many of the matcher's entities are in `linked`: all of them ends "first" mode.
+            let explicitCount = explicit.filter(matcher.keys.contains).count
+            var linkedCount = explicitCount
             var currentSection = 0
+            let first = options.autolink == .first
             for (node, section) in textNodes(document)
-            where !isInside(node, [CMARK_NODE_LINK, CMARK_NODE_IMAGE, CMARK_NODE_HEADING]) {
+            where !isInLinkOrImage(node, orHeading: true) {
                 if options.autolink == .firstPerSection && section != currentSection {
                     currentSection = section
                     linked = explicit
+                    linkedCount = explicitCount
                 }
                 // In "first" mode there is nothing left to do once every entity is linked.
-                if options.autolink == .first && matcher.keys.isSubset(of: linked) { break }
+                if first && linkedCount == matcher.keys.count { break }
                 let bytes = literalBytes(node)
-                let found = matcher.matches(in: bytes, accept: { term in linked.insert(term.key).inserted },
-                                            done: { options.autolink == .first && matcher.keys.isSubset(of: linked) })
+                let found = matcher.matches(in: bytes, accept: { term in
+                    guard linked.insert(term.key).inserted else { return false }
+                    linkedCount += 1  // every term's key is one of the matcher's
+                    return true
+                }, done: { first && linkedCount == matcher.keys.count })
                 guard !found.isEmpty else { continue }
                 var pieces: [OpaquePointer] = []
                 var made: [(OpaquePointer, LinkRecord)] = []

@@ -142,22 +142,32 @@ public enum SiteLink {
 /// site and shared by every document (it is immutable). Works on UTF-8 bytes: positions are
 /// byte offsets, and only words that may start a term are ever turned into strings.
 public struct AutolinkMatcher: Sendable {
-    private final class Entry: Sendable {
-        let words: [String]
-        /// The same words as UTF-8, compared with ASCII words of a text without making strings.
-        let wordBytes: [[UInt8]]
-        let term: AutolinkTerm
-
-        init(words: [String], term: AutolinkTerm) {
-            self.words = words
-            self.wordBytes = words.map { Array($0.utf8) }
-            self.term = term
-        }
+    /// One term: its words (indices into `wordTexts` and `wordRanges`) and the term. Plain
+    /// values in flat arrays, so that matching follows no pointers and counts no references.
+    private struct Entry: Sendable {
+        let firstWord: Int
+        let wordCount: Int
+        let term: Int
+        let caseSensitive: Bool
     }
 
+    private let terms: [AutolinkTerm]
+    /// Every word of every term (lowercased unless its term is case-sensitive), as text for
+    /// words of a text that are not ASCII, and as ranges of `wordBytes` for those that are.
+    private let wordTexts: [String]
+    private let wordRanges: [Range<Int>]
+    private let wordBytes: [UInt8]
+    /// Entries by lowercased first word, longest term first: for first words that are not ASCII.
     private let byFirstWord: [String: [Entry]]
-    /// The same entries by the `byteHash` of their (ASCII) first word, for ASCII words of a text.
-    private let byFirstHash: [UInt64: [Entry]]
+    /// Entries of ASCII first words grouped by the `byteHash` of the word, found through an
+    /// open-addressing table of that hash (no hashing of the hash, no dictionary). Entries of
+    /// first words that share a hash keep the longest-first order of each word; the first word's
+    /// bytes are compared anyway, so only the right word's entries match.
+    private let slotHashes: [UInt64]
+    private let slotEntries: [Range<Int>]
+    private let hashedEntries: [Entry]
+    /// The most words a term has.
+    private let longestTerm: Int
     let keys: Set<String>
     /// Byte length and a bit per hash (`byteHash`, low bits) of every term's lowercased first
     /// word: an ASCII word that fails these checks starts no term and never becomes a string.
@@ -169,22 +179,37 @@ public struct AutolinkMatcher: Sendable {
     private static let hashBitCount = 1 << 16
 
     public init(_ terms: [AutolinkTerm]) {
-        var index: [String: [Entry]] = [:]
-        for term in terms {
-            let bytes = Array(term.text.utf8)
-            let words = AutolinkMatcher.words(in: bytes).map { AutolinkMatcher.text(bytes[$0.start..<$0.end], lowercased: !term.caseSensitive) }
+        var texts: [String] = [], ranges: [Range<Int>] = [], bytes: [UInt8] = []
+        var index: [String: [(entry: Entry, joined: String)]] = [:]
+        var longest = 1
+        for (position, term) in terms.enumerated() {
+            let termBytes = Array(term.text.utf8)
+            let words = AutolinkMatcher.words(in: termBytes).map { AutolinkMatcher.text(termBytes[$0.start..<$0.end], lowercased: !term.caseSensitive) }
             guard let first = words.first else { continue }
-            index[first.lowercased(), default: []].append(Entry(words: words, term: term))
+            let entry = Entry(firstWord: texts.count, wordCount: words.count, term: position, caseSensitive: term.caseSensitive)
+            for word in words {
+                texts.append(word)
+                ranges.append(bytes.count..<(bytes.count + word.utf8.count))
+                bytes += word.utf8
+            }
+            longest = max(longest, words.count)
+            index[first.lowercased(), default: []].append((entry, words.joined(separator: " ")))
         }
         // Longest first; ties broken by text so the choice never depends on input order.
-        byFirstWord = index.mapValues { entries in
-            entries.sorted { ($0.words.joined(separator: " ").count, $1.term.text) > ($1.words.joined(separator: " ").count, $0.term.text) }
+        let ordered = index.mapValues { entries in
+            entries.sorted { ($0.joined.count, terms[$1.entry.term].text) > ($1.joined.count, terms[$0.entry.term].text) }.map(\.entry)
         }
+        self.terms = terms
+        wordTexts = texts
+        wordRanges = ranges
+        wordBytes = bytes
+        byFirstWord = ordered
+        longestTerm = longest
         keys = Set(terms.map(\.key))
         var lengths = [Bool](repeating: false, count: 256)
         var pairs = [UInt64](repeating: 0, count: 65_536 / 64)
         var bits = [UInt64](repeating: 0, count: AutolinkMatcher.hashBitCount / 64)
-        for key in byFirstWord.keys {
+        for key in ordered.keys {
             let bytes = Array(key.utf8)
             lengths[min(bytes.count, 255)] = true
             if bytes.count >= 2 { pairs[(Int(bytes[0]) << 8 | Int(bytes[1])) >> 6] |= 1 << UInt64(bytes[1] & 63) }
@@ -195,13 +220,26 @@ public struct AutolinkMatcher: Sendable {
         firstHashBits = bits
         firstPairBits = pairs
         var hashed: [UInt64: [Entry]] = [:]
-        for (key, entries) in byFirstWord where key.utf8.allSatisfy({ $0 < 0x80 }) {
+        // Sorted keys: entries of words that share a hash are grouped in the same order every run.
+        for key in ordered.keys.sorted() where key.utf8.allSatisfy({ $0 < 0x80 }) {
             let bytes = Array(key.utf8)
-            hashed[AutolinkMatcher.byteHash(bytes, 0, bytes.count), default: []] += entries
+            hashed[AutolinkMatcher.byteHash(bytes, 0, bytes.count), default: []] += ordered[key]!
         }
-        // Entries of first words that share a hash keep the longest-first order of each word;
-        // the first word's bytes are compared anyway, so only the right word's entries match.
-        byFirstHash = hashed
+        var slots = 16
+        while slots < hashed.count * 4 { slots *= 2 }
+        var slotHashes = [UInt64](repeating: 0, count: slots)
+        var slotEntries = [Range<Int>](repeating: 0..<0, count: slots)
+        var flat: [Entry] = []
+        for (hash, entries) in hashed.sorted(by: { $0.key < $1.key }) {
+            var slot = Int(truncatingIfNeeded: hash) & (slots - 1)
+            while !slotEntries[slot].isEmpty { slot = (slot + 1) & (slots - 1) }
+            slotHashes[slot] = hash
+            slotEntries[slot] = flat.count..<(flat.count + entries.count)
+            flat += entries
+        }
+        self.slotHashes = slotHashes
+        self.slotEntries = slotEntries
+        hashedEntries = flat
     }
 
     /// FNV-1a over the bytes, ASCII letters lowercased.
@@ -371,27 +409,6 @@ public struct AutolinkMatcher: Sendable {
         return (start, index, tables.hashBits[bit >> 6] & (1 << UInt64(bit & 63)) != 0, hash, true)
     }
 
-    /// Whether the text's word at `range` is word `offset` of `entry` (lowercased unless the term
-    /// is case-sensitive). ASCII words are compared on bytes; others as strings.
-    @inline(__always)
-    private static func word(_ bytes: UnsafeBufferPointer<UInt8>, _ range: (start: Int, end: Int), equals entry: Entry, _ offset: Int) -> Bool {
-        let expected = entry.wordBytes[offset]
-        var ascii = true
-        for index in range.start..<range.end where bytes[index] >= 0x80 { ascii = false; break }
-        guard ascii else {
-            return text(Array(bytes[range.start..<range.end])[...], lowercased: !entry.term.caseSensitive) == entry.words[offset]
-        }
-        // Lowercasing keeps an ASCII word's length, so a different length never matches.
-        guard range.end - range.start == expected.count else { return false }
-        let fold = !entry.term.caseSensitive
-        for k in 0..<expected.count {
-            var byte = bytes[range.start + k]
-            if fold && byte >= 0x41 && byte <= 0x5A { byte += 0x20 }
-            if byte != expected[k] { return false }
-        }
-        return true
-    }
-
     /// Matches in UTF-8 `bytes` (byte ranges), left to right; `accept` decides whether a match
     /// is used (and records it). `done` says when nothing more can be accepted, to stop early.
     func matches(in bytes: [UInt8], accept: (AutolinkTerm) -> Bool, done: () -> Bool)
@@ -400,48 +417,93 @@ public struct AutolinkMatcher: Sendable {
         var finished = done()
         guard !finished else { return result }
         withTables { tables in bytes.withUnsafeBufferPointer { buffer in
+        slotHashes.withUnsafeBufferPointer { slotHashes in slotEntries.withUnsafeBufferPointer { slotEntries in
+        hashedEntries.withUnsafeBufferPointer { hashedEntries in wordRanges.withUnsafeBufferPointer { wordRanges in
+        wordBytes.withUnsafeBufferPointer { wordBytes in
+        // The words of the text from the candidate on, scanned only as far as a term needs them.
+        withUnsafeTemporaryAllocation(of: (start: Int, end: Int).self, capacity: longestTerm) { words in
+            let mask = slotHashes.count - 1
             var position = 0
-            while !finished, let first = Self.nextWord(buffer, from: position, tables) {
-                position = first.end
-                guard first.candidate else { continue }
-                let found = first.ascii ? byFirstHash[first.hash]
-                    : byFirstWord[AutolinkMatcher.text(bytes[first.start..<first.end], lowercased: true)]
-                guard let entries = found else { continue }
-                // The words after this one, scanned only as far as a term needs them.
-                var words: [(start: Int, end: Int)] = [(first.start, first.end)]
-                func word(_ offset: Int) -> (start: Int, end: Int)? {
-                    while words.count <= offset {
-                        guard let next = Self.nextWord(buffer, from: words[words.count - 1].end, tables) else { return nil }
-                        words.append((next.start, next.end))
-                    }
-                    return words[offset]
+
+            /// Whether the text's word `range` is word `offset` of `entry` (lowercased unless the
+            /// term is case-sensitive). ASCII words are compared on bytes; others as strings.
+            func word(_ range: (start: Int, end: Int), equals entry: Entry, _ offset: Int) -> Bool {
+                let index = entry.firstWord + offset
+                var ascii = true
+                for position in range.start..<range.end where buffer[position] >= 0x80 { ascii = false; break }
+                guard ascii else {
+                    return Self.text(Array(buffer[range.start..<range.end])[...], lowercased: !entry.caseSensitive) == wordTexts[index]
                 }
+                let expected = wordRanges[index]
+                // Lowercasing keeps an ASCII word's length, so a different length never matches.
+                guard range.end - range.start == expected.count else { return false }
+                var at = range.start
+                for expectedIndex in expected {
+                    var byte = buffer[at]
+                    if !entry.caseSensitive { byte = tables.lowercase[Int(byte)] }
+                    if byte != wordBytes[expectedIndex] { return false }
+                    at += 1
+                }
+                return true
+            }
+
+            /// Tries `entries` (longest first) at the candidate in `words[0]`; true when one matched.
+            func tryEntries(_ entries: UnsafeBufferPointer<Entry>) {
+                var scanned = 1
                 for entry in entries {
                     var matched = true
-                    for offset in entry.words.indices {
-                        guard let range = word(offset), Self.word(buffer, range, equals: entry, offset) else {
+                    for offset in 0..<entry.wordCount {
+                        while scanned <= offset {
+                            guard let next = Self.nextWord(buffer, from: words[scanned - 1].end, tables) else { break }
+                            words[scanned] = (next.start, next.end)
+                            scanned += 1
+                        }
+                        guard offset < scanned, word(words[offset], equals: entry, offset) else {
                             matched = false
                             break
                         }
                         // Words of a term are separated by spaces only in the text.
-                        if offset > 0 && !bytes[words[offset - 1].end..<range.start].allSatisfy({ $0 == 0x20 }) {
-                            matched = false
-                            break
+                        if offset > 0 {
+                            var gap = words[offset - 1].end
+                            while gap < words[offset].start && buffer[gap] == 0x20 { gap += 1 }
+                            if gap != words[offset].start {
+                                matched = false
+                                break
+                            }
                         }
                     }
                     guard matched else { continue }
                     // The longest term at this place decides: if its entity is already linked, the
                     // whole span is left alone rather than linking a shorter term inside it.
-                    let end = words[entry.words.count - 1].end
-                    if accept(entry.term) {
-                        result.append((first.start, end, entry.term))
+                    let end = words[entry.wordCount - 1].end
+                    let term = terms[entry.term]
+                    if accept(term) {
+                        result.append((words[0].start, end, term))
                         finished = done()
                     }
                     position = end
-                    break
+                    return
                 }
             }
-        } }
+
+            while !finished, let first = Self.nextWord(buffer, from: position, tables) {
+                position = first.end
+                guard first.candidate else { continue }
+                words[0] = (first.start, first.end)
+                if first.ascii {
+                    var slot = Int(truncatingIfNeeded: first.hash) & mask
+                    while !slotEntries[slot].isEmpty {
+                        if slotHashes[slot] == first.hash {
+                            tryEntries(UnsafeBufferPointer(rebasing: hashedEntries[slotEntries[slot]]))
+                            break
+                        }
+                        slot = (slot + 1) & mask
+                    }
+                } else if let entries = byFirstWord[Self.text(bytes[first.start..<first.end], lowercased: true)] {
+                    entries.withUnsafeBufferPointer { tryEntries($0) }
+                }
+            }
+        } } } } } } } }
         return result
     }
 }

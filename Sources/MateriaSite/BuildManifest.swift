@@ -3,15 +3,34 @@ import MateriaContent
 import MateriaMarkdown
 
 /// A 64-bit hash that is the same in every process and on every machine (Swift's `Hasher` is
-/// seeded per process): for content fingerprints kept on disk. Eight bytes per step.
+/// seeded per process): for content fingerprints kept on disk. Four independent lanes of eight
+/// bytes per step (as xxHash does), so that the multiplications of one lane overlap those of
+/// the others instead of waiting on each other; then eight bytes per step for the rest.
 public enum StableHash {
+    private static let p1: UInt64 = 0x9E37_79B9_7F4A_7C15, p2: UInt64 = 0xC2B2_AE3D_27D4_EB4F
+
+    @inline(__always)
+    private static func round(_ hash: UInt64, _ word: UInt64) -> UInt64 {
+        let mixed = hash ^ (word &* p2)
+        return (mixed << 31 | mixed >> 33) &* p1
+    }
+
     public static func of(_ bytes: UnsafeRawBufferPointer, seed: UInt64 = 0) -> UInt64 {
-        let p1: UInt64 = 0x9E37_79B9_7F4A_7C15, p2: UInt64 = 0xC2B2_AE3D_27D4_EB4F
         var hash = seed ^ (UInt64(bytes.count) &* p1)
         var index = 0
+        if bytes.count >= 32 {
+            var lanes = (hash, hash ^ p2, hash &+ p1, hash &- p2)
+            while index + 32 <= bytes.count {
+                lanes.0 = round(lanes.0, bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+                lanes.1 = round(lanes.1, bytes.loadUnaligned(fromByteOffset: index + 8, as: UInt64.self))
+                lanes.2 = round(lanes.2, bytes.loadUnaligned(fromByteOffset: index + 16, as: UInt64.self))
+                lanes.3 = round(lanes.3, bytes.loadUnaligned(fromByteOffset: index + 24, as: UInt64.self))
+                index += 32
+            }
+            hash = round(round(round(round(hash, lanes.0), lanes.1), lanes.2), lanes.3)
+        }
         while index + 8 <= bytes.count {
-            let word = bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)
-            hash = ((hash ^ (word &* p2)) << 31 | (hash ^ (word &* p2)) >> 33) &* p1
+            hash = round(hash, bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self))
             index += 8
         }
         var tail: UInt64 = 0
@@ -21,7 +40,7 @@ public enum StableHash {
             shift += 8
             index += 1
         }
-        hash = ((hash ^ (tail &* p2)) << 31 | (hash ^ (tail &* p2)) >> 33) &* p1
+        hash = round(hash, tail)
         hash ^= hash >> 33
         hash = hash &* 0xFF51_AFD7_ED55_8CCD
         hash ^= hash >> 33
@@ -63,8 +82,8 @@ struct BuildManifest {
             var info = stat()
             guard stat(path, &info) == 0 else { return "missing \(path)" }
             if (info.st_mode & S_IFMT) == S_IFDIR { return "dir \(path)" }
-            guard let data = FileManager.default.contents(atPath: path) else { return "unreadable \(path) \(UUID())" }
-            return "\(path) \(data.count) " + StableHash.hex(data.withUnsafeBytes { StableHash.of($0) })
+            guard let bytes = SiteLoader.contents(path) else { return "unreadable \(path) \(UUID())" }
+            return "\(path) \(bytes.count) " + StableHash.hex(StableHash.of(bytes))
         }
         var binary = stat()
         let executable = stat("/proc/self/exe", &binary) == 0 ? "\(binary.st_size) \(binary.st_mtim.tv_sec).\(binary.st_mtim.tv_nsec)" : UUID().uuidString
