@@ -265,27 +265,32 @@ struct GraphExport {
     static func json(_ graph: Graph) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(128 * (graph.nodes.count + graph.edges.count) + 64)
-        func field(_ name: String, _ value: String, last: Bool = false) {
-            out += Array("      \"\(name)\" : ".utf8)
+        // Every field's `      "name" : ` made once, not once per node and edge.
+        func prefix(_ name: String) -> [UInt8] { Array("      \"\(name)\" : ".utf8) }
+        let (id, kind, source, target, title, url) = (prefix("id"), prefix("kind"), prefix("source"), prefix("target"), prefix("title"), prefix("url"))
+        let open = Array("    {\n".utf8), close = Array("    },\n".utf8), closeLast = Array("    }\n".utf8)
+        func field(_ prefix: [UInt8], _ value: String, last: Bool = false) {
+            out += prefix
             JSONText.writeString(value, to: &out, forScript: false)
-            out += last ? [0x0A] : [0x2C, 0x0A]
+            if !last { out.append(0x2C) }
+            out.append(0x0A)
         }
         func list<T>(_ name: String, _ items: [T], last: Bool, _ write: (T) -> Void) {
             out += Array("  \"\(name)\" : [\n".utf8)
             if items.isEmpty { out.append(0x0A) }
             for (index, item) in items.enumerated() {
-                out += Array("    {\n".utf8)
+                out += open
                 write(item)
-                out += Array(index == items.count - 1 ? "    }\n".utf8 : "    },\n".utf8)
+                out += index == items.count - 1 ? closeLast : close
             }
             out += Array((last ? "  ]\n" : "  ],\n").utf8)
         }
         out += Array("{\n".utf8)
         list("edges", graph.edges, last: false) { edge in
-            field("kind", edge.kind); field("source", edge.source); field("target", edge.target, last: true)
+            field(kind, edge.kind); field(source, edge.source); field(target, edge.target, last: true)
         }
         list("nodes", graph.nodes, last: true) { node in
-            field("id", node.id); field("kind", node.kind); field("title", node.title); field("url", node.url, last: true)
+            field(id, node.id); field(kind, node.kind); field(title, node.title); field(url, node.url, last: true)
         }
         out += Array("}\n".utf8)
         return out

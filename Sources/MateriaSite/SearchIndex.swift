@@ -45,10 +45,13 @@ struct SearchIndex {
     static func json(_ entries: [Entry]) -> [UInt8] {
         var out: [UInt8] = [0x5B]
         out.reserveCapacity(256 * entries.count)
+        // Each member's `,"name":` made once, not once per entry.
+        let k = Array("{\"k\":".utf8), s = Array(",\"s\":".utf8), t = Array(",\"t\":".utf8)
+        let u = Array(",\"u\":".utf8), w = Array(",\"w\":".utf8)
         for (index, entry) in entries.enumerated() {
             if index > 0 { out.append(0x2C) }
-            for (name, value) in [("k", entry.k), ("s", entry.s), ("t", entry.t), ("u", entry.u), ("w", entry.w)] {
-                out += Array((name == "k" ? "{\"k\":" : ",\"\(name)\":").utf8)
+            for (name, value) in [(k, entry.k), (s, entry.s), (t, entry.t), (u, entry.u), (w, entry.w)] {
+                out += name
                 JSONText.writeString(value, to: &out, forScript: false)
             }
             out.append(0x7D)

@@ -11,7 +11,11 @@ struct SiteFeeds {
 
     /// The newest date an article carries: updated, reviewed or first published.
     static func lastModified(_ article: Article) -> Day? {
-        [article.updated, article.reviewed, article.date].compactMap { $0 }.max()
+        // Asked for every article by the sitemap, the feed and the JSON-LD: no arrays made.
+        var newest = article.updated
+        if let reviewed = article.reviewed, newest.map({ reviewed > $0 }) ?? true { newest = reviewed }
+        if let date = article.date, newest.map({ date > $0 }) ?? true { newest = date }
+        return newest
     }
 
     /// When a page last changed, as far as the content says.
@@ -25,8 +29,16 @@ struct SiteFeeds {
         case .condition(let id): return newest(site.articlesByCondition[id])
         case .symptom(let id): return newest(site.articlesBySymptom[id])
         case .disclaimer, .notFound, .search: return nil
-        default: return site.articles.compactMap(Self.lastModified).max()
+        default: return newestArticle
         }
+    }
+
+    /// The newest date of any article: what the home page and the lists last changed on.
+    private let newestArticle: Day?
+
+    init(site: ResolvedSite) {
+        self.site = site
+        newestArticle = site.articles.compactMap(Self.lastModified).max()
     }
 
     func files(pages: [Page]) -> [OutputFile] {
