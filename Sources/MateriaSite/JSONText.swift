@@ -27,11 +27,24 @@ enum JSONText {
             writeString(text, to: &out)
         case .object(let object):
             out.append(0x7B)
-            for (index, member) in object.members.sorted(by: { $0.name < $1.name }).enumerated() {
-                if index > 0 { out.append(0x2C) }
-                writeString(member.name, to: &out)
-                out.append(0x3A)
-                write(member.value, to: &out)
+            // Members in name order: their positions are sorted (insertion sort, as an object has
+            // a few members), not a copy of the members themselves.
+            let members = object.members
+            withUnsafeTemporaryAllocation(of: Int.self, capacity: members.count) { order in
+                for index in members.indices {
+                    var slot = index
+                    while slot > 0 && members[index].name < members[order[slot - 1]].name {
+                        order[slot] = order[slot - 1]
+                        slot -= 1
+                    }
+                    order[slot] = index
+                }
+                for position in members.indices {
+                    if position > 0 { out.append(0x2C) }
+                    writeString(members[order[position]].name, to: &out)
+                    out.append(0x3A)
+                    write(members[order[position]].value, to: &out)
+                }
             }
             out.append(0x7D)
         case .array(let array):

@@ -67,6 +67,8 @@ struct PageContexts: Sendable {
     /// The "nutrients in this article" box of each nutrient, made once: every article page
     /// sits at the same depth, so the box is the same on all of them.
     private var articleFacts: [String: TemplateObject] = [:]
+    /// What every article page's context shares (settings, navigation): made once, as above.
+    private var articleCommon: TemplateObject = [:]
 
     init(site: ResolvedSite, texts: RenderedTexts, assets: AssetManifest) {
         basePath = Self.basePath(of: site.config.baseURL)
@@ -75,12 +77,15 @@ struct PageContexts: Sendable {
         self.assets = assets
         let links = Links(page: .article("x"), basePath: "/")
         articleFacts = Dictionary(uniqueKeysWithValues: site.nutrients.map { ($0.id, quickFacts($0, links)) })
+        articleCommon = shared(.article("x"), links)
     }
 
     /// Throws only when a build's parked article HTML cannot be read back.
     func context(for page: Page) throws(TextSpill.ReadFailure) -> TemplateObject {
         let links = Links(page: page, basePath: basePath)
-        var context = common(page, links)
+        var context: TemplateObject
+        if case .article = page { context = articleCommon } else { context = shared(page, links) }
+        if site.config.baseURL.hasPrefix("http") { context["canonical"] = .text(site.config.baseURL + page.path) }
         switch page {
         case .home: context.merge(home(links)) { $1 }
         case .disclaimer:
@@ -142,7 +147,9 @@ struct PageContexts: Sendable {
         return String(afterHost[slash...])
     }
 
-    private func common(_ page: Page, _ links: Links) -> TemplateObject {
+    /// The values every page has, but for its canonical address (which `context` adds): they
+    /// depend on the page's depth and section only.
+    private func shared(_ page: Page, _ links: Links) -> TemplateObject {
         var context: TemplateObject = [
             "lang": .text(site.config.language),
             "site_title": .text(site.config.title),
@@ -154,10 +161,7 @@ struct PageContexts: Sendable {
             "disclaimer_href": .text(links.to(Page.disclaimer.path)),
             "description": .text(site.config.description),
         ]
-        if site.config.baseURL.hasPrefix("http") {
-            context["canonical"] = .text(site.config.baseURL + page.path)
-            context["feed_href"] = .text(links.to("feed.xml"))
-        }
+        if site.config.baseURL.hasPrefix("http") { context["feed_href"] = .text(links.to("feed.xml")) }
         let nav: [(String, Page)] = [("Articles", .articleList), ("Nutrients", .nutrientList), ("Conditions", .conditionList),
                                      ("Symptoms", .symptomList), ("FAQ", .faq), ("Key points", .keyPoints), ("A–Z", .azIndex),
                                      ("Search", .search)]
