@@ -26,32 +26,54 @@ struct LinkChecker {
     }
 
     /// The files that links point into with a fragment: the only ones whose ids `check` reads.
-    static func fragmentTargets(_ links: [SourcedLink]) -> Set<String> {
-        Set(links.filter { $0.record.fragment != nil }.map { file(for: $0.record.path.isEmpty ? $0.page : $0.record.path) })
+    static func fragmentTargets(_ links: [SourcedLink]) -> Set<String> { fragmentTargets([links]) }
+
+    /// `fragmentTargets` of links in groups (the site's links, page by page: never one array).
+    static func fragmentTargets(_ groups: [[SourcedLink]]) -> Set<String> {
+        var targets: Set<String> = []
+        for links in groups {
+            for link in links where link.record.fragment != nil {
+                targets.insert(file(for: link.record.path.isEmpty ? link.page : link.record.path))
+            }
+        }
+        return targets
     }
 
     /// `targets`: `fragmentTargets(links)`, when the caller has it already.
-    func check(_ links: [SourcedLink], targets: Set<String>? = nil) -> [Diagnostic] {
-        let targets = targets ?? Self.fragmentTargets(links)
+    func check(_ links: [SourcedLink], targets: Set<String>? = nil) -> [Diagnostic] { check([links], targets: targets) }
+
+    /// `check` of links in groups, in order.
+    func check(_ groups: [[SourcedLink]], targets: Set<String>? = nil) -> [Diagnostic] {
+        let targets = targets ?? Self.fragmentTargets(groups)
         let ids = self.ids(targets.sorted())
         var problems: [Diagnostic] = []
-        for link in links {
-            let targetPath = link.record.path.isEmpty ? link.page : link.record.path
-            let file = Self.file(for: targetPath)
-            guard exists(file) else {
-                problems.append(Diagnostic(at: link.location, "broken link: nothing is built at '/\(targetPath)'",
-                                           fix: "check the target; drafts are built only with --drafts"))
-                continue
-            }
-            guard let fragment = link.record.fragment, !fragment.isEmpty else { continue }
-            let available = ids[file] ?? []
-            if !available.contains(fragment) {
-                let place = link.record.path.isEmpty ? "this page" : "'/\(targetPath)'"
-                // A heading's id often starts with what the author typed ("#when-to-see").
-                let prefixed = available.filter { $0.hasPrefix(fragment) }.sorted { ($0.count, $0) < ($1.count, $1) }.first
-                let hint = (prefixed ?? Suggestion.closest(to: fragment, in: available)).map { "did you mean '#\($0)'?" }
-                    ?? "link to one of the page's headings (its id is the heading text in lowercase with hyphens)"
-                problems.append(Diagnostic(at: link.location, "broken anchor: \(place) has no heading or section '#\(fragment)'", fix: hint))
+        // Most links of a site point to a few pages: each target path is looked up once.
+        var existing: [String: Bool] = [:]
+        for links in groups {
+            for link in links {
+                let targetPath = link.record.path.isEmpty ? link.page : link.record.path
+                let targetExists: Bool
+                if let known = existing[targetPath] {
+                    targetExists = known
+                } else {
+                    targetExists = exists(Self.file(for: targetPath))
+                    existing[targetPath] = targetExists
+                }
+                guard targetExists else {
+                    problems.append(Diagnostic(at: link.location, "broken link: nothing is built at '/\(targetPath)'",
+                                               fix: "check the target; drafts are built only with --drafts"))
+                    continue
+                }
+                guard let fragment = link.record.fragment, !fragment.isEmpty else { continue }
+                let available = ids[Self.file(for: targetPath)] ?? []
+                if !available.contains(fragment) {
+                    let place = link.record.path.isEmpty ? "this page" : "'/\(targetPath)'"
+                    // A heading's id often starts with what the author typed ("#when-to-see").
+                    let prefixed = available.filter { $0.hasPrefix(fragment) }.sorted { ($0.count, $0) < ($1.count, $1) }.first
+                    let hint = (prefixed ?? Suggestion.closest(to: fragment, in: available)).map { "did you mean '#\($0)'?" }
+                        ?? "link to one of the page's headings (its id is the heading text in lowercase with hyphens)"
+                    problems.append(Diagnostic(at: link.location, "broken anchor: \(place) has no heading or section '#\(fragment)'", fix: hint))
+                }
             }
         }
         return problems

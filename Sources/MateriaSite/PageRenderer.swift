@@ -85,7 +85,7 @@ struct PageRenderer {
         var problems = texts.problems
         var files: [OutputFile] = []
         var digests: [String: (ids: Set<String>, hash: UInt64)] = [:]
-        let links = texts.links
+        let links = texts.linkGroups
         // Only pages that a link points into (with a fragment) need their ids for the check.
         let targets = LinkChecker.fragmentTargets(links)
         if let spill {

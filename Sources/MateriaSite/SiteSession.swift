@@ -117,7 +117,7 @@ public final class SiteSession: @unchecked Sendable {
         let checker = LinkChecker(exists: { existing.contains($0) }, ids: { targets in
             Dictionary(uniqueKeysWithValues: targets.map { ($0, renderedIDs[$0] ?? oldIDs[$0] ?? []) })
         })
-        let problems = texts.problems + renderProblems + checker.check(texts.links)
+        let problems = texts.problems + renderProblems + checker.check(texts.linkGroups)
         if !problems.isEmpty {
             return .failure(BuildFailure(problems.sorted { ($0.location, $0.message) < ($1.location, $1.message) }))
         }
