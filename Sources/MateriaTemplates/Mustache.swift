@@ -439,10 +439,13 @@ private struct Renderer {
         if path.anchored {
             found = stack.last?.child(first, flagOf: firstFlag)
         } else {
-            var index = stack.count - 1
-            while index >= 0 {
-                if let value = stack[index].child(first, flagOf: firstFlag) { found = value; break }
-                index -= 1
+            found = stack.withUnsafeBufferPointer { scopes in
+                var index = scopes.count - 1
+                while index >= 0 {
+                    if let value = scopes[index].child(first, flagOf: firstFlag) { return value }
+                    index -= 1
+                }
+                return nil
             }
         }
         guard var value = found else { return nil }

@@ -62,8 +62,14 @@ public struct NamedValues<Value>: ExpressibleByDictionaryLiteral {
     @inlinable public subscript(name: String) -> Value? {
         get {
             let length = name.utf8.count
-            for member in storage where member.name.utf8.count == length && member.name == name { return member.value }
-            return nil
+            // Through the buffer: members are compared in place, not copied out one by one (a
+            // copy is two retains and two releases per member passed over).
+            return storage.withUnsafeBufferPointer { members in
+                for index in members.indices where members[index].name.utf8.count == length && members[index].name == name {
+                    return members[index].value
+                }
+                return nil
+            }
         }
         set {
             // Names of different lengths differ: most members are ruled out without comparing text.
