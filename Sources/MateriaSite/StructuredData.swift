@@ -184,39 +184,57 @@ struct StructuredData {
 
     /// The text of rendered HTML: tags dropped, the five entities decoded, space collapsed.
     /// One pass over the bytes (the FAQ page reads every answer of the site).
-    /// As UTF-8 bytes, which is how the JSON writer takes it.
+    /// As UTF-8 bytes, which is how the JSON writer takes it. Text between tags and spaces is
+    /// copied in runs; tags are skipped with memchr.
     static func plainText(_ html: String) -> [UInt8] {
         var html = html
         return html.withUTF8 { bytes in
             var out: [UInt8] = []
             out.reserveCapacity(bytes.count)
-            var index = 0, inTag = false, pendingSpace = false
+            var index = 0, pendingSpace = false
+            func emit(_ run: UnsafeBufferPointer<UInt8>) {
+                if pendingSpace && !out.isEmpty && run[0] != 0x2E && run[0] != 0x2C { out.append(0x20) }
+                pendingSpace = false
+                out.append(contentsOf: run)
+            }
             while index < bytes.count {
-                let byte = bytes[index]
-                var emitted = byte
-                if inTag {
-                    if byte == 0x3E { inTag = false; pendingSpace = true }
-                    index += 1
-                    continue
-                } else if byte == 0x3C {
-                    inTag = true
-                    index += 1
-                    continue
-                } else if byte == 0x20 || byte == 0x0A || byte == 0x09 {
+                switch plainTextClass[Int(bytes[index])] {
+                case 1:  // "<": the tag is dropped, and counts as a space
+                    guard let close = memchr(bytes.baseAddress! + index + 1, 0x3E, bytes.count - index - 1) else { return out }
+                    index = UnsafePointer(close.assumingMemoryBound(to: UInt8.self)) - bytes.baseAddress! + 1
+                    pendingSpace = true
+                case 2:  // space, line break, tab
                     pendingSpace = true
                     index += 1
-                    continue
-                } else if byte == 0x26, let (length, value) = entity(bytes, at: index) {
-                    emitted = value
-                    index += length
-                } else {
-                    index += 1
+                case 3:  // "&": one of cmark-gfm's entities, or a lone ampersand
+                    if let (length, value) = entity(bytes, at: index) {
+                        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 1) { byte in
+                            byte[0] = value
+                            emit(UnsafeBufferPointer(byte))
+                        }
+                        index += length
+                    } else {
+                        emit(UnsafeBufferPointer(rebasing: bytes[index..<index + 1]))
+                        index += 1
+                    }
+                default:
+                    var end = index + 1
+                    while end < bytes.count && plainTextClass[Int(bytes[end])] == 0 { end += 1 }
+                    emit(UnsafeBufferPointer(rebasing: bytes[index..<end]))
+                    index = end
                 }
-                if pendingSpace && !out.isEmpty && emitted != 0x2E && emitted != 0x2C { out.append(0x20) }
-                pendingSpace = false
-                out.append(emitted)
             }
             return out
+        }
+    }
+
+    /// 1 for "<", 2 for space, line feed and tab, 3 for "&", 0 for the bytes copied as they are.
+    private static let plainTextClass: [UInt8] = (0..<256).map { byte in
+        switch byte {
+        case 0x3C: return 1
+        case 0x20, 0x0A, 0x09: return 2
+        case 0x26: return 3
+        default: return 0
         }
     }
 

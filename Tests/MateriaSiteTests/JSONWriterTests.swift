@@ -29,3 +29,24 @@ import Testing
         }
     }
 }
+
+extension JSONWriterTests {
+    /// FAQ answers in JSON-LD are the answer's text: tags dropped (each counts as a space),
+    /// cmark-gfm's five entities decoded, runs of space collapsed, no space before "." or ",".
+    @Test func answersBecomePlainText() {
+        let cases: [(html: String, text: String)] = [
+            ("<p>Yes, from <strong>supplements</strong>.</p>\n", "Yes, from supplements."),
+            ("<p>A &lt; B &amp;&amp; C &gt; D, &quot;q&quot; &#39;s&#39;</p>", "A < B && C > D, \"q\" 's'"),
+            ("<p>Lone & ampersand &copy; stays</p>", "Lone & ampersand &copy; stays"),
+            ("<ul>\n<li>one</li>\n<li>two</li>\n</ul>", "one two"),
+            ("<p>See <a href=\"x\">this</a>, then <em>that</em>.</p>", "See this, then that."),
+            ("  leading\tand   trailing  ", "leading and trailing"),
+            ("<p>magnésium 漢字</p>", "magnésium 漢字"),
+            ("text <unclosed tag", "text"),
+            ("", ""),
+        ]
+        for (html, text) in cases {
+            #expect(String(decoding: StructuredData.plainText(html), as: UTF8.self) == text, "\(html)")
+        }
+    }
+}
