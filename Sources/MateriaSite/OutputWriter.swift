@@ -63,10 +63,12 @@ struct OutputWriter {
     /// Nil when written, else what went wrong, at the path the file would have in the output.
     func spill(_ file: OutputFile, into staging: String) -> Diagnostic? {
         let path = staging + "/" + file.path
-        if OutputWriter.writeFile(path, file.bytes) { return nil }
-        // A page's own folder is usually the only one missing: one mkdir(2), and the folders
-        // above it only when that fails for want of them.
-        guard let slash = path.utf8.lastIndex(of: 0x2F) else { return cannotWrite(file.path) }
+        // A page in a folder of its own ("articles/x/index.html") finds it missing: its folder is
+        // made first (one mkdir(2), not a failed open before it), and the folders above it only
+        // when that fails for want of them.
+        guard file.path.utf8.contains(0x2F), let slash = path.utf8.lastIndex(of: 0x2F) else {
+            return OutputWriter.writeFile(path, file.bytes) ? nil : cannotWrite(file.path)
+        }
         let folder = String(path[..<slash])
         if mkdir(folder, 0o755) != 0 && errno != EEXIST {
             guard (try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)) != nil else {
