@@ -3,13 +3,13 @@ import MateriaMarkdown
 
 /// Checks every internal link after rendering, when every page and its anchors exist: a link to
 /// a heading or section that is not on the target page fails the build at the link's position.
-struct LinkChecker {
+struct LinkChecker: Sendable {
     /// Whether the built site has a file at a path.
-    let exists: (String) -> Bool
+    let exists: @Sendable (String) -> Bool
     /// The ids of the files at some paths (only pages that a link points into need them).
-    let ids: ([String]) -> [String: Set<String>]
+    let ids: @Sendable ([String]) -> [String: Set<String>]
 
-    init(exists: @escaping (String) -> Bool, ids: @escaping ([String]) -> [String: Set<String>]) {
+    init(exists: @escaping @Sendable (String) -> Bool, ids: @escaping @Sendable ([String]) -> [String: Set<String>]) {
         self.exists = exists
         self.ids = ids
     }
@@ -42,10 +42,17 @@ struct LinkChecker {
     /// `targets`: `fragmentTargets(links)`, when the caller has it already.
     func check(_ links: [SourcedLink], targets: Set<String>? = nil) -> [Diagnostic] { check([links], targets: targets) }
 
-    /// `check` of links in groups, in order.
-    func check(_ groups: [[SourcedLink]], targets: Set<String>? = nil) -> [Diagnostic] {
+    /// `check` of links in groups, in order; with `jobs`, batches of groups side by side.
+    func check(_ groups: [[SourcedLink]], targets: Set<String>? = nil, jobs: Int = 1) -> [Diagnostic] {
         let targets = targets ?? Self.fragmentTargets(groups)
         let ids = self.ids(targets.sorted())
+        guard jobs > 1 else { return check(groups[...], ids: ids) }
+        let batch = max(64, groups.count / (jobs * 8) + 1)
+        let batches = stride(from: 0, to: groups.count, by: batch).map { groups[$0..<min($0 + batch, groups.count)] }
+        return parallelMap(batches, jobs: jobs) { check($0, ids: ids) }.flatMap { $0 }
+    }
+
+    private func check(_ groups: ArraySlice<[SourcedLink]>, ids: [String: Set<String>]) -> [Diagnostic] {
         var problems: [Diagnostic] = []
         // Most links of a site point to a few pages: each target path is looked up once.
         var existing: [String: Bool] = [:]

@@ -131,13 +131,14 @@ struct PageRenderer {
         files += assets.files
         PhaseClock.mark("site files")
         let inMemory = LinkChecker(files: files + staticFiles.map { OutputFile(path: $0, bytes: []) }, jobs: jobs)
+        let pageDigests = digests
         let checker = digests.isEmpty ? inMemory : LinkChecker(exists: inMemory.exists, ids: { targets in
-            let spilled = targets.filter { digests[$0] != nil }
-            var ids = inMemory.ids(targets.filter { digests[$0] == nil })
-            for path in spilled { ids[path] = digests[path]!.ids }
+            let spilled = targets.filter { pageDigests[$0] != nil }
+            var ids = inMemory.ids(targets.filter { pageDigests[$0] == nil })
+            for path in spilled { ids[path] = pageDigests[path]!.ids }
             return ids
         })
-        problems += checker.check(links, targets: targets)
+        problems += checker.check(links, targets: targets, jobs: jobs)
         PhaseClock.mark("link check")
         if !problems.isEmpty { return .failure(BuildFailure(problems.sorted { ($0.location, $0.message) < ($1.location, $1.message) })) }
         return .success(RenderResult(files: files, texts: texts, hashes: digests.mapValues(\.hash)))
