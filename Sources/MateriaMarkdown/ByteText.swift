@@ -19,41 +19,30 @@ public enum ByteText {
         var text = text
         let needle = Array(old.utf8), replacement = Array(new.utf8)
         guard !needle.isEmpty else { return text }
-        let replaced = text.withUTF8 { bytes -> String? in
-            var out: [UInt8] = []
-            var copied = 0
-            while let found = find(needle, in: bytes, from: copied) {
-                if out.isEmpty { out.reserveCapacity(bytes.count + 64) }
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied..<found]))
-                out.append(contentsOf: replacement)
-                copied = found + needle.count
-            }
-            // Nothing to replace: the text itself is returned, not a copy of it.
-            if copied == 0 { return nil }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied...]))
-            return String(decoding: out, as: UTF8.self)
-        }
-        return replaced ?? text
+        // Nothing to replace: the text itself is returned, not a copy of it.
+        return text.withUTF8 { replaced($0, needle, replacement) }.map { String(decoding: $0, as: UTF8.self) } ?? text
     }
 
     /// `replacing` on UTF-8 bytes; `text` itself when nothing matches.
     public static func replacing(_ text: [UInt8], _ old: String, with new: String) -> [UInt8] {
         let needle = Array(old.utf8), replacement = Array(new.utf8)
         guard !needle.isEmpty else { return text }
-        let replaced = text.withUnsafeBufferPointer { bytes -> [UInt8]? in
-            var out: [UInt8] = []
-            var copied = 0
-            while let found = find(needle, in: bytes, from: copied) {
-                if out.isEmpty { out.reserveCapacity(bytes.count + 64) }
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied..<found]))
-                out.append(contentsOf: replacement)
-                copied = found + needle.count
-            }
-            if copied == 0 { return nil }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied...]))
-            return out
+        return text.withUnsafeBufferPointer { replaced($0, needle, replacement) } ?? text
+    }
+
+    /// The bytes with the replacements made, or nil when `needle` does not occur.
+    private static func replaced(_ bytes: UnsafeBufferPointer<UInt8>, _ needle: [UInt8], _ replacement: [UInt8]) -> [UInt8]? {
+        var out: [UInt8] = []
+        var copied = 0
+        while let found = find(needle, in: bytes, from: copied) {
+            if out.isEmpty { out.reserveCapacity(bytes.count + 64) }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied..<found]))
+            out.append(contentsOf: replacement)
+            copied = found + needle.count
         }
-        return replaced ?? text
+        if copied == 0 { return nil }
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied...]))
+        return out
     }
 
     /// Whether `text` holds `needle`.
