@@ -120,3 +120,12 @@ import Testing
         #expect(serial.allSatisfy { $0.contains("<del>struck") })
     }
 }
+
+extension MarkdownRendererTests {
+    /// A NUL character in the Markdown never reaches the HTML: cmark-gfm puts U+FFFD in its place
+    /// (Swift strings are valid UTF-8 already, so cmark-gfm is not asked to check that).
+    @Test func nulBecomesReplacementCharacter() {
+        #expect(html("a\u{0}b\n") == "<p>a\u{FFFD}b</p>\n")
+        #expect(html("`x\u{0}y`\n") == "<p><code>x\u{FFFD}y</code></p>\n")
+    }
+}
