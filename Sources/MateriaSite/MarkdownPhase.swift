@@ -1,3 +1,4 @@
+import Foundation
 import MateriaContent
 import MateriaMarkdown
 import MateriaTemplates
@@ -92,30 +93,13 @@ struct MarkdownPhase {
                        data: DataSignature(nutrients: site.nutrients, conditions: site.conditions, symptoms: site.symptoms))
         let raw = site.config.allowRawHTML
         let autolink = AutolinkMode(rawValue: site.config.autolink) ?? .first
-        var texts = RenderedTexts()
-        texts.spill = spill
-        // Backlinks per target, each with its linking page's title lowercased (the sort key).
-        var backlinks: [String: [(title: String, link: Backlink)]] = [:]
-
+        let gathered = GatheredTexts()
+        gathered.texts.spill = spill
         // Sized up front: 10,000 articles otherwise rehash each dictionary a dozen times.
-        texts.articleBodies.reserveCapacity(site.articles.count)
-        texts.faqAnswers.reserveCapacity(site.articles.count)
-        texts.linksByOwner.reserveCapacity(site.articles.count + site.nutrients.count + site.conditions.count + site.symptoms.count + 1)
-        func merge(_ found: Collected, owner: String) {
-            if !found.problems.isEmpty { texts.problems += found.problems }
-            if !found.external.isEmpty { texts.externalByOwner[owner] = found.external }
-            if !found.links.isEmpty { texts.linksByOwner[owner] = found.links }
-            // One page's backlinks all come from that page: its title is lowercased once.
-            guard let title = found.backlinks.first?.link.title.lowercased() else { return }
-            for index in found.backlinks.indices {
-                backlinks[found.backlinks[index].target, default: []].append((title, found.backlinks[index].link))
-            }
-        }
-        func collect(_ rendered: RenderedMarkdown, origin: TextOrigin, page: Page?, shownOn pagePath: String) {
-            var found = Collected()
-            Self.collect(rendered, origin: origin, page: page, shownOn: pagePath, table: table, into: &found)
-            merge(found, owner: page?.key ?? "disclaimer")
-        }
+        gathered.texts.articleBodies.reserveCapacity(site.articles.count)
+        gathered.texts.faqAnswers.reserveCapacity(site.articles.count)
+        gathered.texts.linksByOwner.reserveCapacity(site.articles.count + site.nutrients.count + site.conditions.count + site.symptoms.count + 1)
+        if spill != nil { gathered.texts.spilledHTML.reserveCapacity(site.articles.count) }
         func environment(_ page: String, _ source: String) -> PageLinkEnvironment {
             PageLinkEnvironment(table: table, pagePath: page, sourcePath: source)
         }
@@ -123,31 +107,32 @@ struct MarkdownPhase {
         // Articles render in parallel: parsing, rewriting the tree, auto-links and HTML.
         let cached = cache.map { cache in site.articles.map { cache.entry(for: $0) } }
         let missing = cached.map { cached in site.articles.indices.filter { cached[$0] == nil } } ?? Array(site.articles.indices)
-        let articles = site.articles, bodies = self.bodies, spill = self.spill
-        // In the order of `missing`, which is the articles' order.
-        let fresh = parallelMap(missing, jobs: jobs, { index -> (MarkdownCache.Entry, TextSpill.Range?) in
-            let entry = renderArticle(articles[index], body: bodies?.take(index), table: table)
-            guard let spill, let range = spill.store(entry.body.html) else { return (entry, nil) }
-            return (MarkdownCache.Entry(article: entry.article, body: entry.body.withoutHTML(), answers: entry.answers,
-                                        collected: entry.collected), range)
-        })
-        if spill != nil { texts.spilledHTML.reserveCapacity(fresh.count) }
-        var nextFresh = 0
-        for (index, article) in site.articles.enumerated() {
-            let slug = article.slug.value
-            if let hit = cached?[index] {
-                texts.articleBodies[slug] = hit.body
-                merge(hit.collected, owner: Page.article(slug).key)
-                texts.faqAnswers[slug] = hit.answers.map(\.html)
-                continue
+        let articles = site.articles, bodies = self.bodies, spill = self.spill, cache = self.cache
+        // Each worker adds its article to the texts as soon as it is rendered (under a lock; the
+        // texts do not depend on the order of adding: every list is sorted or keyed), so no pass
+        // over all of them is left for one thread at the end.
+        _ = parallelMap(missing, jobs: jobs, { index in
+            var entry = renderArticle(articles[index], body: bodies?.take(index), table: table)
+            var spilled: TextSpill.Range?
+            if let spill, let range = spill.store(entry.body.html) {
+                entry = MarkdownCache.Entry(article: entry.article, body: entry.body.withoutHTML(), answers: entry.answers,
+                                            collected: entry.collected)
+                spilled = range
             }
-            let (entry, spilled) = fresh[nextFresh]
-            nextFresh += 1
-            if let spilled { texts.spilledHTML[slug] = spilled }
-            cache?.store(entry)
-            texts.articleBodies[slug] = entry.body
-            merge(entry.collected, owner: Page.article(slug).key)
-            texts.faqAnswers[slug] = entry.answers.map(\.html)
+            gathered.add(entry, spilled: spilled, cache: cache)
+        })
+        for hit in (cached ?? []).compactMap({ $0 }) { gathered.add(hit, spilled: nil, cache: nil) }
+        var texts = gathered.texts
+        gathered.texts = RenderedTexts()
+        var backlinks = gathered.backlinks
+        gathered.backlinks = [:]
+        func merge(_ found: Collected, owner: String) {
+            GatheredTexts.merge(found, owner: owner, into: &texts, &backlinks)
+        }
+        func collect(_ rendered: RenderedMarkdown, origin: TextOrigin, page: Page?, shownOn pagePath: String) {
+            var found = Collected()
+            Self.collect(rendered, origin: origin, page: page, shownOn: pagePath, table: table, into: &found)
+            merge(found, owner: page?.key ?? "disclaimer")
         }
         func describe(_ page: Page, _ text: String?, _ origin: TextOrigin?, _ source: String) {
             guard let text else { return }
@@ -230,6 +215,40 @@ struct MarkdownPhase {
                   found.linkedTargets.insert(target).inserted else { continue }
             found.backlinks.append((target, Backlink(sourceKey: page.key, title: table.titles[page.key] ?? page.path,
                                                      path: page.path, context: record.context)))
+        }
+    }
+}
+
+/// The texts of the articles as the Markdown phase's workers finish them.
+private final class GatheredTexts: @unchecked Sendable {
+    private let lock = NSLock()
+    var texts = RenderedTexts()
+    /// Backlinks per target, each with its linking page's title lowercased (the sort key).
+    var backlinks: [String: [(title: String, link: Backlink)]] = [:]
+
+    /// Adds one article's HTML, links and backlinks (and stores it in `cache`); safe from any thread.
+    func add(_ entry: MarkdownCache.Entry, spilled: TextSpill.Range?, cache: MarkdownCache?) {
+        let slug = entry.article.slug.value
+        let owner = Page.article(slug).key
+        let answers = entry.answers.map(\.html)
+        lock.lock()
+        defer { lock.unlock() }
+        if let spilled { texts.spilledHTML[slug] = spilled }
+        cache?.store(entry)
+        texts.articleBodies[slug] = entry.body
+        texts.faqAnswers[slug] = answers
+        Self.merge(entry.collected, owner: owner, into: &texts, &backlinks)
+    }
+
+    static func merge(_ found: Collected, owner: String, into texts: inout RenderedTexts,
+                      _ backlinks: inout [String: [(title: String, link: Backlink)]]) {
+        if !found.problems.isEmpty { texts.problems += found.problems }
+        if !found.external.isEmpty { texts.externalByOwner[owner] = found.external }
+        if !found.links.isEmpty { texts.linksByOwner[owner] = found.links }
+        // One page's backlinks all come from that page: its title is lowercased once.
+        guard let title = found.backlinks.first?.link.title.lowercased() else { return }
+        for index in found.backlinks.indices {
+            backlinks[found.backlinks[index].target, default: []].append((title, found.backlinks[index].link))
         }
     }
 }
