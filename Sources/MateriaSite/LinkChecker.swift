@@ -26,9 +26,7 @@ struct LinkChecker: Sendable {
     }
 
     /// The files that links point into with a fragment: the only ones whose ids `check` reads.
-    static func fragmentTargets(_ links: [SourcedLink]) -> Set<String> { fragmentTargets([links]) }
-
-    /// `fragmentTargets` of links in groups (the site's links, page by page: never one array).
+    /// The site's links come page by page, never copied into one array.
     static func fragmentTargets(_ groups: [[SourcedLink]]) -> Set<String> {
         var targets: Set<String> = []
         for links in groups {

@@ -58,8 +58,7 @@ public struct RenderedTexts: Sendable {
     }
     var externalByOwner: [String: [(location: SourceLocation, url: String)]] = [:]
 
-    var links: [SourcedLink] { linksByOwner.keys.sorted().flatMap { linksByOwner[$0]! } }
-    /// The same links page by page, without copying them into one array.
+    /// Every internal link, page by page (in order of the page's key), without copying them into one array.
     var linkGroups: [[SourcedLink]] { linksByOwner.keys.sorted().map { linksByOwner[$0]! } }
     var linkCount: Int { linksByOwner.values.reduce(0) { $0 + $1.count } }
     public var externalLinks: [(location: SourceLocation, url: String)] { externalByOwner.keys.sorted().flatMap { externalByOwner[$0]! } }

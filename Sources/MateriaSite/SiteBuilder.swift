@@ -201,7 +201,9 @@ public struct SiteBuilder {
             + "\(source.symptoms.count) symptoms, \(templates.names.count) templates")
         step(2, "no errors" + (diagnostics.warnings.isEmpty ? "" : ", \(diagnostics.warnings.count) warnings"))
 
-        var site = SiteResolver(source: source).resolve()
+        var resolver = SiteResolver(source: source)
+        resolver.jobs = options.jobs
+        var site = resolver.resolve()
         source.articles = []  // the resolved site holds them now
         PhaseClock.mark("resolve")
         step(3, "links between \(site.articles.count + site.nutrients.count + site.conditions.count + site.symptoms.count) pages")

@@ -56,6 +56,8 @@ public struct SiteResolver {
     /// The related articles of an earlier resolve (`materia serve`), reused while no article's
     /// slug, position, nutrients, conditions, symptoms or tags changed.
     var relatedCache: RelatedCache?
+    /// Threads for the related-article lists (`--jobs`).
+    var jobs = ProcessInfo.processInfo.activeProcessorCount
 
     public init(source: SiteSource) { self.source = source }
 
@@ -183,7 +185,7 @@ public struct SiteResolver {
         }
         let index = keyIndex, keyNames = names, allWeights = articleWeights
         // Each article's list depends only on the index: computed in parallel, in input order.
-        let lists = parallelMap(Array(articles.indices), jobs: ProcessInfo.processInfo.activeProcessorCount) { position -> [String] in
+        let lists = parallelMap(Array(articles.indices), jobs: jobs) { position -> [String] in
             let own = allWeights[position]
             let keys = own.map(\.key).sorted { (index[$0].count, keyNames[$0]) < (index[$1].count, keyNames[$1]) }
             var candidates: [Int] = []

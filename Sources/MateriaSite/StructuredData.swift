@@ -192,10 +192,10 @@ struct StructuredData {
             var out: [UInt8] = []
             out.reserveCapacity(bytes.count)
             var index = 0, pendingSpace = false
-            func emit(_ run: UnsafeBufferPointer<UInt8>) {
-                if pendingSpace && !out.isEmpty && run[0] != 0x2E && run[0] != 0x2C { out.append(0x20) }
+            // A pending space goes out before the next text, unless that starts with "." or ",".
+            func spaceBefore(_ first: UInt8) {
+                if pendingSpace && !out.isEmpty && first != 0x2E && first != 0x2C { out.append(0x20) }
                 pendingSpace = false
-                out.append(contentsOf: run)
             }
             while index < bytes.count {
                 switch plainTextClass[Int(bytes[index])] {
@@ -207,20 +207,15 @@ struct StructuredData {
                     pendingSpace = true
                     index += 1
                 case 3:  // "&": one of cmark-gfm's entities, or a lone ampersand
-                    if let (length, value) = entity(bytes, at: index) {
-                        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 1) { byte in
-                            byte[0] = value
-                            emit(UnsafeBufferPointer(byte))
-                        }
-                        index += length
-                    } else {
-                        emit(UnsafeBufferPointer(rebasing: bytes[index..<index + 1]))
-                        index += 1
-                    }
+                    let (length, value) = entity(bytes, at: index) ?? (1, 0x26)
+                    spaceBefore(value)
+                    out.append(value)
+                    index += length
                 default:
                     var end = index + 1
                     while end < bytes.count && plainTextClass[Int(bytes[end])] == 0 { end += 1 }
-                    emit(UnsafeBufferPointer(rebasing: bytes[index..<end]))
+                    spaceBefore(bytes[index])
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[index..<end]))
                     index = end
                 }
             }
