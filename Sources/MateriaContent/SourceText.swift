@@ -68,7 +68,12 @@ public struct FrontMatter: Sendable {
     /// Splits `text`; never splits on a `---` inside a line or a longer dash run.
     /// Works on UTF-8 bytes: this runs once per article and shows up in build profiles.
     public static func split(_ text: String, path: String) -> Result<FrontMatter, Diagnostic> {
-        let bytes = Array(text.utf8)
+        var text = text
+        // The file's own bytes, not a copy of them.
+        return text.withUTF8 { split(bytes: $0, path: path) }
+    }
+
+    private static func split(bytes: UnsafeBufferPointer<UInt8>, path: String) -> Result<FrontMatter, Diagnostic> {
         // Line i spans lineStarts[i] ..< (next line start - 1).
         func isFence(_ start: Int, _ end: Int) -> Bool {
             end - start == 3 && bytes[start] == 0x2D && bytes[start + 1] == 0x2D && bytes[start + 2] == 0x2D
@@ -102,11 +107,12 @@ public struct FrontMatter: Sendable {
             let end = lineEnd(start)
             if nearMiss == nil, start < bytes.count, isFenceWithTrailingSpace(start, end) { nearMiss = line }
             if start < bytes.count, isFence(start, end) {
-                let yaml = String(decoding: bytes[min(firstEnd + 1, start)..<max(firstEnd + 1, start - 1)], as: UTF8.self)
+                let yaml = String(decoding: UnsafeBufferPointer(rebasing: bytes[min(firstEnd + 1, start)..<max(firstEnd + 1, start - 1)]),
+                                  as: UTF8.self)
                 var body = bytes[min(end + 1, bytes.count)...]
                 while body.last == 0x0A { body = body.dropLast() }
                 return .success(FrontMatter(yaml: start > firstEnd + 1 ? yaml : "", yamlLineOffset: 1,
-                                            body: String(decoding: body, as: UTF8.self), bodyStartLine: line + 1))
+                                            body: String(decoding: UnsafeBufferPointer(rebasing: body), as: UTF8.self), bodyStartLine: line + 1))
             }
             start = end + 1
             line += 1

@@ -88,6 +88,16 @@ public enum MarkdownRenderer {
         return body(document, cmark_parser_get_syntax_extensions(parser))
     }
 
+    /// `body` of the node's HTML as cmark writes it, without making it a String.
+    fileprivate static func withHTML<R>(_ node: OpaquePointer, _ extensions: UnsafeMutablePointer<cmark_llist>?,
+                                        _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        guard let cString = cmark_render_html(node, renderOptions, extensions) else {
+            fatalError("cmark_render_html failed: out of memory")
+        }
+        defer { free(cString) }
+        return body(UnsafeBufferPointer(start: UnsafeRawPointer(cString).assumingMemoryBound(to: UInt8.self), count: strlen(cString)))
+    }
+
     fileprivate static func html(_ node: OpaquePointer, _ extensions: UnsafeMutablePointer<cmark_llist>?) -> String {
         guard let cString = cmark_render_html(node, renderOptions, extensions) else {
             fatalError("cmark_render_html failed: out of memory")
@@ -645,12 +655,16 @@ public enum MarkdownRenderer {
                 guard let iterator = cmark_iter_new(block) else { continue }
                 while cmark_iter_next(iterator) != CMARK_EVENT_DONE {
                     guard cmark_iter_get_event_type(iterator) == CMARK_EVENT_ENTER, let current = cmark_iter_get_node(iterator) else { continue }
-                    if let indices = nodeRecords[current] {
+                    let type = cmark_node_get_type(current)
+                    // Every recorded node is a link or an image.
+                    if type == CMARK_NODE_LINK || type == CMARK_NODE_IMAGE, let indices = nodeRecords[current] {
                         for index in indices { offsets[index] = text.count }
                     }
-                    let type = cmark_node_get_type(current)
                     if type == CMARK_NODE_TEXT || type == CMARK_NODE_CODE {
-                        text.append(contentsOf: literal(current).utf8)
+                        if let pointer = cmark_node_get_literal(current) {
+                            text.append(contentsOf: UnsafeBufferPointer(start: UnsafeRawPointer(pointer).assumingMemoryBound(to: UInt8.self),
+                                                                        count: strlen(pointer)))
+                        }
                     } else if type == CMARK_NODE_SOFTBREAK || type == CMARK_NODE_LINEBREAK {
                         text.append(0x20)
                     }
@@ -711,6 +725,9 @@ public enum MarkdownRenderer {
         private func labelTaskItem(_ item: OpaquePointer) {
             guard let paragraph = cmark_node_first_child(item),
                   cmark_node_get_type(paragraph) == CMARK_NODE_PARAGRAPH else { return }
+            // Most items are no task: their text does not start with "[".
+            if let first = cmark_node_first_child(paragraph), cmark_node_get_type(first) == CMARK_NODE_TEXT,
+               let text = cmark_node_get_literal(first), text.pointee != 0, text.pointee != 0x5B { return }
             // cmark splits "[ ]" into several text nodes at the bracket; join the leading ones.
             var leading: [OpaquePointer] = []
             var prefix = ""
@@ -753,6 +770,11 @@ public enum MarkdownRenderer {
             let text = plainText(node)
             let id = uniqueID(for: text)
             headings.append(Heading(level: level, text: text, id: id, line: Int(cmark_node_get_start_line(node))))
+            // A heading of plain text (most of them) is written here, as cmark would write it.
+            if let html = plainTextHTML(node, open: "<h\(level) id=\"\(id)\">", close: "</h\(level)>\n") {
+                replace(node, withHTMLBlock: html)
+                return
+            }
             var html = renderNode(node)
             let openTag = "<h\(level)>"
             if html.hasPrefix(openTag) {
@@ -765,6 +787,10 @@ public enum MarkdownRenderer {
         /// first: inline literals point into their block's buffer, so they must not outlive it.
         private func flattenHeading(_ node: OpaquePointer) {
             let level = Int(cmark_node_get_heading_level(node))
+            if let html = plainTextHTML(node, open: "<p><strong>", close: "</strong></p>\n") {
+                replace(node, withHTMLBlock: html)
+                return
+            }
             var html = renderNode(node)
             let open = "<h\(level)>", close = "</h\(level)>\n"
             if html.hasPrefix(open) && html.hasSuffix(close) {
@@ -791,13 +817,63 @@ public enum MarkdownRenderer {
                 cmark_node_unlink(previous)
                 cmark_node_free(previous)
             }
-            var html = renderNode(table)
-            html = ByteText.replacing(html, "<th>", with: "<th scope=\"col\">")
-            html = ByteText.replacing(html, "<th style=", with: "<th scope=\"col\" style=")
-            if let caption, html.hasPrefix("<table>") {
-                html = "<table>\n<caption>\(caption)</caption>" + html.dropFirst("<table>".count)
+            // Written in one pass over cmark's HTML of the table: `scope` goes into every `<th>`
+            // and `<th style=…>`, the caption (if any) after `<table>`.
+            let html: [UInt8] = MarkdownRenderer.withHTML(table, extensions) { table in
+                var out = Array("<div class=\"table-wrap\">\n".utf8)
+                out.reserveCapacity(table.count + 256)
+                var copied = 0
+                let open = Array("<table>".utf8)
+                if let caption, table.starts(with: open) {
+                    out += Array("<table>\n<caption>".utf8)
+                    out += caption.utf8
+                    out += Array("</caption>".utf8)
+                    copied = open.count
+                }
+                let style = Array(" style=".utf8), scope = Array(" scope=\"col\"".utf8)
+                var index = copied
+                while let found = ByteText.find([0x3C, 0x74, 0x68], in: table, from: index) {  // "<th"
+                    let after = found + 3
+                    index = after
+                    guard after < table.count else { break }
+                    guard table[after] == 0x3E || UnsafeBufferPointer(rebasing: table[after...]).starts(with: style) else { continue }
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: table[copied..<after]))
+                    out += scope
+                    copied = after
+                }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: table[copied...]))
+                out += Array("</div>\n".utf8)
+                return out
             }
-            replace(table, withHTMLBlock: "<div class=\"table-wrap\">\n" + html + "</div>\n")
+            replace(table, with: makeNode(CMARK_NODE_HTML_BLOCK, literal: html[...]))
+        }
+
+        /// `open`, the node's only child's text escaped as cmark escapes text (`&`, `<`, `>`,
+        /// `"`), and `close`; nil unless the node holds exactly one text node.
+        private func plainTextHTML(_ node: OpaquePointer, open: String, close: String) -> String? {
+            guard let child = cmark_node_first_child(node), cmark_node_next(child) == nil,
+                  cmark_node_get_type(child) == CMARK_NODE_TEXT, let pointer = cmark_node_get_literal(child) else { return nil }
+            var html = Array(open.utf8)
+            let text = UnsafeRawPointer(pointer).assumingMemoryBound(to: UInt8.self)
+            let count = strlen(pointer)
+            html.reserveCapacity(html.count + count + close.utf8.count + 16)
+            var run = 0
+            for index in 0..<count {
+                let escaped: StaticString
+                switch text[index] {
+                case 0x26: escaped = "&amp;"
+                case 0x3C: escaped = "&lt;"
+                case 0x3E: escaped = "&gt;"
+                case 0x22: escaped = "&quot;"
+                default: continue
+                }
+                if run < index { html.append(contentsOf: UnsafeBufferPointer(start: text + run, count: index - run)) }
+                escaped.withUTF8Buffer { html.append(contentsOf: $0) }
+                run = index + 1
+            }
+            if run < count { html.append(contentsOf: UnsafeBufferPointer(start: text + run, count: count - run)) }
+            html.append(contentsOf: close.utf8)
+            return String(decoding: html, as: UTF8.self)
         }
 
         private func renderNode(_ node: OpaquePointer) -> String {

@@ -421,17 +421,15 @@ public struct AutolinkMatcher: Sendable {
         hashedEntries.withUnsafeBufferPointer { hashedEntries in wordRanges.withUnsafeBufferPointer { wordRanges in
         wordBytes.withUnsafeBufferPointer { wordBytes in
         // The words of the text from the candidate on, scanned only as far as a term needs them.
-        withUnsafeTemporaryAllocation(of: (start: Int, end: Int).self, capacity: longestTerm) { words in
+        withUnsafeTemporaryAllocation(of: (start: Int, end: Int, ascii: Bool).self, capacity: longestTerm) { words in
             let mask = slotHashes.count - 1
             var position = 0
 
             /// Whether the text's word `range` is word `offset` of `entry` (lowercased unless the
             /// term is case-sensitive). ASCII words are compared on bytes; others as strings.
-            func word(_ range: (start: Int, end: Int), equals entry: Entry, _ offset: Int) -> Bool {
+            func word(_ range: (start: Int, end: Int, ascii: Bool), equals entry: Entry, _ offset: Int) -> Bool {
                 let index = entry.firstWord + offset
-                var ascii = true
-                for position in range.start..<range.end where buffer[position] >= 0x80 { ascii = false; break }
-                guard ascii else {
+                guard range.ascii else {
                     return Self.text(Array(buffer[range.start..<range.end])[...], lowercased: !entry.caseSensitive) == wordTexts[index]
                 }
                 let expected = wordRanges[index]
@@ -455,7 +453,7 @@ public struct AutolinkMatcher: Sendable {
                     for offset in 0..<entry.wordCount {
                         while scanned <= offset {
                             guard let next = Self.nextWord(buffer, from: words[scanned - 1].end, tables) else { break }
-                            words[scanned] = (next.start, next.end)
+                            words[scanned] = (next.start, next.end, next.ascii)
                             scanned += 1
                         }
                         guard offset < scanned, word(words[offset], equals: entry, offset) else {
@@ -489,7 +487,7 @@ public struct AutolinkMatcher: Sendable {
             while !finished, let first = Self.nextWord(buffer, from: position, tables) {
                 position = first.end
                 guard first.candidate else { continue }
-                words[0] = (first.start, first.end)
+                words[0] = (first.start, first.end, first.ascii)
                 if first.ascii {
                     var slot = Int(truncatingIfNeeded: first.hash) & mask
                     while !slotEntries[slot].isEmpty {

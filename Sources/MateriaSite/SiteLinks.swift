@@ -141,9 +141,13 @@ struct PageLinkEnvironment: MarkdownEnvironment {
             return .page(path: path, fragment: fragment, key: key, title: nil)
         }
         let target = base.hasPrefix("/") ? Self.normalize(String(base.dropFirst())) : Self.normalize(pagePath + base)
-        for candidate in [target, target + "/", target.hasSuffix("index.html") ? String(target.dropLast("index.html".count)) : nil]
-        where candidate != nil {
-            if let key = table.pages[candidate!] { return .page(path: candidate!, fragment: fragment, key: key, title: nil) }
+        // The path as written, as a folder, or without "index.html": the first that is a page.
+        if let key = table.pages[target] { return .page(path: target, fragment: fragment, key: key, title: nil) }
+        let folder = target + "/"
+        if let key = table.pages[folder] { return .page(path: folder, fragment: fragment, key: key, title: nil) }
+        if target.hasSuffix("index.html") {
+            let index = String(target.dropLast("index.html".count))
+            if let key = table.pages[index] { return .page(path: index, fragment: fragment, key: key, title: nil) }
         }
         if table.staticFiles.contains(target) { return .page(path: target, fragment: fragment, key: nil, title: nil) }
         // Files Materia writes itself, and theme assets by their plain names.
@@ -178,6 +182,13 @@ struct PageLinkEnvironment: MarkdownEnvironment {
 
     /// Resolves "." and ".." in a path below the site root (never above it).
     static func normalize(_ path: String) -> String {
+        // Most paths hold no empty, "." or ".." segment: only a trailing "/" goes.
+        var previous: UInt8 = 0x2F, plain = true
+        for byte in path.utf8 {
+            if previous == 0x2F && (byte == 0x2F || byte == 0x2E) { plain = false; break }
+            previous = byte
+        }
+        if plain { return previous == 0x2F && !path.isEmpty ? String(path.dropLast()) : path }
         var parts: [Substring.UTF8View] = []
         for part in path.utf8.split(separator: 0x2F, omittingEmptySubsequences: true) {
             if part.elementsEqual([0x2E]) { continue }

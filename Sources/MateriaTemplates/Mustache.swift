@@ -413,13 +413,14 @@ private struct Renderer {
                 }
             case .partial(let name, let extra):
                 guard let partial = templates[name] else { continue }
-                render(partial, inherited: inherited, indentation: indentation + extra)
+                render(partial, inherited: inherited, indentation: extra.isEmpty ? indentation : indentation + extra)
             case .parent(let name, let extra, let overrides):
                 guard let parent = templates[name] else { continue }
                 // Blocks overridden further out win over this parent's own overrides.
-                render(parent, inherited: overrides.merging(inherited) { _, outer in outer }, indentation: indentation + extra)
+                let blocks = inherited.isEmpty ? overrides : overrides.merging(inherited) { _, outer in outer }
+                render(parent, inherited: blocks, indentation: extra.isEmpty ? indentation : indentation + extra)
             case .block(let name, let extra, let children):
-                render(inherited[name] ?? children, inherited: inherited, indentation: indentation + extra)
+                render(inherited[name] ?? children, inherited: inherited, indentation: extra.isEmpty ? indentation : indentation + extra)
             }
         }
     }

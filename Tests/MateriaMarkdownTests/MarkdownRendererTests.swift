@@ -36,6 +36,48 @@ import Testing
         #expect(rendered.headings.map(\.line) == [1, 3, 5])
     }
 
+    /// Plain-text headings (and fragment headings) are written without cmark's renderer, and a
+    /// table's scope, caption and wrapper are added in one pass. The expected HTML is what the
+    /// earlier implementation (cmark rendering each heading and table, then string replacements)
+    /// wrote for the same Markdown, escaping exactly as cmark does (`'` stays as it is).
+    @Test func handWrittenHeadingsAndTablesMatchCmark() {
+        let text = "Salt & \"pepper\" <b> it's 5 > 4 — ü"
+        #expect(html("## \(text)\n") == "<h2 id=\"salt-pepper-b-its-5-4-ü\">Salt &amp; “pepper” &lt;b&gt; it’s 5 &gt; 4 — ü</h2>\n")
+        let fragment = MarkdownRenderer.render("### \(text)\n", options: MarkdownOptions(isFragment: true)).html
+        #expect(fragment == "<p><strong>Salt &amp; “pepper” &lt;b&gt; it’s 5 &gt; 4 — ü</strong></p>\n")
+        let table = html("Table: A *caption* <th>\n\n| a | <th> b | c |\n|:--|---|--:|\n| 1 | 2 | 3 |\n")
+        #expect(table == """
+            <div class="table-wrap">
+            <table>
+            <caption>A <em>caption</em> &lt;th&gt;</caption>
+            <thead>
+            <tr>
+            <th scope="col" style="text-align: left">a</th>
+            <th scope="col">&lt;th&gt; b</th>
+            <th scope="col" style="text-align: right">c</th>
+            </tr>
+            </thead>
+            <tbody>
+            <tr>
+            <td style="text-align: left">1</td>
+            <td>2</td>
+            <td style="text-align: right">3</td>
+            </tr>
+            </tbody>
+            </table>
+            </div>
+
+            """)
+        #expect(html("- [ ] task\n- [x] done\n- [not a task\n") == """
+            <ul>
+            <li><label class="task"><input type="checkbox" disabled> task</label></li>
+            <li><label class="task"><input type="checkbox" disabled checked> done</label></li>
+            <li>[not a task</li>
+            </ul>
+
+            """)
+    }
+
     @Test func rawHTMLIsEscapedByDefault() {
         let out = html("<script>alert(1)</script>\n\nText with <b>bold</b>.\n")
         #expect(!out.contains("<script>"))
