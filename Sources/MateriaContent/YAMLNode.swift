@@ -119,12 +119,14 @@ enum FastYAML {
             let indent = lines[index].indent
             let mark = self.mark(lines[index], lines[index].start)
             var pairs: [(key: YAMLNode, value: YAMLNode)] = []
-            var seen: Set<String> = []
+            // A mapping has a few keys: a duplicate is found by comparing, not hashing.
+            var seen: [String] = []
             while index < lines.count && lines[index].indent == indent && !isItem(lines[index]) {
                 let line = lines[index]
                 guard let keyEnd = keyEnd(line) else { return nil }
                 let key = String(decoding: bytes[line.start..<keyEnd], as: UTF8.self)
-                guard seen.insert(key).inserted else { return nil }
+                guard !seen.contains(key) else { return nil }
+                seen.append(key)
                 let keyNode = YAMLNode.scalar(YAMLScalar(string: key, style: .plain, mark: self.mark(line, line.start)))
                 var valueStart = keyEnd + 1
                 while valueStart < line.end && bytes[valueStart] == 0x20 { valueStart += 1 }
@@ -234,7 +236,7 @@ enum FastYAML {
         /// A plain scalar that means itself: no indicator first, no ": " or " #" inside, no
         /// trailing ":", and in a flow list nothing that would end or nest it.
         func isPlain(_ start: Int, _ end: Int, flow: Bool) -> Bool {
-            guard start < end, !Self.indicators.contains(bytes[start]) else { return false }
+            guard start < end, !Self.indicators[Int(bytes[start])] else { return false }
             if bytes[end - 1] == 0x3A { return false }
             var index = start
             while index < end {
@@ -247,7 +249,12 @@ enum FastYAML {
             return true
         }
 
-        static let indicators: Set<UInt8> = Set("-?:,[]{}#&*!|>'\"%@`".utf8)
+        /// The bytes that cannot start a plain scalar, as a table by byte value.
+        static let indicators: [Bool] = {
+            var table = [Bool](repeating: false, count: 256)
+            for byte in "-?:,[]{}#&*!|>'\"%@`".utf8 { table[Int(byte)] = true }
+            return table
+        }()
     }
 
     /// The document as nodes, or nil when it uses anything this reader leaves to Yams.

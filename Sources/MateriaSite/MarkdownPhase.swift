@@ -210,9 +210,9 @@ struct MarkdownPhase {
         for record in rendered.links.sorted(by: { ($0.line, $0.column) < ($1.line, $1.column) }) {
             found.links.append(SourcedLink(page: pagePath, location: origin.location(line: record.line, column: record.column),
                                            record: record, sourceKey: sourceKey))
-            guard let page, let target = record.key, target != page.key, Page(key: target) != nil,
+            guard let page, let sourceKey, let target = record.key, target != sourceKey, Page.isEntityKey(target),
                   found.linkedTargets.insert(target).inserted else { continue }
-            found.backlinks.append((target, Backlink(sourceKey: page.key, title: table.titles[page.key] ?? page.path,
+            found.backlinks.append((target, Backlink(sourceKey: sourceKey, title: table.titles[sourceKey] ?? page.path,
                                                      path: page.path, context: record.context)))
         }
     }

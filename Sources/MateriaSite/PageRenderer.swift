@@ -221,17 +221,28 @@ struct GraphExport {
         // their own, and only the sources are sorted as a whole (one edge per link of the site).
         var bySource: [String: [(target: String, kind: String)]] = [:]
         func edge(_ source: String, _ target: String, _ kind: String) { bySource[source, default: []].append((target, kind)) }
+        bySource.reserveCapacity(texts.linksByOwner.count + site.articles.count)
         for links in texts.linksByOwner.values {
-            for link in links {
-                guard let source = link.sourceKey, let target = link.record.key, source != target, Page(key: target) != nil else { continue }
+            // A page's links all come from that page: its edges are gathered, then added at once.
+            var source: String?
+            var edges: [(target: String, kind: String)] = []
+            for index in links.indices {  // fields read in place: a link is not copied whole
+                guard let from = links[index].sourceKey, let target = links[index].record.key, from != target,
+                      Page.isEntityKey(target) else { continue }
                 let kind: String
-                switch link.record.kind {
+                switch links[index].record.kind {
                 case .autolink, .directive: kind = "mentions"
                 case .wikilink: kind = "wikilink"
                 case .markdown: kind = "link"
                 }
-                edge(source, target, kind)
+                if let current = source, current != from {
+                    bySource[current, default: []] += edges
+                    edges.removeAll(keepingCapacity: true)
+                }
+                source = from
+                edges.append((target, kind))
             }
+            if let source { bySource[source, default: []] += edges }
         }
         for article in site.articles {
             let source = Page.article(article.slug.value).key

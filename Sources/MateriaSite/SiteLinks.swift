@@ -218,6 +218,13 @@ extension Page {
         }
     }
 
+    /// Whether `Page(key:)` makes a page of `key`, asked without making it.
+    static func isEntityKey(_ key: String) -> Bool {
+        let bytes = key.utf8
+        return bytes.starts(with: "article:".utf8) || bytes.starts(with: "nutrient:".utf8)
+            || bytes.starts(with: "condition:".utf8) || bytes.starts(with: "symptom:".utf8)
+    }
+
     init?(key: String) {
         guard let colon = key.firstIndex(of: ":") else { return nil }
         let kind = key[..<colon], value = String(key[key.index(after: colon)...])
