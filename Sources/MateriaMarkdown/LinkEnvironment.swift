@@ -149,6 +149,9 @@ public struct AutolinkMatcher: Sendable {
         let wordCount: Int
         let term: Int
         let caseSensitive: Bool
+        /// `byteHash` of the second word when the term has one and it is ASCII (else nil): a
+        /// text whose second word hashes otherwise cannot match, whatever the case.
+        let secondHash: UInt64?
     }
 
     private let terms: [AutolinkTerm]
@@ -186,7 +189,13 @@ public struct AutolinkMatcher: Sendable {
             let termBytes = Array(term.text.utf8)
             let words = AutolinkMatcher.words(in: termBytes).map { AutolinkMatcher.text(termBytes[$0.start..<$0.end], lowercased: !term.caseSensitive) }
             guard let first = words.first else { continue }
-            let entry = Entry(firstWord: texts.count, wordCount: words.count, term: position, caseSensitive: term.caseSensitive)
+            var secondHash: UInt64?
+            if words.count > 1 {
+                let second = Array(words[1].utf8)
+                if second.allSatisfy({ $0 < 0x80 }) { secondHash = AutolinkMatcher.byteHash(second, 0, second.count) }
+            }
+            let entry = Entry(firstWord: texts.count, wordCount: words.count, term: position, caseSensitive: term.caseSensitive,
+                              secondHash: secondHash)
             for word in words {
                 texts.append(word)
                 ranges.append(bytes.count..<(bytes.count + word.utf8.count))
@@ -401,12 +410,19 @@ public struct AutolinkMatcher: Sendable {
             }
         }
         guard tables.lengths[min(length, 255)] else { return (start, index, false, 0, true) }
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for position in start..<index {
-            hash = (hash ^ UInt64(lowercase[Int(bytes[position])])) &* 0x0000_0100_0000_01B3
-        }
+        let hash = lowercaseHash(bytes, start, index, tables)
         let bit = Int(truncatingIfNeeded: hash) & (AutolinkMatcher.hashBitCount - 1)
         return (start, index, tables.hashBits[bit >> 6] & (1 << UInt64(bit & 63)) != 0, hash, true)
+    }
+
+    /// `byteHash` of bytes `start..<end` (ASCII letters lowercased) on the scan's tables.
+    @inline(__always)
+    private static func lowercaseHash(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ tables: Tables) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for position in start..<end {
+            hash = (hash ^ UInt64(tables.lowercase[Int(bytes[position])])) &* 0x0000_0100_0000_01B3
+        }
+        return hash
     }
 
     /// Matches in UTF-8 `bytes` (byte ranges), left to right; `accept` decides whether a match
@@ -448,7 +464,20 @@ public struct AutolinkMatcher: Sendable {
             /// Tries `entries` (longest first) at the candidate in `words[0]`; true when one matched.
             func tryEntries(_ entries: UnsafeBufferPointer<Entry>) {
                 var scanned = 1
+                // The text's second word's hash, once some entry asks for it (nil: no second
+                // word, or not ASCII, so no entry is ruled out by it).
+                var secondHash: UInt64??
                 for entry in entries {
+                    if let expected = entry.secondHash {
+                        if secondHash == nil {
+                            if scanned == 1, let next = Self.nextWord(buffer, from: words[0].end, tables) {
+                                words[1] = (next.start, next.end, next.ascii)
+                                scanned = 2
+                            }
+                            secondHash = scanned > 1 && words[1].ascii ? Self.lowercaseHash(buffer, words[1].start, words[1].end, tables) : .some(nil)
+                        }
+                        if let actual = secondHash!, actual != expected { continue }
+                    }
                     var matched = true
                     for offset in 0..<entry.wordCount {
                         while scanned <= offset {
