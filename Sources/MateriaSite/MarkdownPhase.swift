@@ -151,9 +151,14 @@ struct MarkdownPhase {
         texts.disclaimer = disclaimer.html
         collect(disclaimer, origin: site.config.disclaimerOrigin ?? TextOrigin(path: "materia.yaml", line: 1), page: nil,
                 shownOn: Page.disclaimer.path)
-        texts.backlinks = backlinks.mapValues { links in
-            links.sorted { ($0.title, $0.link.sourceKey) < ($1.title, $1.link.sourceKey) }.map(\.link)
+        // Each target's list is sorted on its own, the lists side by side (a nutrient's list can
+        // hold most of the site's articles).
+        let targets = Array(backlinks.keys), lists = backlinks
+        backlinks = [:]
+        let sorted = parallelMap(targets, jobs: jobs) { target in
+            lists[target]!.sorted { ($0.title, $0.link.sourceKey) < ($1.title, $1.link.sourceKey) }.map(\.link)
         }
+        texts.backlinks = Dictionary(uniqueKeysWithValues: zip(targets, sorted))
         return texts
     }
 
