@@ -73,23 +73,59 @@ struct BuildManifest {
     /// materia.yaml (in parallel); a file that cannot be read makes the fingerprint unique, so
     /// the build runs and reports it.
     static func fingerprint(_ layout: SiteLayout, _ options: BuildOptions) -> String {
-        var paths: [String] = [layout.configFile.path]
-        for folder in [layout.root.appendingPathComponent("Content"), layout.templatesDirectory] {
-            listTree(folder.path, into: &paths)
+        PendingFingerprint(layout, options, deferArticles: false).finish(options, read: nil)
+    }
+
+    /// A fingerprint taken in two steps, for a build that has no earlier manifest to compare
+    /// with: every input but the articles is hashed before the build reads anything (as
+    /// `fingerprint` does), and each article from the very bytes the loader read and built
+    /// (`ReadHashes`), instead of reading every article twice. The result is the same string.
+    struct PendingFingerprint {
+        private var lines: [String?]
+        private var deferred: [(index: Int, path: String)] = []
+
+        init(_ layout: SiteLayout, _ options: BuildOptions, deferArticles: Bool) {
+            var paths: [String] = [layout.configFile.path]
+            for folder in [layout.root.appendingPathComponent("Content"), layout.templatesDirectory] {
+                BuildManifest.listTree(folder.path, into: &paths)
+            }
+            paths.sort()
+            let articles = layout.articlesDirectory.path + "/"
+            let isArticle = { @Sendable (path: String) -> Bool in
+                deferArticles && path.hasPrefix(articles) && !path.dropFirst(articles.count).contains("/")
+                    && ["md", "markdown"].contains(SiteLoader.lowercasedExtension(path))
+            }
+            lines = parallelMap(paths, jobs: options.jobs) { path -> String? in
+                isArticle(path) ? nil : PendingFingerprint.line(path)
+            }
+            deferred = paths.indices.filter { lines[$0] == nil }.map { ($0, paths[$0]) }
         }
-        paths.sort()
-        let hashes = parallelMap(paths, jobs: options.jobs) { path -> String in
+
+        /// What the fingerprint says of one input file.
+        static func line(_ path: String) -> String {
             var info = stat()
             guard stat(path, &info) == 0 else { return "missing \(path)" }
             if (info.st_mode & S_IFMT) == S_IFDIR { return "dir \(path)" }
             guard let bytes = SiteLoader.contents(path) else { return "unreadable \(path) \(UUID())" }
-            return "\(path) \(bytes.count) " + StableHash.hex(StableHash.of(bytes))
+            return line(path, count: bytes.count, hash: StableHash.of(bytes))
         }
-        var binary = stat()
-        let executable = stat("/proc/self/exe", &binary) == 0 ? "\(binary.st_size) \(binary.st_mtim.tv_sec).\(binary.st_mtim.tv_nsec)" : UUID().uuidString
-        let settings = "materia-build 1|\(executable)|drafts \(options.includeDrafts)|base \(options.baseURL ?? "")|"
-            + "fingerprint \(options.fingerprintAssets)|today \(options.today.iso)"
-        return StableHash.hex(StableHash.of(([settings] + hashes).joined(separator: "\n")))
+
+        static func line(_ path: String, count: Int, hash: UInt64) -> String { "\(path) \(count) " + StableHash.hex(hash) }
+
+        /// The fingerprint, with the deferred articles taken from `read` (an article the loader
+        /// did not read is read here).
+        func finish(_ options: BuildOptions, read: ReadHashes?) -> String {
+            var lines = self.lines
+            for (index, path) in deferred {
+                if let known = read?.entry(path) { lines[index] = Self.line(path, count: known.count, hash: known.hash) }
+                else { lines[index] = Self.line(path) }
+            }
+            var binary = stat()
+            let executable = stat("/proc/self/exe", &binary) == 0 ? "\(binary.st_size) \(binary.st_mtim.tv_sec).\(binary.st_mtim.tv_nsec)" : UUID().uuidString
+            let settings = "materia-build 1|\(executable)|drafts \(options.includeDrafts)|base \(options.baseURL ?? "")|"
+                + "fingerprint \(options.fingerprintAssets)|today \(options.today.iso)"
+            return StableHash.hex(StableHash.of(([settings] + lines.map { $0! }).joined(separator: "\n")))
+        }
     }
 
     /// Every file and folder under `folder` (hidden ones too), as full paths; folders that are
@@ -167,5 +203,24 @@ struct BuildManifest {
         }
         for path in files.keys.sorted() { lines.append("file\t\(StableHash.hex(files[path]!))\t\(path)") }
         return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+/// Size and `StableHash` of each file a load read, by path, recorded from any thread.
+final class ReadHashes: @unchecked Sendable {
+    private let lock = NSLock()
+    private var entries: [String: (count: Int, hash: UInt64)] = [:]
+
+    func record(_ path: String, _ bytes: [UInt8]) {
+        let hash = StableHash.of(bytes)
+        lock.lock()
+        entries[path] = (bytes.count, hash)
+        lock.unlock()
+    }
+
+    func entry(_ path: String) -> (count: Int, hash: UInt64)? {
+        lock.lock()
+        defer { lock.unlock() }
+        return entries[path]
     }
 }

@@ -65,12 +65,16 @@ public struct SiteBuilder {
         let layout = options.layout
         if let problem = OutputWriter.checkOutput(layout) { throw BuildFailure([problem]) }
         PhaseClock.mark("start")
-        let inputs = BuildManifest.fingerprint(layout, options)
-        PhaseClock.mark("fingerprint")
         let markerExists = FileManager.default.fileExists(atPath: layout.output.appendingPathComponent(OutputWriter.markerFile).path)
         let previous = markerExists ? BuildManifest.read(layout.output) : nil
+        // With an earlier manifest, the whole fingerprint is taken first: it may show that
+        // nothing changed. Without one, the articles are hashed as the load reads them.
+        let pending = BuildManifest.PendingFingerprint(layout, options, deferArticles: previous == nil)
+        let readHashes = previous == nil ? ReadHashes() : nil
+        let earlyInputs = previous == nil ? nil : pending.finish(options, read: nil)
+        PhaseClock.mark("fingerprint")
         let outputPath = layout.output.path
-        if let previous, previous.inputs == inputs,
+        if let previous, previous.inputs == earlyInputs,
            !parallelMap(Array(previous.files.keys), jobs: options.jobs, { access(outputPath + "/" + $0, F_OK) != 0 }).contains(true) {
             progress("Nothing changed since the last build: \(layout.relativePath(layout.output))/ is up to date")
             let counts = previous.counts
@@ -87,13 +91,14 @@ public struct SiteBuilder {
             spill = { file in writer.spill(file, into: path) }
         }
         do throws(BuildFailure) {
-            prepared = try prepare(spill: spill, textFolder: staging?.path)
+            prepared = try prepare(spill: spill, textFolder: staging?.path, readHashes: readHashes)
         } catch {
             if let staging { writer.abandon(staging) }
             throw error
         }
         if options.exitsAfterBuild { ProcessLifetime.keep(prepared) }
         let site = prepared.site
+        let inputs = earlyInputs ?? pending.finish(options, read: readHashes)
         var manifest = BuildManifest(inputs: inputs, counts: [site.articles.count, site.nutrients.count, site.conditions.count,
                                                               site.symptoms.count, prepared.pages],
                                      warnings: prepared.warnings, files: [:])
@@ -172,11 +177,12 @@ public struct SiteBuilder {
 
     /// Phases 1 and 2: reads and decodes the site, then checks it. Throws every error found;
     /// returns the source, its templates and the warnings. `cache` skips unchanged files (`serve`).
-    static func loadAndValidate(_ options: BuildOptions, cache: LoadCache? = nil) throws(BuildFailure)
+    static func loadAndValidate(_ options: BuildOptions, cache: LoadCache? = nil, readHashes: ReadHashes? = nil) throws(BuildFailure)
         -> (source: SiteSource, templates: TemplateSet, diagnostics: Diagnostics) {
         var loader = SiteLoader(layout: options.layout, includeDrafts: options.includeDrafts, cache: cache,
                                 fingerprintAssets: options.fingerprintAssets)
         loader.jobs = options.jobs
+        loader.readHashes = readHashes
         let (loaded, loadProblems) = loader.load()
         var diagnostics = loadProblems
         guard var source = loaded else { throw BuildFailure(diagnostics.sorted) }
@@ -193,9 +199,10 @@ public struct SiteBuilder {
 
     /// Phases 1 to 4: load, validate, resolve, render (with every internal link checked).
     /// With `textFolder`, rendered article HTML waits there for the pages in a nameless file.
-    private func prepare(spill: (@Sendable (OutputFile) -> Diagnostic?)? = nil, textFolder: String? = nil) throws(BuildFailure)
+    private func prepare(spill: (@Sendable (OutputFile) -> Diagnostic?)? = nil, textFolder: String? = nil,
+                         readHashes: ReadHashes? = nil) throws(BuildFailure)
         -> (site: ResolvedSite, result: RenderResult, pages: Int, warnings: [Diagnostic]) {
-        var (source, templates, diagnostics) = try Self.loadAndValidate(options)
+        var (source, templates, diagnostics) = try Self.loadAndValidate(options, readHashes: readHashes)
         PhaseClock.mark("load")
         step(1, "\(source.articles.count) articles, \(source.nutrients.count) nutrients, \(source.conditions.count) conditions, "
             + "\(source.symptoms.count) symptoms, \(templates.names.count) templates")

@@ -80,6 +80,8 @@ public struct SiteLoader: Sendable {
     let fingerprintAssets: Bool
     /// Threads that read and decode articles.
     public var jobs = 1
+    /// Where the size and hash of every file read are recorded (for the build's fingerprint).
+    var readHashes: ReadHashes?
 
     public init(layout: SiteLayout, includeDrafts: Bool, cache: LoadCache? = nil, fingerprintAssets: Bool = true) {
         self.layout = layout
@@ -251,6 +253,7 @@ public struct SiteLoader: Sendable {
             diagnostics.error(SourceLocation(path: path), "cannot read the file", fix: "check that it exists and is readable")
             return nil
         }
+        readHashes?.record(file, bytes)
         switch SourceText.decode(bytes, path: path) {
         case .success(let text): return text
         case .failure(let diagnostic):
