@@ -28,6 +28,12 @@ struct SiteLinkTable: Sendable {
         var byID: [String: [String]] = [:], byName: [String: [String]] = [:]
         var sources: [String: String] = [:]
         var terms: [AutolinkTerm] = []
+        // Sized once: a large site would otherwise grow each of them a dozen times.
+        let count = site.articles.count + site.nutrients.count + site.conditions.count + site.symptoms.count
+        pages.reserveCapacity(count + 16)
+        titles.reserveCapacity(count)
+        byID.reserveCapacity(count)
+        sources.reserveCapacity(site.articles.count)
         for page in Page.all(articles: site.articles, nutrients: site.nutrients, conditions: site.conditions, symptoms: site.symptoms) {
             pages[page.path] = page.key
         }

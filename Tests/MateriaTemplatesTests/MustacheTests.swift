@@ -19,6 +19,39 @@ private func render(_ text: String, _ context: TemplateObject) throws -> String 
         #expect(HTMLEscaping.escape("é < ü") == "é &lt; ü")
     }
 
+    /// Escaping skips eight bytes at a time: every special byte at every position of a word, runs
+    /// longer and shorter than a word, and bytes one off the special ones escape as one byte at a
+    /// time would.
+    @Test func escapingMatchesBytewiseEscaping() {
+        func reference(_ text: String) -> String {
+            var out = ""
+            for scalar in text.unicodeScalars {
+                switch scalar {
+                case "&": out += "&amp;"
+                case "<": out += "&lt;"
+                case ">": out += "&gt;"
+                case "\"": out += "&quot;"
+                case "'": out += "&#39;"
+                default: out.unicodeScalars.append(scalar)
+                }
+            }
+            return out
+        }
+        var samples = ["", "a", "plain text without specials", "%=?;(", "é – ü ünïcödé", "&&&&&&&&&&&&&&&&&"]
+        for special in ["&", "<", ">", "\"", "'"] {
+            for length in [1, 7, 8, 9, 16, 23] {
+                for position in 0..<length {
+                    var characters = Array(repeating: "x", count: length)
+                    characters[position] = special
+                    samples.append(characters.joined())
+                }
+            }
+        }
+        for sample in samples {
+            #expect(HTMLEscaping.escape(sample) == reference(sample), "\(sample)")
+        }
+    }
+
     /// A value held as bytes renders exactly as the same text would, escaped, raw and in an
     /// indented partial (whose indentation, as the spec says, does not reach inside a value), and a
     /// page sized from its context renders the same bytes.
