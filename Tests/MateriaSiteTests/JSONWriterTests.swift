@@ -8,6 +8,36 @@ import Testing
     static let awkward = ["plain", "quote \" backslash \\ slash /", "lines\nand\ttabs\r\u{08}\u{0C}", "control \u{01}\u{1F} del \u{7F}",
                           "<script> & é 漢字 \u{2028}", ""]
 
+    /// Strings are passed over eight bytes at a time: every byte that needs an escape, at every
+    /// position of strings shorter and longer than a word, comes out as JSONEncoder writes it
+    /// (plain), and as JSONEncoder plus `<`, `>`, `&`, U+2028 and U+2029 as \u escapes (in a script).
+    @Test func everyEscapeAtEveryPosition() throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        var samples: [String] = ["", "é漢字", "\u{2027}\u{202A}–"]
+        for special in ["\"", "\\", "\n", "\t", "\r", "\u{01}", "\u{1F}", "<", ">", "&", "\u{2028}", "\u{2029}", "\u{7F}", "é"] {
+            for length in [1, 7, 8, 9, 16, 23] {
+                for position in 0..<length {
+                    var characters = Array(repeating: "x", count: length)
+                    characters[position] = special
+                    samples.append(characters.joined())
+                }
+            }
+        }
+        for sample in samples {
+            var plain: [UInt8] = []
+            JSONText.writeString(sample, to: &plain, forScript: false)
+            let expected = String(decoding: try encoder.encode(sample), as: UTF8.self)
+            #expect(String(decoding: plain, as: UTF8.self) == expected, "\(sample)")
+            var script: [UInt8] = []
+            JSONText.writeString(sample, to: &script, forScript: true)
+            let scriptExpected = expected.replacingOccurrences(of: "<", with: "\\u003c").replacingOccurrences(of: ">", with: "\\u003e")
+                .replacingOccurrences(of: "&", with: "\\u0026").replacingOccurrences(of: "\u{2028}", with: "\\u2028")
+                .replacingOccurrences(of: "\u{2029}", with: "\\u2029")
+            #expect(String(decoding: script, as: UTF8.self) == scriptExpected, "\(sample)")
+        }
+    }
+
     @Test func graphMatchesJSONEncoder() throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
