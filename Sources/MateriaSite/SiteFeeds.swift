@@ -62,9 +62,13 @@ struct SiteFeeds {
         let base = site.config.baseURL
         // Newest first, ties by slug; each article's date worked out once, not per comparison.
         let unknown = Day(year: 1900, month: 1, day: 1)!
-        let articles = site.articles.map { (day: Self.lastModified($0) ?? unknown, article: $0) }
-            .sorted { ($0.day, $1.article.slug.value) > ($1.day, $0.article.slug.value) }
-            .map(\.article)
+        // Each article's date (as one number) and slug taken out once, not per comparison.
+        let keys = site.articles.map { article -> (day: Int, slug: String) in
+            let day = Self.lastModified(article) ?? unknown
+            return (day.year * 10_000 + day.month * 100 + day.day, article.slug.value)
+        }
+        let articles = keys.indices.sorted { (keys[$0].day, keys[$1].slug) > (keys[$1].day, keys[$0].slug) }
+            .map { site.articles[$0] }
         func stamp(_ day: Day?) -> String { (day ?? Day(year: 1970, month: 1, day: 1)!).iso + "T00:00:00Z" }
         var xml = """
             <?xml version="1.0" encoding="utf-8"?>

@@ -138,6 +138,31 @@ import Testing
 
     @Test func wordCountCountsWhitespaceSeparatedWords() {
         #expect(MarkdownRenderer.render("one two\n\nthree  four\tfive").wordCount == 5)
+        // Eight bytes are counted at a time: every separator at every position of texts shorter
+        // and longer than a word counts as one byte at a time would.
+        func reference(_ text: String) -> Int {
+            var count = 0, previousSpace = true
+            for byte in text.utf8 {
+                let isSpace = byte == 0x20 || byte == 0x0A || byte == 0x09 || byte == 0x0D
+                if previousSpace && !isSpace { count += 1 }
+                previousSpace = isSpace
+            }
+            return count
+        }
+        var samples = ["", " ", "word", "é漢字 ünï", "\u{0B}\u{0C}x y", String(repeating: "ab cd\t", count: 9)]
+        for separator in [" ", "\n", "\t", "\r", "  ", "\u{1F}", "!"] {
+            for length in [1, 7, 8, 9, 15, 16, 17, 24] {
+                for position in 0..<length {
+                    var characters = Array(repeating: "x", count: length)
+                    characters[position] = separator
+                    samples.append(characters.joined())
+                    samples.append(characters.joined().replacingOccurrences(of: "x", with: " "))
+                }
+            }
+        }
+        for sample in samples {
+            #expect(MarkdownRenderer.countWords(sample) == reference(sample), "\(sample.debugDescription)")
+        }
     }
 
     /// cmark-gfm 0.29 rewrites a process-wide table of special characters around every parse:
