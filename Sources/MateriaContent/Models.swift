@@ -155,26 +155,28 @@ public struct FAQEntry: Sendable, Hashable {
 public struct Article: Sendable, Equatable {
     /// The fields, in one shared object: an article is copied into many lists, contexts and
     /// caches during a build, and a copy then costs one reference count instead of one per field.
-    private final class Fields: Sendable {
-        let sourcePath: String
-        let slug: Located<String>
-        let title: String
-        let summary: String
-        let date: Day?
-        let updated: Day?
-        let reviewed: Day?
-        let reviewer: String?
-        let author: String?
-        let nutrients: [Located<String>]
-        let conditions: [Located<String>]
-        let symptoms: [Located<String>]
-        let tags: [String]
-        let keyPoints: [String]
-        let faq: [FAQEntry]
-        let references: [Citation]
-        let draft: Bool
-        let body: String
-        let bodyStartLine: Int
+    /// Readable from other modules' inlined code (the getters below are inlinable), so that
+    /// `article.slug.value` retains the one string it reads rather than every field it passes.
+    @usableFromInline final class Fields: Sendable {
+        @usableFromInline let sourcePath: String
+        @usableFromInline let slug: Located<String>
+        @usableFromInline let title: String
+        @usableFromInline let summary: String
+        @usableFromInline let date: Day?
+        @usableFromInline let updated: Day?
+        @usableFromInline let reviewed: Day?
+        @usableFromInline let reviewer: String?
+        @usableFromInline let author: String?
+        @usableFromInline let nutrients: [Located<String>]
+        @usableFromInline let conditions: [Located<String>]
+        @usableFromInline let symptoms: [Located<String>]
+        @usableFromInline let tags: [String]
+        @usableFromInline let keyPoints: [String]
+        @usableFromInline let faq: [FAQEntry]
+        @usableFromInline let references: [Citation]
+        @usableFromInline let draft: Bool
+        @usableFromInline let body: String
+        @usableFromInline let bodyStartLine: Int
 
         init(sourcePath: String, slug: Located<String>, title: String, summary: String, date: Day?, updated: Day?, reviewed: Day?, reviewer: String?, author: String?, nutrients: [Located<String>], conditions: [Located<String>], symptoms: [Located<String>], tags: [String], keyPoints: [String], faq: [FAQEntry], references: [Citation], draft: Bool, body: String, bodyStartLine: Int) {
             self.sourcePath = sourcePath
@@ -199,32 +201,32 @@ public struct Article: Sendable, Equatable {
         }
     }
 
-    private let fields: Fields
+    @usableFromInline let fields: Fields
 
     init(sourcePath: String, slug: Located<String>, title: String, summary: String, date: Day?, updated: Day?, reviewed: Day?, reviewer: String?, author: String?, nutrients: [Located<String>], conditions: [Located<String>], symptoms: [Located<String>], tags: [String], keyPoints: [String], faq: [FAQEntry], references: [Citation], draft: Bool, body: String, bodyStartLine: Int) {
         fields = Fields(sourcePath: sourcePath, slug: slug, title: title, summary: summary, date: date, updated: updated, reviewed: reviewed, reviewer: reviewer, author: author, nutrients: nutrients, conditions: conditions, symptoms: symptoms, tags: tags, keyPoints: keyPoints, faq: faq, references: references, draft: draft, body: body, bodyStartLine: bodyStartLine)
     }
 
-    public var sourcePath: String { fields.sourcePath }
-    public var slug: Located<String> { fields.slug }
-    public var title: String { fields.title }
-    public var summary: String { fields.summary }
-    public var date: Day? { fields.date }
-    public var updated: Day? { fields.updated }
-    public var reviewed: Day? { fields.reviewed }
-    public var reviewer: String? { fields.reviewer }
-    public var author: String? { fields.author }
-    public var nutrients: [Located<String>] { fields.nutrients }
-    public var conditions: [Located<String>] { fields.conditions }
-    public var symptoms: [Located<String>] { fields.symptoms }
-    public var tags: [String] { fields.tags }
-    public var keyPoints: [String] { fields.keyPoints }
-    public var faq: [FAQEntry] { fields.faq }
-    public var references: [Citation] { fields.references }
-    public var draft: Bool { fields.draft }
-    public var body: String { fields.body }
+    @inlinable public var sourcePath: String { fields.sourcePath }
+    @inlinable public var slug: Located<String> { fields.slug }
+    @inlinable public var title: String { fields.title }
+    @inlinable public var summary: String { fields.summary }
+    @inlinable public var date: Day? { fields.date }
+    @inlinable public var updated: Day? { fields.updated }
+    @inlinable public var reviewed: Day? { fields.reviewed }
+    @inlinable public var reviewer: String? { fields.reviewer }
+    @inlinable public var author: String? { fields.author }
+    @inlinable public var nutrients: [Located<String>] { fields.nutrients }
+    @inlinable public var conditions: [Located<String>] { fields.conditions }
+    @inlinable public var symptoms: [Located<String>] { fields.symptoms }
+    @inlinable public var tags: [String] { fields.tags }
+    @inlinable public var keyPoints: [String] { fields.keyPoints }
+    @inlinable public var faq: [FAQEntry] { fields.faq }
+    @inlinable public var references: [Citation] { fields.references }
+    @inlinable public var draft: Bool { fields.draft }
+    @inlinable public var body: String { fields.body }
     /// File line of the body's first line, so Markdown positions map back to the file.
-    public var bodyStartLine: Int { fields.bodyStartLine }
+    @inlinable public var bodyStartLine: Int { fields.bodyStartLine }
 
     public var bodyOrigin: TextOrigin { TextOrigin(path: sourcePath, line: bodyStartLine) }
 
