@@ -83,6 +83,8 @@ struct BuildManifest {
     struct PendingFingerprint {
         private var lines: [String?]
         private var deferred: [(index: Int, path: String)] = []
+        /// The files whose hashes the load is to record (empty unless articles are deferred).
+        var deferredPaths: [String] { deferred.map(\.path) }
 
         init(_ layout: SiteLayout, _ options: BuildOptions, deferArticles: Bool) {
             var paths: [String] = [layout.configFile.path]
@@ -206,21 +208,30 @@ struct BuildManifest {
     }
 }
 
-/// Size and `StableHash` of each file a load read, by path, recorded from any thread.
+/// Size and `StableHash` of the files a fingerprint waits for (`PendingFingerprint`), recorded
+/// by the load as it reads them, from any thread: each path has its own slot, fixed before the
+/// load starts, and is read by one thread only, so recording takes no lock.
 final class ReadHashes: @unchecked Sendable {
-    private let lock = NSLock()
-    private var entries: [String: (count: Int, hash: UInt64)] = [:]
+    private let slots: [String: Int]
+    private let values: UnsafeMutableBufferPointer<(count: Int, hash: UInt64)?>
+
+    init(paths: [String]) {
+        slots = Dictionary(paths.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        values = .allocate(capacity: paths.count)
+        values.initialize(repeating: nil)
+    }
+
+    deinit {
+        values.deinitialize()
+        values.deallocate()
+    }
 
     func record(_ path: String, _ bytes: [UInt8]) {
-        let hash = StableHash.of(bytes)
-        lock.lock()
-        entries[path] = (bytes.count, hash)
-        lock.unlock()
+        guard let slot = slots[path] else { return }
+        values[slot] = (bytes.count, StableHash.of(bytes))
     }
 
     func entry(_ path: String) -> (count: Int, hash: UInt64)? {
-        lock.lock()
-        defer { lock.unlock() }
-        return entries[path]
+        slots[path].flatMap { values[$0] }
     }
 }
