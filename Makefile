@@ -1,7 +1,7 @@
 # The two set-up commands of the README: `make site` builds the sample site, `make test` runs the tests.
 SWIFT ?= swift
 
-.PHONY: deps validators site test release clean bench bench-serve
+.PHONY: deps validators site test release clean bench bench-ab bench-serve
 
 deps:
 	@./scripts/install-deps.sh
@@ -31,6 +31,14 @@ RUNS ?= 3
 DEST ?= /tmp
 bench: release
 	python3 scripts/bench/bench.py -n $(N) --runs $(RUNS) --dest $(DEST)
+
+# Two or more binaries side by side, runs alternating, per-phase CPU (e.g. a copy of the release
+# binary saved before a change, then the new one), to DEST like `make bench`:
+# make bench-ab A=/tmp/materia-before B=.build/release/materia DEST=/dev/shm [PAIRS=5] [JOBS=1]
+PAIRS ?= 5
+JOBS ?= 0
+bench-ab:
+	cd scripts/bench && python3 ab.py $(abspath $(A)) $(abspath $(B)) -n $(N) --pairs $(PAIRS) --dest $(DEST) --jobs $(JOBS)
 
 # Save-to-reload latency of `materia serve` on N generated articles (add HUGO=1 to compare hugo server).
 bench-serve: release
