@@ -48,10 +48,10 @@ let package = Package(
             // allocates millions of small strings and arrays on two threads, and spends about a fifth less time doing it (docs/performance.md).
             linkerSettings: [.linkedLibrary("jemalloc")]
         ),
-        .testTarget(name: "MateriaMarkdownTests", dependencies: ["MateriaMarkdown"]),
+        .testTarget(name: "MateriaMarkdownTests", dependencies: ["MateriaMarkdown", "MateriaTestSupport"]),
         .testTarget(name: "MateriaContentTests", dependencies: ["MateriaContent", .product(name: "Yams", package: "Yams")]),
-        .testTarget(name: "MateriaTemplatesTests", dependencies: ["MateriaTemplates"]),
-        .testTarget(name: "MateriaSiteTests", dependencies: ["MateriaSite"]),
+        .testTarget(name: "MateriaTemplatesTests", dependencies: ["MateriaTemplates", "MateriaTestSupport"]),
+        .testTarget(name: "MateriaSiteTests", dependencies: ["MateriaSite", "MateriaTestSupport"]),
         // Shared by the end-to-end tests: the binary and copies of the sample site.
         .target(name: "MateriaTestSupport", path: "Tests/MateriaTestSupport"),
         .testTarget(name: "MateriaCLITests", dependencies: ["materia", "MateriaTestSupport"]),

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import MateriaTestSupport
 @testable import MateriaMarkdown
 
 @Suite struct MarkdownRendererTests {
@@ -148,17 +149,9 @@ import Testing
             }
             return count
         }
-        var samples = ["", " ", "word", "é漢字 ünï", "\u{0B}\u{0C}x y", String(repeating: "ab cd\t", count: 9)]
-        for separator in [" ", "\n", "\t", "\r", "  ", "\u{1F}", "!"] {
-            for length in [1, 7, 8, 9, 15, 16, 17, 24] {
-                for position in 0..<length {
-                    var characters = Array(repeating: "x", count: length)
-                    characters[position] = separator
-                    samples.append(characters.joined())
-                    samples.append(characters.joined().replacingOccurrences(of: "x", with: " "))
-                }
-            }
-        }
+        let positions = everyPosition(of: [" ", "\n", "\t", "\r", "  ", "\u{1F}", "!"], lengths: [1, 7, 8, 9, 15, 16, 17, 24])
+        let samples = ["", " ", "word", "é漢字 ünï", "\u{0B}\u{0C}x y", String(repeating: "ab cd\t", count: 9)]
+            + positions + positions.map { $0.replacingOccurrences(of: "x", with: " ") }
         for sample in samples {
             #expect(MarkdownRenderer.countWords(sample) == reference(sample), "\(sample.debugDescription)")
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import MateriaTestSupport
 @testable import MateriaSite
 
 /// graph.json and search-index.json are written byte by byte; they must stay exactly what
@@ -14,16 +15,8 @@ import Testing
     @Test func everyEscapeAtEveryPosition() throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes]
-        var samples: [String] = ["", "é漢字", "\u{2027}\u{202A}–"]
-        for special in ["\"", "\\", "\n", "\t", "\r", "\u{01}", "\u{1F}", "<", ">", "&", "\u{2028}", "\u{2029}", "\u{7F}", "é"] {
-            for length in [1, 7, 8, 9, 16, 23] {
-                for position in 0..<length {
-                    var characters = Array(repeating: "x", count: length)
-                    characters[position] = special
-                    samples.append(characters.joined())
-                }
-            }
-        }
+        let samples = ["", "é漢字", "\u{2027}\u{202A}–"]
+            + everyPosition(of: ["\"", "\\", "\n", "\t", "\r", "\u{01}", "\u{1F}", "<", ">", "&", "\u{2028}", "\u{2029}", "\u{7F}", "é"])
         for sample in samples {
             var plain: [UInt8] = []
             JSONText.writeString(sample, to: &plain, forScript: false)

@@ -1,4 +1,5 @@
 import MateriaTemplates
+import MateriaTestSupport
 import Testing
 
 /// Renders `main` from `templates` (name → text) with `context`.
@@ -37,16 +38,8 @@ private func render(_ text: String, _ context: TemplateObject) throws -> String 
             }
             return out
         }
-        var samples = ["", "a", "plain text without specials", "%=?;(", "é – ü ünïcödé", "&&&&&&&&&&&&&&&&&"]
-        for special in ["&", "<", ">", "\"", "'"] {
-            for length in [1, 7, 8, 9, 16, 23] {
-                for position in 0..<length {
-                    var characters = Array(repeating: "x", count: length)
-                    characters[position] = special
-                    samples.append(characters.joined())
-                }
-            }
-        }
+        let samples = ["", "a", "plain text without specials", "%=?;(", "é – ü ünïcödé", "&&&&&&&&&&&&&&&&&"]
+            + everyPosition(of: ["&", "<", ">", "\"", "'"])
         for sample in samples {
             #expect(HTMLEscaping.escape(sample) == reference(sample), "\(sample)")
         }

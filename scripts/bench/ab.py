@@ -11,9 +11,9 @@ needs a second round before it is believed.
 
 Usage: ab.py BINARY BINARY [BINARY…] [-n 10000] [--pairs 5] [--dest /tmp] [--jobs N]   (--dest /dev/shm for tmpfs)
 """
-import argparse, os, shutil, statistics, subprocess, sys, time
+import argparse, os, shutil, statistics, sys
 
-from bench import ENV, corpus, warm
+from bench import ENV, corpus, measure, warm
 
 
 def build(binary, site, out, jobs):
@@ -22,21 +22,14 @@ def build(binary, site, out, jobs):
     command = [binary, "build", "--root", site, "--output", out, "--quiet"]
     if jobs:
         command += ["--jobs", str(jobs)]
-    start = time.perf_counter()
-    process = subprocess.Popen(command, env=dict(ENV, MATERIA_TIMINGS="1"), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - start
-    errors = process.stderr.read().decode(errors="replace")
-    process.stderr.close()
-    if os.waitstatus_to_exitcode(status) != 0:
-        sys.exit("failed: %s\n%s" % (" ".join(command), errors[-2000:]))
+    wall, cpu, rss, errors = measure(command, env=dict(ENV, MATERIA_TIMINGS="1"))
     phases = {}
     # "timing markdown     2.660 s   cpu  5.056 s   rss …": the name, then the phase's CPU seconds.
     for line in errors.splitlines():
         if line.startswith("timing ") and " cpu " in line:
             name = line[len("timing "):line.index(" s ")].rsplit(" ", 1)[0].strip()
             phases[name] = float(line.split(" cpu ")[1].split()[0])
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, phases
+    return wall, cpu, rss, phases
 
 
 def main():

@@ -16,17 +16,23 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 ENV = dict(os.environ, MATERIA_TODAY="2026-11-22")
 
 
-def run(command, cwd=None):
-    """Runs a command; returns wall seconds, CPU seconds (user + system) and peak RSS in MB."""
+def measure(command, cwd=None, env=ENV):
+    """Runs a command; returns wall seconds, CPU seconds (user + system), peak RSS in MB and what
+    it wrote to standard error. Stops the benchmark if the command fails."""
     start = time.perf_counter()
-    process = subprocess.Popen(command, cwd=cwd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - start
     errors = process.stderr.read().decode(errors="replace")
     process.stderr.close()
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit("failed: %s\n%s" % (" ".join(command), errors[-2000:]))
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, errors
+
+
+def run(command, cwd=None):
+    """Runs a command; returns wall seconds, CPU seconds (user + system) and peak RSS in MB."""
+    return measure(command, cwd)[:3]
 
 
 def corpus(n):
