@@ -31,8 +31,7 @@ public struct Day: Sendable, Hashable, Comparable, CustomStringConvertible {
         return Day(year: yoe + era * 400 + (m <= 2 ? 1 : 0), month: m, day: d)!
     }
 
-    /// Strict ISO form: four-digit year, two-digit month and day.
-    /// `YYYY-MM-DD` in ASCII digits, read on its bytes.
+    /// Strict ISO form, `YYYY-MM-DD` in ASCII digits, read on its bytes.
     public init?(iso text: String) {
         var text = text
         let parts: (Int, Int, Int)? = text.withUTF8 { bytes in

@@ -99,11 +99,7 @@ public enum MarkdownRenderer {
     }
 
     fileprivate static func html(_ node: OpaquePointer, _ extensions: UnsafeMutablePointer<cmark_llist>?) -> String {
-        guard let cString = cmark_render_html(node, renderOptions, extensions) else {
-            fatalError("cmark_render_html failed: out of memory")
-        }
-        defer { free(cString) }
-        return String(cString: cString)
+        withHTML(node, extensions) { String(decoding: $0, as: UTF8.self) }
     }
 
     /// cmark-gfm alone: parse and render to HTML with the same options and extensions, without

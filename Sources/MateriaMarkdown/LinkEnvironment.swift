@@ -192,7 +192,7 @@ public struct AutolinkMatcher: Sendable {
             var secondHash: UInt64?
             if words.count > 1 {
                 let second = Array(words[1].utf8)
-                if second.allSatisfy({ $0 < 0x80 }) { secondHash = AutolinkMatcher.byteHash(second, 0, second.count) }
+                if second.allSatisfy({ $0 < 0x80 }) { secondHash = AutolinkMatcher.byteHash(second) }
             }
             let entry = Entry(firstWord: texts.count, wordCount: words.count, term: position, caseSensitive: term.caseSensitive,
                               secondHash: secondHash)
@@ -222,7 +222,7 @@ public struct AutolinkMatcher: Sendable {
             let bytes = Array(key.utf8)
             lengths[min(bytes.count, 255)] = true
             if bytes.count >= 2 { pairs[(Int(bytes[0]) << 8 | Int(bytes[1])) >> 6] |= 1 << UInt64(bytes[1] & 63) }
-            let bit = Int(truncatingIfNeeded: AutolinkMatcher.byteHash(bytes, 0, bytes.count)) & (AutolinkMatcher.hashBitCount - 1)
+            let bit = Int(truncatingIfNeeded: AutolinkMatcher.byteHash(bytes)) & (AutolinkMatcher.hashBitCount - 1)
             bits[bit >> 6] |= 1 << UInt64(bit & 63)
         }
         firstLengths = lengths
@@ -232,7 +232,7 @@ public struct AutolinkMatcher: Sendable {
         // Sorted keys: entries of words that share a hash are grouped in the same order every run.
         for key in ordered.keys.sorted() where key.utf8.allSatisfy({ $0 < 0x80 }) {
             let bytes = Array(key.utf8)
-            hashed[AutolinkMatcher.byteHash(bytes, 0, bytes.count), default: []] += ordered[key]!
+            hashed[AutolinkMatcher.byteHash(bytes), default: []] += ordered[key]!
         }
         var slots = 16
         while slots < hashed.count * 4 { slots *= 2 }
@@ -251,18 +251,11 @@ public struct AutolinkMatcher: Sendable {
         hashedEntries = flat
     }
 
-    /// FNV-1a over the bytes, ASCII letters lowercased.
-    @inline(__always)
-    static func byteHash(_ bytes: [UInt8], _ start: Int, _ end: Int) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        var index = start
-        while index < end {
-            var value = bytes[index]
-            if value >= 0x41 && value <= 0x5A { value += 0x20 }
-            hash = (hash ^ UInt64(value)) &* 0x0000_0100_0000_01B3
-            index += 1
+    /// FNV-1a over all of `bytes`, ASCII letters lowercased: for building the tables.
+    static func byteHash(_ bytes: [UInt8]) -> UInt64 {
+        bytes.withUnsafeBufferPointer { buffer in
+            lowercase.withUnsafeBufferPointer { byteHash(buffer, 0, buffer.count, lowercase: $0) }
         }
-        return hash
     }
 
     var isEmpty: Bool { byFirstWord.isEmpty }
@@ -410,17 +403,18 @@ public struct AutolinkMatcher: Sendable {
             }
         }
         guard tables.lengths[min(length, 255)] else { return (start, index, false, 0, true) }
-        let hash = lowercaseHash(bytes, start, index, tables)
+        let hash = byteHash(bytes, start, index, lowercase: lowercase)
         let bit = Int(truncatingIfNeeded: hash) & (AutolinkMatcher.hashBitCount - 1)
         return (start, index, tables.hashBits[bit >> 6] & (1 << UInt64(bit & 63)) != 0, hash, true)
     }
 
-    /// `byteHash` of bytes `start..<end` (ASCII letters lowercased) on the scan's tables.
+    /// FNV-1a over bytes `start..<end`, ASCII letters lowercased through the `lowercase` table.
     @inline(__always)
-    private static func lowercaseHash(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ tables: Tables) -> UInt64 {
+    private static func byteHash(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int,
+                                 lowercase: UnsafeBufferPointer<UInt8>) -> UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for position in start..<end {
-            hash = (hash ^ UInt64(tables.lowercase[Int(bytes[position])])) &* 0x0000_0100_0000_01B3
+            hash = (hash ^ UInt64(lowercase[Int(bytes[position])])) &* 0x0000_0100_0000_01B3
         }
         return hash
     }
@@ -461,31 +455,36 @@ public struct AutolinkMatcher: Sendable {
                 return true
             }
 
-            /// Tries `entries` (longest first) at the candidate in `words[0]`; true when one matched.
+            /// Tries `entries` (longest first) at the candidate in `words[0]`; the first that
+            /// matches moves `position` past it (and is recorded if `accept` takes it).
             func tryEntries(_ entries: UnsafeBufferPointer<Entry>) {
                 var scanned = 1
-                // The text's second word's hash, once some entry asks for it (nil: no second
-                // word, or not ASCII, so no entry is ruled out by it).
-                var secondHash: UInt64??
+                /// Whether the text has a word `offset` after the candidate (scanned on demand).
+                func has(_ offset: Int) -> Bool {
+                    while scanned <= offset {
+                        guard let next = Self.nextWord(buffer, from: words[scanned - 1].end, tables) else { return false }
+                        words[scanned] = (next.start, next.end, next.ascii)
+                        scanned += 1
+                    }
+                    return true
+                }
+                // The hash of the text's second word, worked out when an entry first asks; nil
+                // when there is none or it is not ASCII (then no entry is ruled out by it).
+                var secondAsked = false
+                var secondHash: UInt64?
                 for entry in entries {
                     if let expected = entry.secondHash {
-                        if secondHash == nil {
-                            if scanned == 1, let next = Self.nextWord(buffer, from: words[0].end, tables) {
-                                words[1] = (next.start, next.end, next.ascii)
-                                scanned = 2
+                        if !secondAsked {
+                            secondAsked = true
+                            if has(1) && words[1].ascii {
+                                secondHash = Self.byteHash(buffer, words[1].start, words[1].end, lowercase: tables.lowercase)
                             }
-                            secondHash = scanned > 1 && words[1].ascii ? Self.lowercaseHash(buffer, words[1].start, words[1].end, tables) : .some(nil)
                         }
-                        if let actual = secondHash!, actual != expected { continue }
+                        if let secondHash, secondHash != expected { continue }
                     }
                     var matched = true
                     for offset in 0..<entry.wordCount {
-                        while scanned <= offset {
-                            guard let next = Self.nextWord(buffer, from: words[scanned - 1].end, tables) else { break }
-                            words[scanned] = (next.start, next.end, next.ascii)
-                            scanned += 1
-                        }
-                        guard offset < scanned, word(words[offset], equals: entry, offset) else {
+                        guard has(offset), word(words[offset], equals: entry, offset) else {
                             matched = false
                             break
                         }

@@ -208,13 +208,9 @@ public struct SiteBuilder {
             + "\(source.symptoms.count) symptoms, \(templates.names.count) templates")
         step(2, "no errors" + (diagnostics.warnings.isEmpty ? "" : ", \(diagnostics.warnings.count) warnings"))
 
-        // The resolver is let go as soon as it has resolved: it holds the loaded articles with
-        // their Markdown, which the build must not keep (860 MB at 100,000 articles).
-        var site = { (source: SiteSource) -> ResolvedSite in
-            var resolver = SiteResolver(source: source)
-            resolver.jobs = options.jobs
-            return resolver.resolve()
-        }(source)
+        // A temporary resolver: it holds the loaded articles with their Markdown, which the build
+        // must not keep once resolved (860 MB at 100,000 articles).
+        var site = SiteResolver(source: source, jobs: options.jobs).resolve()
         source.articles = []  // the resolved site holds them now
         PhaseClock.mark("resolve")
         step(3, "links between \(site.articles.count + site.nutrients.count + site.conditions.count + site.symptoms.count) pages")

@@ -60,9 +60,9 @@ struct SiteFeeds {
     /// Articles, newest first.
     func atom() -> String {
         let base = site.config.baseURL
-        // Newest first, ties by slug; each article's date worked out once, not per comparison.
+        // Newest first, ties by slug; each article's date (as one number) and slug taken out
+        // once, not per comparison.
         let unknown = Day(year: 1900, month: 1, day: 1)!
-        // Each article's date (as one number) and slug taken out once, not per comparison.
         let keys = site.articles.map { article -> (day: Int, slug: String) in
             let day = Self.lastModified(article) ?? unknown
             return (day.year * 10_000 + day.month * 100 + day.day, article.slug.value)

@@ -57,9 +57,14 @@ public struct SiteResolver {
     /// slug, position, nutrients, conditions, symptoms or tags changed.
     var relatedCache: RelatedCache?
     /// Threads for the related-article lists (`--jobs`).
-    var jobs = ProcessInfo.processInfo.activeProcessorCount
+    var jobs: Int
 
-    public init(source: SiteSource) { self.source = source }
+    /// A build resolves with a temporary (`SiteResolver(source:jobs:).resolve()`): the resolver
+    /// holds the loaded articles with their Markdown, which must not live on after resolving.
+    public init(source: SiteSource, jobs: Int = ProcessInfo.processInfo.activeProcessorCount) {
+        self.source = source
+        self.jobs = jobs
+    }
 
     public func resolve() -> ResolvedSite {
         // Each title lowercased once, not twice per comparison (a sort of 10,000 makes ~270,000).

@@ -76,8 +76,7 @@ public final class SiteSession: @unchecked Sendable {
         } catch {
             return .failure(error)
         }
-        var resolver = SiteResolver(source: source)
-        resolver.jobs = options.jobs
+        var resolver = SiteResolver(source: source, jobs: options.jobs)
         resolver.relatedCache = relatedCache
         let site = resolver.resolve()
         var renderer = PageRenderer(site: site, templates: templates, staticFiles: source.staticFiles, assets: source.assets,
