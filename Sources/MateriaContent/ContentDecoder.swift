@@ -160,9 +160,19 @@ public enum ContentDecoder {
     }
 
     /// Lowercase letters, digits and single hyphens: safe in every URL and file system.
+    /// Lowercase ASCII letters and digits in runs joined by single hyphens ("vitamin-b12").
+    /// On the bytes: every article's slug is checked, and no character of another script passes.
     public static func isIdentifier(_ text: String) -> Bool {
-        !text.isEmpty && !text.hasPrefix("-") && !text.hasSuffix("-") && !text.contains("--")
-            && text.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }
+        var previous: UInt8 = 0x2D  // as if after a hyphen: a leading hyphen fails like a double one
+        for byte in text.utf8 {
+            if byte == 0x2D {
+                if previous == 0x2D { return false }
+            } else if !((byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39)) {
+                return false
+            }
+            previous = byte
+        }
+        return previous != 0x2D  // empty, or a trailing hyphen
     }
 
     // MARK: data

@@ -314,10 +314,11 @@ public struct YAMLObject {
 
     /// `text.trimmingCharacters(in: set)`, skipped when both ends are visible ASCII (nearly
     /// always): Foundation's trimming goes through UTF-16 on Linux.
-    static func trimmed(_ text: String, _ set: CharacterSet) -> String {
+    /// `set` is made only when needed: Foundation builds a new set each time one is asked for.
+    static func trimmed(_ text: String, _ set: @autoclosure () -> CharacterSet) -> String {
         guard let first = text.utf8.first, let last = text.utf8.last else { return text }
         if first > 0x20 && first < 0x7F && last > 0x20 && last < 0x7F { return text }
-        return text.trimmingCharacters(in: set)
+        return text.trimmingCharacters(in: set())
     }
 
     public func typeError(_ key: String, _ value: YAMLNode, expected: String) {

@@ -430,7 +430,8 @@ public enum MarkdownRenderer {
         }
 
         private func textNodes(_ document: OpaquePointer) -> [(node: OpaquePointer, section: Int)] {
-            var result: [(OpaquePointer, Int)] = []
+            // Labelled as returned: an unlabelled array would be converted element by element.
+            var result: [(node: OpaquePointer, section: Int)] = []
             var section = 0
             guard let iterator = cmark_iter_new(document) else { return [] }
             while cmark_iter_next(iterator) != CMARK_EVENT_DONE {

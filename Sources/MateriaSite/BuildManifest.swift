@@ -94,7 +94,7 @@ struct BuildManifest {
             paths.sort()
             let articles = layout.articlesDirectory.path + "/"
             let isArticle = { @Sendable (path: String) -> Bool in
-                deferArticles && path.hasPrefix(articles) && !path.dropFirst(articles.count).contains("/")
+                deferArticles && path.hasPrefix(articles) && !path.utf8.dropFirst(articles.utf8.count).contains(0x2F)
                     && ["md", "markdown"].contains(SiteLoader.lowercasedExtension(path))
             }
             lines = parallelMap(paths, jobs: options.jobs) { path -> String? in

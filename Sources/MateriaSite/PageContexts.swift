@@ -446,13 +446,22 @@ struct PageContexts: Sendable {
         entries += site.conditions.map { ($0.name, links.condition($0.id), "condition", $0.summary) }
         entries += site.symptoms.map { ($0.name, links.symptom($0.id), "symptom", $0.summary) }
         func letter(_ title: String) -> String {
+            // A title that starts with two ASCII bytes starts with an ASCII character: its letter is
+            // read off the first byte (folding leaves ASCII as it is, but for case).
+            let bytes = title.utf8
+            if let first = bytes.first, first < 0x80, bytes.count == 1 || bytes[bytes.index(after: bytes.startIndex)] < 0x80 {
+                let upper = first >= 0x61 && first <= 0x7A ? first - 0x20 : first
+                return upper >= 0x41 && upper <= 0x5A ? String(UnicodeScalar(upper)) : "#"
+            }
             guard let first = title.folding(options: [.diacriticInsensitive, .caseInsensitive], locale: nil).first,
                   first.isASCII, first.isLetter else { return "#" }
             return first.uppercased()
         }
-        entries.sort { ($0.title.lowercased(), $0.kind, $0.href) < ($1.title.lowercased(), $1.kind, $1.href) }
+        // Each title lowercased once, not twice per comparison; the order is the same.
+        let order = entries.indices.map { (title: entries[$0].title.lowercased(), index: $0) }
+            .sorted { ($0.title, entries[$0.index].kind, entries[$0.index].href) < ($1.title, entries[$1.index].kind, entries[$1.index].href) }
         var groups: [(String, [TemplateObject])] = []
-        for entry in entries {
+        for entry in order.map({ entries[$0.index] }) {
             let item: TemplateObject = ["title": .text(entry.title), "href": .text(entry.href), "kind": .text(entry.kind), "summary": .text(entry.summary)]
             let key = letter(entry.title)
             if let index = groups.firstIndex(where: { $0.0 == key }) { groups[index].1.append(item) } else { groups.append((key, [item])) }

@@ -142,4 +142,20 @@ import Testing
         #expect(nutrient?.referenceIntakes.map(\.value) == [400, 420])
         #expect(nutrient?.referenceIntakes.last?.authority.value == "NASEM")
     }
+
+    /// Identifiers are checked on bytes: the same answers as the rule written on Unicode scalars
+    /// (lowercase ASCII letters, digits, single inner hyphens), including for other scripts.
+    @Test func identifiersFollowTheScalarRule() {
+        func rule(_ text: String) -> Bool {
+            !text.isEmpty && text.first != "-" && text.last != "-" && !text.unicodeScalars.indices.contains { index in
+                text.unicodeScalars[index] == "-" && text.unicodeScalars.index(after: index) < text.unicodeScalars.endIndex
+                    && text.unicodeScalars[text.unicodeScalars.index(after: index)] == "-"
+            } && text.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }
+        }
+        let samples = ["", "-", "--", "a", "z9", "vitamin-b12", "a--b", "-a", "a-", "a-b-c", "A", "ab_c", "a b", "é", "cafe\u{301}",
+                       "ｂ", "a-\u{2010}b", "b12-", "0", "9-9", "a\u{0}", "ß", "x-ray", "x---ray"]
+        for sample in samples {
+            #expect(ContentDecoder.isIdentifier(sample) == rule(sample), "\(sample.debugDescription)")
+        }
+    }
 }
