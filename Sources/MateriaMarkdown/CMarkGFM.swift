@@ -278,9 +278,9 @@ public enum MarkdownRenderer {
                 for node in codeBlocks { renderDirective(node, environment, inline: false) }
                 for node in codeSpans { renderDirective(node, environment, inline: true) }
                 for node in links { rewriteLink(node, environment) }
-                mergeAdjacentText(document)
-                insertWikilinks(document, environment)
-                if options.autolink != .off { insertAutolinks(document, environment) }
+                // One walk finds the text nodes; each step hands on the list as it leaves it.
+                let texts = insertWikilinks(mergeAdjacentText(document), environment)
+                if options.autolink != .off { insertAutolinks(texts, environment) }
                 readContexts()
             }
             for node in items { labelTaskItem(node) }
@@ -392,24 +392,31 @@ public enum MarkdownRenderer {
         }
 
         /// cmark splits text at every bracket; wikilinks and names are found in whole runs of text.
-        private func mergeAdjacentText(_ document: OpaquePointer) {
-            var texts: [OpaquePointer] = []
-            guard let iterator = cmark_iter_new(document) else { return }
+        /// Joins runs of adjacent text nodes into their first node, and returns the document's
+        /// text nodes in order, each with its section (the number of headings before it).
+        private func mergeAdjacentText(_ document: OpaquePointer) -> [(node: OpaquePointer, section: Int)] {
+            var texts: [(node: OpaquePointer, section: Int)] = []
+            var section = 0
+            guard let iterator = cmark_iter_new(document) else { return [] }
             while cmark_iter_next(iterator) != CMARK_EVENT_DONE {
-                if cmark_iter_get_event_type(iterator) == CMARK_EVENT_ENTER, let node = cmark_iter_get_node(iterator),
-                   cmark_node_get_type(node) == CMARK_NODE_TEXT {
-                    texts.append(node)
-                }
+                guard cmark_iter_get_event_type(iterator) == CMARK_EVENT_ENTER, let node = cmark_iter_get_node(iterator) else { continue }
+                let type = cmark_node_get_type(node)
+                if type == CMARK_NODE_HEADING { section += 1 }
+                if type == CMARK_NODE_TEXT { texts.append((node, section)) }
             }
             cmark_iter_free(iterator)
+            var kept: [(node: OpaquePointer, section: Int)] = []
+            kept.reserveCapacity(texts.count)
             var index = 0
             while index < texts.count {
-                let first = texts[index]
+                let first = texts[index].node
+                kept.append(texts[index])
                 // Most text nodes stand alone: no String is made for them.
                 guard let after = cmark_node_next(first), cmark_node_get_type(after) == CMARK_NODE_TEXT else {
                     index += 1
                     continue
                 }
+                // The nodes merged are the siblings that follow: the next ones of the walk.
                 var text = literal(first)
                 var next = cmark_node_next(first)
                 var merged: [OpaquePointer] = []
@@ -418,30 +425,14 @@ public enum MarkdownRenderer {
                     merged.append(node)
                     next = cmark_node_next(node)
                 }
-                if !merged.isEmpty {
-                    cmark_node_set_literal(first, text)
-                    for node in merged {
-                        cmark_node_unlink(node)
-                        cmark_node_free(node)
-                    }
+                cmark_node_set_literal(first, text)
+                for node in merged {
+                    cmark_node_unlink(node)
+                    cmark_node_free(node)
                 }
                 index += 1 + merged.count
             }
-        }
-
-        private func textNodes(_ document: OpaquePointer) -> [(node: OpaquePointer, section: Int)] {
-            // Labelled as returned: an unlabelled array would be converted element by element.
-            var result: [(node: OpaquePointer, section: Int)] = []
-            var section = 0
-            guard let iterator = cmark_iter_new(document) else { return [] }
-            while cmark_iter_next(iterator) != CMARK_EVENT_DONE {
-                guard cmark_iter_get_event_type(iterator) == CMARK_EVENT_ENTER, let node = cmark_iter_get_node(iterator) else { continue }
-                let type = cmark_node_get_type(node)
-                if type == CMARK_NODE_HEADING { section += 1 }
-                if type == CMARK_NODE_TEXT { result.append((node, section)) }
-            }
-            cmark_iter_free(iterator)
-            return result
+            return kept
         }
 
         /// Replaces `node` by the pieces: text runs and links, in order.
@@ -459,8 +450,21 @@ public enum MarkdownRenderer {
         }
 
         /// `[[target]]`, `[[target|label]]`, `[[target#heading]]` become links; unknown targets are problems.
-        private mutating func insertWikilinks(_ document: OpaquePointer, _ environment: any MarkdownEnvironment) {
-            for (node, _) in textNodes(document) {
+        /// Wikilinks in `texts` become links; returns the text nodes as they are afterwards (a node
+        /// with links in it gives way to its runs of text).
+        private mutating func insertWikilinks(_ texts: [(node: OpaquePointer, section: Int)], _ environment: any MarkdownEnvironment)
+            -> [(node: OpaquePointer, section: Int)] {
+            var result: [(node: OpaquePointer, section: Int)] = []
+            result.reserveCapacity(texts.count)
+            for (node, section) in texts {
+                var replaced: [OpaquePointer]?
+                defer {
+                    if let replaced {
+                        for piece in replaced where cmark_node_get_type(piece) == CMARK_NODE_TEXT { result.append((piece, section)) }
+                    } else {
+                        result.append((node, section))
+                    }
+                }
                 // Checked on the C string: most text nodes hold no "[[" and never become Strings.
                 guard let raw = cmark_node_get_literal(node), strstr(raw, "[[") != nil else { continue }
                 let text = literal(node)
@@ -544,11 +548,13 @@ public enum MarkdownRenderer {
                     pieces.append(makeNode(CMARK_NODE_TEXT, literal: String(decoding: utf8[cursor...], as: UTF8.self)))
                 }
                 split(node, into: pieces)
+                replaced = pieces
                 for (link, record) in made {
                     records.append(record)
                     recordNodes.append(link)
                 }
             }
+            return result
         }
 
         /// "see [[magnesium|this mineral]]" → "see this mineral".
@@ -566,7 +572,7 @@ public enum MarkdownRenderer {
         }
 
         /// The first mention of a name or alias from the data links to its page.
-        private mutating func insertAutolinks(_ document: OpaquePointer, _ environment: any MarkdownEnvironment) {
+        private mutating func insertAutolinks(_ texts: [(node: OpaquePointer, section: Int)], _ environment: any MarkdownEnvironment) {
             let matcher = environment.autolinkMatcher
             guard !matcher.isEmpty else { return }
             // Entities linked on purpose anywhere in the text are not linked again automatically.
@@ -579,8 +585,7 @@ public enum MarkdownRenderer {
             var linkedCount = explicitCount
             var currentSection = 0
             let first = options.autolink == .first
-            for (node, section) in textNodes(document)
-            where !isInLinkOrImage(node, orHeading: true) {
+            for (node, section) in texts where !isInLinkOrImage(node, orHeading: true) {
                 if options.autolink == .firstPerSection && section != currentSection {
                     currentSection = section
                     linked = explicit
@@ -588,13 +593,17 @@ public enum MarkdownRenderer {
                 }
                 // In "first" mode there is nothing left to do once every entity is linked.
                 if first && linkedCount == matcher.keys.count { break }
-                let bytes = literalBytes(node)
-                let found = matcher.matches(in: bytes, accept: { term in
-                    guard linked.insert(term.key).inserted else { return false }
-                    linkedCount += 1  // every term's key is one of the matcher's
-                    return true
-                }, done: { first && linkedCount == matcher.keys.count })
+                // Scanned in place, in cmark's buffer: the text is copied only when a name is found.
+                guard let literal = cmark_node_get_literal(node) else { continue }
+                let found = literal.withMemoryRebound(to: UInt8.self, capacity: 1) { start in
+                    matcher.matches(in: UnsafeBufferPointer(start: start, count: strlen(literal)), accept: { term in
+                        guard linked.insert(term.key).inserted else { return false }
+                        linkedCount += 1  // every term's key is one of the matcher's
+                        return true
+                    }, done: { first && linkedCount == matcher.keys.count })
+                }
                 guard !found.isEmpty else { continue }
+                let bytes = literalBytes(node)
                 var pieces: [OpaquePointer] = []
                 var made: [(OpaquePointer, LinkRecord)] = []
                 var cursor = 0

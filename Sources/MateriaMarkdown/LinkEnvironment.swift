@@ -419,14 +419,14 @@ public struct AutolinkMatcher: Sendable {
         return hash
     }
 
-    /// Matches in UTF-8 `bytes` (byte ranges), left to right; `accept` decides whether a match
+    /// Matches in the UTF-8 `buffer` (byte ranges), left to right; `accept` decides whether a match
     /// is used (and records it). `done` says when nothing more can be accepted, to stop early.
-    func matches(in bytes: [UInt8], accept: (AutolinkTerm) -> Bool, done: () -> Bool)
+    func matches(in buffer: UnsafeBufferPointer<UInt8>, accept: (AutolinkTerm) -> Bool, done: () -> Bool)
         -> [(start: Int, end: Int, term: AutolinkTerm)] {
         var result: [(start: Int, end: Int, term: AutolinkTerm)] = []
         var finished = done()
         guard !finished else { return result }
-        withTables { tables in bytes.withUnsafeBufferPointer { buffer in
+        withTables { tables in
         slotHashes.withUnsafeBufferPointer { slotHashes in slotEntries.withUnsafeBufferPointer { slotEntries in
         hashedEntries.withUnsafeBufferPointer { hashedEntries in wordRanges.withUnsafeBufferPointer { wordRanges in
         wordBytes.withUnsafeBufferPointer { wordBytes in
@@ -525,11 +525,11 @@ public struct AutolinkMatcher: Sendable {
                         }
                         slot = (slot + 1) & mask
                     }
-                } else if let entries = byFirstWord[Self.text(bytes[first.start..<first.end], lowercased: true)] {
+                } else if let entries = byFirstWord[Self.text(Array(buffer[first.start..<first.end])[...], lowercased: true)] {
                     entries.withUnsafeBufferPointer { tryEntries($0) }
                 }
             }
-        } } } } } } } }
+        } } } } } } }
         return result
     }
 }
