@@ -23,7 +23,10 @@ struct StructuredData {
         var capacity = 4096
         if case .faq = page {
             let entries = site.articles.filter { !$0.faq.isEmpty }.map { ($0, texts.faqAnswers[$0.slug.value] ?? []) }
-            if !entries.isEmpty { graph.append(.object(faqPage(page, entries, size: &capacity))) }
+            if !entries.isEmpty {
+                capacity += faqSize(entries)
+                graph.append(.written { writeFAQPage(page, entries, to: &$0) })
+            }
         }
         if breadcrumbs.count > 1 {
             graph.append(.written { writeBreadcrumbs(page, breadcrumbs, to: &$0) })
@@ -119,9 +122,8 @@ struct StructuredData {
         string(pageURL)
         raw("}")
         if !article.faq.isEmpty {
-            var size = 0
             raw(",")
-            JSONText.write(.object(faqPage(page, [(article, texts.faqAnswers[article.slug.value] ?? [])], size: &size)), to: &out)
+            writeFAQPage(page, [(article, texts.faqAnswers[article.slug.value] ?? [])], to: &out)
         }
         if breadcrumbs.count > 1 {
             raw(",")
@@ -228,45 +230,54 @@ struct StructuredData {
         return .object(node)
     }
 
-    /// The FAQ page's questions are every FAQ entry of the site: written straight into the
-    /// JSON as it is encoded (in the order the members of each object sort), not built as a
-    /// tree first, so the page's JSON-LD never exists twice over in memory.
-    /// Adds the questions' expected size in bytes to `size`.
-    private func faqPage(_ page: Page, _ entries: [(Article, [String])], size: inout Int) -> JSONObject {
+    /// What the questions of `entries` take in JSON, roughly (with a quarter to spare): the FAQ
+    /// page holds every entry of the site, and its JSON is reserved at once rather than grown.
+    private func faqSize(_ entries: [(Article, [String])]) -> Int {
         var estimate = 2
         for (article, answers) in entries {
             for (index, entry) in article.faq.enumerated() {
                 estimate += 160 + entry.question.utf8.count + (index < answers.count ? answers[index].utf8.count : entry.answer.utf8.count)
             }
         }
-        size += estimate + estimate / 4
-        let base = self.base
-        let questions = JSONValue.written { out in
-            out.append(0x5B)
-            var first = true
-            for (article, answers) in entries {
-                let articleURL = base + Page.article(article.slug.value).path
-                for (index, entry) in article.faq.enumerated() {
-                    if !first { out.append(0x2C) }
-                    first = false
-                    out += Self.questionOpen
-                    if index < answers.count {
-                        JSONText.writeString(Self.plainText(answers[index]), to: &out)
-                    } else {
-                        JSONText.writeString(entry.answer, to: &out)
-                    }
-                    out += Self.answerURL
-                    JSONText.writeString(articleURL + "#faq-\(index + 1)", to: &out)
-                    out += Self.questionName
-                    JSONText.writeString(entry.question, to: &out)
-                    out.append(0x7D)
-                }
-            }
-            out.append(0x5D)
-        }
-        return ["@type": "FAQPage", "@id": .string(url(page) + "#faq"), "url": .string(url(page)), "mainEntity": questions]
+        return estimate + estimate / 4
     }
 
+    /// `{"@id":…,"@type":"FAQPage","mainEntity":[…],"url":…}` with the questions of `entries`
+    /// (an article's own, or on the FAQ page every entry of the site): written straight into the
+    /// JSON, members in name order, never built as a tree, so the page's JSON-LD never exists
+    /// twice over in memory.
+    private func writeFAQPage(_ page: Page, _ entries: [(Article, [String])], to out: inout [UInt8]) {
+        let pageURL = url(page)
+        out += Self.faqOpen
+        JSONText.writeString(pageURL + "#faq", to: &out)
+        out += Self.faqType
+        var first = true
+        for (article, answers) in entries {
+            let articleURL = base + Page.article(article.slug.value).path
+            for (index, entry) in article.faq.enumerated() {
+                if !first { out.append(0x2C) }
+                first = false
+                out += Self.questionOpen
+                if index < answers.count {
+                    JSONText.writeString(Self.plainText(answers[index]), to: &out)
+                } else {
+                    JSONText.writeString(entry.answer, to: &out)
+                }
+                out += Self.answerURL
+                JSONText.writeString(articleURL + "#faq-\(index + 1)", to: &out)
+                out += Self.questionName
+                JSONText.writeString(entry.question, to: &out)
+                out.append(0x7D)
+            }
+        }
+        out += Self.faqURL
+        JSONText.writeString(pageURL, to: &out)
+        out.append(0x7D)
+    }
+
+    private static let faqOpen = Array(#"{"@id":"#.utf8)
+    private static let faqType = Array(#","@type":"FAQPage","mainEntity":["#.utf8)
+    private static let faqURL = Array(#"],"url":"#.utf8)
     /// The fixed parts of a question: `{"@type":"Question","acceptedAnswer":{"@type":"Answer","text":…,"url":…},"name":…}`.
     private static let questionOpen = Array(#"{"@type":"Question","acceptedAnswer":{"@type":"Answer","text":"#.utf8)
     private static let answerURL = Array(#","url":"#.utf8)
