@@ -137,7 +137,7 @@ struct PageLinkEnvironment: MarkdownEnvironment {
         // A query string does not change which page is meant.
         if let query = base.utf8.firstIndex(of: 0x3F) { base = String(base[..<query]) }
         base = decoded(base)
-        if base.hasSuffix(".md") || base.hasSuffix(".markdown") {
+        if Self.endsWith(base, ".md") || Self.endsWith(base, ".markdown") {
             let directory = (sourcePath as NSString).deletingLastPathComponent
             let file = Self.normalize(directory + "/" + base)
             guard let key = table.sources[file], let path = table.path(of: key) else {
@@ -146,7 +146,14 @@ struct PageLinkEnvironment: MarkdownEnvironment {
             }
             return .page(path: path, fragment: fragment, key: key, title: nil)
         }
-        let target = base.hasPrefix("/") ? Self.normalize(String(base.dropFirst())) : Self.normalize(pagePath + base)
+        let written = base.utf8.first == 0x2F ? String(decoding: base.utf8.dropFirst(), as: UTF8.self) : pagePath + base
+        // Most links name a page's folder as it is ("/articles/x/"): it is looked up first, with
+        // no slash trimmed and added back. (Trimmed, it could only be a page if that page's path
+        // had no final slash, and the only such page, 404.html, is not a folder.)
+        if written.utf8.last == 0x2F, Self.isPlain(written), let key = table.pages[written] {
+            return .page(path: written, fragment: fragment, key: key, title: nil)
+        }
+        let target = Self.normalize(written)
         // The path as written, as a folder, or without "index.html": the first that is a page.
         if let key = table.pages[target] { return .page(path: target, fragment: fragment, key: key, title: nil) }
         let folder = target + "/"
@@ -186,15 +193,30 @@ struct PageLinkEnvironment: MarkdownEnvironment {
         }
     }
 
-    /// Resolves "." and ".." in a path below the site root (never above it).
-    static func normalize(_ path: String) -> String {
-        // Most paths hold no empty, "." or ".." segment: only a trailing "/" goes.
-        var previous: UInt8 = 0x2F, plain = true
+    /// Whether `path` has no empty, "." or ".." segment (a final "/" aside), so that normalizing
+    /// it only takes off that slash.
+    static func isPlain(_ path: String) -> Bool {
+        var previous: UInt8 = 0x2F
         for byte in path.utf8 {
-            if previous == 0x2F && (byte == 0x2F || byte == 0x2E) { plain = false; break }
+            if previous == 0x2F && (byte == 0x2F || byte == 0x2E) { return false }
             previous = byte
         }
-        if plain { return previous == 0x2F && !path.isEmpty ? String(path.dropLast()) : path }
+        return true
+    }
+
+    /// Whether `text` ends with the ASCII `suffix`, compared on bytes.
+    static func endsWith(_ text: String, _ suffix: StaticString) -> Bool {
+        let bytes = text.utf8, count = suffix.utf8CodeUnitCount
+        guard bytes.count >= count else { return false }
+        return suffix.withUTF8Buffer { bytes.suffix(count).elementsEqual($0) }
+    }
+
+    /// Resolves "." and ".." in a path below the site root (never above it).
+    static func normalize(_ path: String) -> String {
+        // Most paths hold no empty, "." or ".." segment: only a trailing "/" goes (one ASCII byte).
+        if isPlain(path) {
+            return path.utf8.last == 0x2F ? String(decoding: path.utf8.dropLast(), as: UTF8.self) : path
+        }
         var parts: [Substring.UTF8View] = []
         for part in path.utf8.split(separator: 0x2F, omittingEmptySubsequences: true) {
             if part.elementsEqual([0x2E]) { continue }
