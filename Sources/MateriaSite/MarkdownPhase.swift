@@ -156,7 +156,8 @@ struct MarkdownPhase {
         let targets = Array(backlinks.keys), lists = backlinks
         backlinks = [:]
         let sorted = parallelMap(targets, jobs: jobs) { target in
-            lists[target]!.sorted { ($0.title, $0.link.sourceKey) < ($1.title, $1.link.sourceKey) }.map(\.link)
+            // By title, then by linking page; compared field by field (no tuples of copied strings).
+            lists[target]!.sorted { $0.title != $1.title ? $0.title < $1.title : $0.link.sourceKey < $1.link.sourceKey }.map(\.link)
         }
         texts.backlinks = Dictionary(uniqueKeysWithValues: zip(targets, sorted))
         return texts

@@ -123,7 +123,7 @@ struct PageContexts: Sendable {
         }
         if let backlinks = texts.backlinks[page.key] {
             context["mentioned_in"] = .objects(backlinks.map { ["title": .text($0.title), "href": .text(links.to($0.path)), "context": .text($0.context),
-                                                                "kind": .text(String($0.sourceKey.prefix { $0 != ":" }))] })
+                                                                "kind": .text(String(decoding: $0.sourceKey.utf8.prefix { $0 != 0x3A }, as: UTF8.self))] })
         }
         var title = site.config.title
         if case .text(let text)? = context["title"] { title = text }

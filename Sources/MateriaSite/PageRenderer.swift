@@ -262,7 +262,7 @@ struct GraphExport {
         var sortedEdges: [Edge] = []
         for source in bySource.keys.sorted() {
             var previous: (target: String, kind: String)?
-            for (target, kind) in bySource[source]!.sorted(by: { ($0.target, $0.kind) < ($1.target, $1.kind) }) {
+            for (target, kind) in bySource[source]!.sorted(by: { $0.target != $1.target ? $0.target < $1.target : $0.kind < $1.kind }) {
                 if let previous, previous.target == target, previous.kind == kind { continue }
                 sortedEdges.append(Edge(source: source, target: target, kind: kind))
                 previous = (target, kind)
