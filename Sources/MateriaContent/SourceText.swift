@@ -69,11 +69,25 @@ public struct FrontMatter: Sendable {
     /// Works on UTF-8 bytes: this runs once per article and shows up in build profiles.
     public static func split(_ text: String, path: String) -> Result<FrontMatter, Diagnostic> {
         var text = text
-        // The file's own bytes, not a copy of them.
-        return text.withUTF8 { split(bytes: $0, path: path) }
+        // Found on the file's own bytes, not a copy of them; the parts are then copied out of the
+        // text as they are (valid UTF-8 already, cut at line breaks), not decoded again.
+        return text.withUTF8 { split(bytes: $0, path: path) }.map { parts in
+            let utf8 = text.utf8
+            func slice(_ range: Range<Int>) -> String {
+                String(Substring(utf8[utf8.index(utf8.startIndex, offsetBy: range.lowerBound)..<utf8.index(utf8.startIndex, offsetBy: range.upperBound)]))
+            }
+            return FrontMatter(yaml: parts.yaml.map(slice) ?? "", yamlLineOffset: 1, body: slice(parts.body), bodyStartLine: parts.bodyStartLine)
+        }
     }
 
-    private static func split(bytes: UnsafeBufferPointer<UInt8>, path: String) -> Result<FrontMatter, Diagnostic> {
+    /// Where the YAML (nil when there is none) and the body are, as byte ranges of the text.
+    private struct Parts {
+        let yaml: Range<Int>?
+        let body: Range<Int>
+        let bodyStartLine: Int
+    }
+
+    private static func split(bytes: UnsafeBufferPointer<UInt8>, path: String) -> Result<Parts, Diagnostic> {
         // Line i spans lineStarts[i] ..< (next line start - 1).
         func isFence(_ start: Int, _ end: Int) -> Bool {
             end - start == 3 && bytes[start] == 0x2D && bytes[start + 1] == 0x2D && bytes[start + 2] == 0x2D
@@ -107,12 +121,11 @@ public struct FrontMatter: Sendable {
             let end = lineEnd(start)
             if nearMiss == nil, start < bytes.count, isFenceWithTrailingSpace(start, end) { nearMiss = line }
             if start < bytes.count, isFence(start, end) {
-                let yaml = String(decoding: UnsafeBufferPointer(rebasing: bytes[min(firstEnd + 1, start)..<max(firstEnd + 1, start - 1)]),
-                                  as: UTF8.self)
-                var body = bytes[min(end + 1, bytes.count)...]
-                while body.last == 0x0A { body = body.dropLast() }
-                return .success(FrontMatter(yaml: start > firstEnd + 1 ? yaml : "", yamlLineOffset: 1,
-                                            body: String(decoding: UnsafeBufferPointer(rebasing: body), as: UTF8.self), bodyStartLine: line + 1))
+                let yaml = min(firstEnd + 1, start)..<max(firstEnd + 1, start - 1)
+                let bodyStart = min(end + 1, bytes.count)
+                var bodyEnd = bytes.count
+                while bodyEnd > bodyStart && bytes[bodyEnd - 1] == 0x0A { bodyEnd -= 1 }
+                return .success(Parts(yaml: start > firstEnd + 1 ? yaml : nil, body: bodyStart..<bodyEnd, bodyStartLine: line + 1))
             }
             start = end + 1
             line += 1

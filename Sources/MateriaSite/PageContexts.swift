@@ -22,10 +22,10 @@ public enum Page: Sendable, Hashable {
         case .nutrientList: return "nutrients/"
         case .conditionList: return "conditions/"
         case .symptomList: return "symptoms/"
-        case .article(let slug): return "articles/\(slug)/"
-        case .nutrient(let id): return "nutrients/\(id)/"
-        case .condition(let id): return "conditions/\(id)/"
-        case .symptom(let id): return "symptoms/\(id)/"
+        case .article(let slug): return joined("articles/", slug, "/")
+        case .nutrient(let id): return joined("nutrients/", id, "/")
+        case .condition(let id): return joined("conditions/", id, "/")
+        case .symptom(let id): return joined("symptoms/", id, "/")
         }
     }
 

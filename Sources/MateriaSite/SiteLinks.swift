@@ -237,10 +237,10 @@ extension Page {
     /// A stable name for the page, used by backlinks and graph.json ("nutrient:magnesium").
     var key: String {
         switch self {
-        case .article(let slug): return "article:\(slug)"
-        case .nutrient(let id): return "nutrient:\(id)"
-        case .condition(let id): return "condition:\(id)"
-        case .symptom(let id): return "symptom:\(id)"
+        case .article(let slug): return joined("article:", slug)
+        case .nutrient(let id): return joined("nutrient:", id)
+        case .condition(let id): return joined("condition:", id)
+        case .symptom(let id): return joined("symptom:", id)
         case .home: return "page:home"
         default: return "page:" + path.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
         }
@@ -264,4 +264,17 @@ extension Page {
         default: return nil
         }
     }
+}
+
+/// `prefix + middle + suffix`, made in one allocation. (Interpolation reserves room for short
+/// values only, so a page's path or key grew once more for its slug; they are made for every
+/// link and page.)
+@inline(__always)
+func joined(_ prefix: String, _ middle: String, _ suffix: String = "") -> String {
+    var result = ""
+    result.reserveCapacity(prefix.utf8.count + middle.utf8.count + suffix.utf8.count)
+    result += prefix
+    result += middle
+    result += suffix
+    return result
 }
