@@ -943,6 +943,9 @@ public enum MarkdownRenderer {
 
     /// cmark-gfm names footnotes `fn-N` and their references `fnref-N`.
     fileprivate static func isFootnoteID(_ id: String) -> Bool {
+        // Asked for every heading: most ids do not start with "fn", ruled out on two bytes.
+        let bytes = id.utf8
+        guard bytes.count >= 4, bytes.first == 0x66, bytes[bytes.index(after: bytes.startIndex)] == 0x6E else { return false }
         for prefix in ["fn-", "fnref-"] where id.hasPrefix(prefix) {
             let rest = id.dropFirst(prefix.count)
             if !rest.isEmpty && rest.allSatisfy(\.isNumber) { return true }
