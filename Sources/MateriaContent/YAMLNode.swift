@@ -1,3 +1,4 @@
+import Foundation
 import Yams
 
 /// A YAML node with the place it starts (line and column from 1, columns in Unicode scalars,
@@ -192,7 +193,12 @@ enum FastYAML {
             case 0x22:  // "…": no escapes, closed on this line, nothing after it
                 guard end - start >= 2, bytes[end - 1] == 0x22 else { return nil }
                 let inner = bytes[(start + 1)..<(end - 1)]
-                guard !inner.contains(0x22), !inner.contains(0x5C) else { return nil }
+                // Two memchr(3) scans, not two generic passes over every title and summary.
+                let plain = inner.withUnsafeBufferPointer { buffer in
+                    guard let base = buffer.baseAddress else { return true }
+                    return memchr(base, 0x22, buffer.count) == nil && memchr(base, 0x5C, buffer.count) == nil
+                }
+                guard plain else { return nil }
                 return .scalar(YAMLScalar(string: String(decoding: inner, as: UTF8.self), style: .doubleQuoted, mark: mark))
             case 0x27:  // '…' with '' for a quote
                 guard end - start >= 2, bytes[end - 1] == 0x27 else { return nil }
