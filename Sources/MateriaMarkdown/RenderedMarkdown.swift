@@ -108,6 +108,9 @@ public enum URLSafety {
 
     /// False for `javascript:`, `vbscript:`, `file:` and (outside a few image types) `data:` URLs.
     public static func isSafe(_ url: String, isImage: Bool) -> Bool {
+        // Every scheme ruled out ends in ":": a URL with no colon (a site path) is safe as it is,
+        // with no lowercased copy made of it.
+        guard url.utf8.contains(0x3A) else { return true }
         let lowered = url.lowercased().trimmingLeadingControl()
         for scheme in ["javascript:", "vbscript:", "file:"] where lowered.hasPrefix(scheme) {
             return false
