@@ -378,6 +378,16 @@ public struct AutolinkMatcher: Sendable {
         let start = index
         var ascii = true
         while index < count {
+            // Letters, digits and "_" are passed over eight at a time (most of a word), the byte
+            // that ends the run by the loop below.
+            if let base = bytes.baseAddress {
+                while index + 8 <= count {
+                    let run = wordByteRun(UInt64(littleEndian: UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)))
+                    index += run
+                    if run < 8 { break }
+                }
+                if index >= count { break }
+            }
             let byte = bytes[index]
             let kind = byteClass[Int(byte)]
             if kind == 1 { index += 1; continue }
@@ -406,6 +416,24 @@ public struct AutolinkMatcher: Sendable {
         let hash = byteHash(bytes, start, index, lowercase: lowercase)
         let bit = Int(truncatingIfNeeded: hash) & (AutolinkMatcher.hashBitCount - 1)
         return (start, index, tables.hashBits[bit >> 6] & (1 << UInt64(bit & 63)) != 0, hash, true)
+    }
+
+    /// How many of the eight bytes of `word` (the first in the lowest bits) are ASCII letters,
+    /// digits or "_" before the first that is not: 8 when all are. Each byte is tested on its own
+    /// bits, with no carry between bytes: bit 7 is set where `m < x < n` by `between`, for the
+    /// byte's low seven bits `x`; bytes with bit 7 set (not ASCII) are never word bytes here.
+    @inline(__always)
+    static func wordByteRun(_ word: UInt64) -> Int {
+        let ones: UInt64 = 0x0101_0101_0101_0101, high: UInt64 = 0x8080_8080_8080_8080
+        let x = word & ~high
+        @inline(__always) func between(_ value: UInt64, _ m: UInt64, _ n: UInt64) -> UInt64 {
+            ((ones &* (127 + n)) &- value) & (value &+ ones &* (127 - m))
+        }
+        let digit = between(x, 0x2F, 0x3A)
+        let letter = between(x | (ones &* 0x20), 0x60, 0x7B)  // either case: 0x20 folds it
+        let underscore = ~((x ^ (ones &* 0x5F)) &+ ones &* 0x7F)  // bit 7 set where x == 0x5F
+        let isWord = (digit | letter | underscore) & high & ~word
+        return (~isWord & high).trailingZeroBitCount / 8
     }
 
     /// FNV-1a over bytes `start..<end`, ASCII letters lowercased through the `lowercase` table.

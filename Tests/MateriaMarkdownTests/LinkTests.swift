@@ -158,4 +158,32 @@ struct StubSite: MarkdownEnvironment {
         #expect(out.html.contains("<table></table>"))
         #expect(out.problems.map { "\($0.line):\($0.column) \($0.message)" } == ["8:1 unknown directive", "11:15 unknown directive"])
     }
+
+    /// The word scan passes over letters, digits and "_" eight bytes at a time: it must stop at the
+    /// same byte as a byte-by-byte scan, whatever the byte and wherever it sits in the eight.
+    @Test func wordByteRunStopsWhereTheBytewiseScanStops() {
+        for value in 0...255 {
+            for position in 0..<8 {
+                var bytes = [UInt8](repeating: 0x61, count: 8)
+                bytes[position] = UInt8(value)
+                for (index, filler) in [(0, UInt8(0x5A)), (7, UInt8(0x39)), (3, UInt8(0x5F))] where index != position { bytes[index] = filler }
+                let word = bytes.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
+                let expected = bytes.firstIndex { !($0 < 0x80 && AutolinkMatcher.isWordByte($0)) } ?? 8
+                #expect(AutolinkMatcher.wordByteRun(UInt64(littleEndian: word)) == expected, "byte \(value) at \(position)")
+            }
+        }
+    }
+
+    /// A name is found after words of every length (so its ends fall at every place in eight
+    /// bytes), and not when a letter, digit, "_", inner hyphen or non-ASCII letter joins it to more.
+    @Test func autolinksFindWholeWordsAtEveryOffset() {
+        for length in 0...17 {
+            let lead = String(repeating: "x", count: length)
+            let prefix = length == 0 ? "" : lead + " "
+            #expect(render(prefix + "magnesium's role.\n").links.map(\.key) == ["nutrient:magnesium"], "\(length)")
+            for joined in ["magnesiumx", "magnesium2", "magnesium_x", "x-magnesium", "magnesium-x", "magnesiumé", "émagnesium"] {
+                #expect(render(prefix + joined + " role.\n").links.isEmpty, "\(length) \(joined)")
+            }
+        }
+    }
 }
