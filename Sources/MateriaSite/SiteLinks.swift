@@ -148,8 +148,9 @@ struct PageLinkEnvironment: MarkdownEnvironment {
         }
         let written = base.utf8.first == 0x2F ? String(decoding: base.utf8.dropFirst(), as: UTF8.self) : pagePath + base
         // Most links name a page's folder as it is ("/articles/x/"): it is looked up first, with
-        // no slash trimmed and added back. (Trimmed, it could only be a page if that page's path
-        // had no final slash, and the only such page, 404.html, is not a folder.)
+        // no slash trimmed and added back. (Trimmed, it could only name a page whose path has no
+        // final slash: 404.html, which is not a folder, or the home page's "", which a plain path
+        // ending in "/" never trims to.)
         if written.utf8.last == 0x2F, Self.isPlain(written), let key = table.pages[written] {
             return .page(path: written, fragment: fragment, key: key, title: nil)
         }
