@@ -116,8 +116,13 @@ public enum MarkdownRenderer {
     private static func render(_ document: OpaquePointer, _ extensions: UnsafeMutablePointer<cmark_llist>?, source: String,
                                options: MarkdownOptions) -> RenderedMarkdown {
 
-        var transformer = TreeTransformer(options: options, extensions: extensions, source: Array(source.utf8))
-        transformer.transform(document)
+        // The transformer reads the Markdown's own UTF-8 (no copy), only inside this closure.
+        var text = source
+        let transformer = text.withUTF8 { bytes in
+            var transformer = TreeTransformer(options: options, extensions: extensions, source: bytes)
+            transformer.transform(document)
+            return transformer.withoutSource()
+        }
 
         var html = html(document, extensions)
         if !options.footnotePrefix.isEmpty && ByteText.contains(html, "fn-") {
@@ -173,24 +178,32 @@ public enum MarkdownRenderer {
         /// The Markdown as bytes, and where each line starts: positions of wikilinks and names are
         /// found in the source itself, because cmark's text has smart quotes, entities and escapes
         /// resolved (and its inline positions drift after multi-line spans).
-        let source: [UInt8]
+        /// Valid only while the transformer works (`render` hands it the String's own storage);
+        /// `withoutSource()` lets it go before the transformer is kept any longer.
+        private(set) var source: UnsafeBufferPointer<UInt8>
         let lineStarts: [Int]
 
-        init(options: MarkdownOptions, extensions: UnsafeMutablePointer<cmark_llist>?, source: [UInt8]) {
+        init(options: MarkdownOptions, extensions: UnsafeMutablePointer<cmark_llist>?, source: UnsafeBufferPointer<UInt8>) {
             self.options = options
             self.extensions = extensions
             self.usedIDs = options.reservedIDs
             self.source = source
             var starts = [0]
-            source.withUnsafeBufferPointer { bytes in
-                guard let base = bytes.baseAddress else { return }
+            if let base = source.baseAddress {
                 var index = 0
-                while index < bytes.count, let found = memchr(base + index, 0x0A, bytes.count - index) {
+                while index < source.count, let found = memchr(base + index, 0x0A, source.count - index) {
                     index = base.distance(to: found.assumingMemoryBound(to: UInt8.self)) + 1
                     starts.append(index)
                 }
             }
             self.lineStarts = starts
+        }
+
+        /// The transformer with its results and no pointer into the Markdown.
+        func withoutSource() -> TreeTransformer {
+            var copy = self
+            copy.source = UnsafeBufferPointer(start: nil, count: 0)
+            return copy
         }
 
         private func offset(of place: (line: Int, column: Int)) -> Int {
@@ -778,7 +791,15 @@ public enum MarkdownRenderer {
             let id = uniqueID(for: text)
             headings.append(Heading(level: level, text: text, id: id, line: Int(cmark_node_get_start_line(node))))
             // A heading of plain text (most of them) is written here, as cmark would write it.
-            if let html = plainTextHTML(node, open: "<h\(level) id=\"\(id)\">", close: "</h\(level)>\n") {
+            // "<h2 id=\"…\">" made in one allocation (interpolation grew it once more for the id).
+            let tag = (1...6).contains(level) ? MarkdownRenderer.headingTags[level] : "h\(level)"
+            var open = "<"
+            open.reserveCapacity(id.utf8.count + 12)
+            open += tag
+            open += " id=\""
+            open += id
+            open += "\">"
+            if let html = plainTextHTML(node, open: open, close: "</" + tag + ">\n") {
                 replace(node, withHTMLBlock: html)
                 return
             }
@@ -940,6 +961,9 @@ public enum MarkdownRenderer {
             return candidate
         }
     }
+
+    /// Heading tags by level (cmark-gfm's levels are 1 to 6).
+    fileprivate static let headingTags = ["h0", "h1", "h2", "h3", "h4", "h5", "h6"]
 
     /// cmark-gfm names footnotes `fn-N` and their references `fnref-N`.
     fileprivate static func isFootnoteID(_ id: String) -> Bool {
