@@ -159,9 +159,9 @@ public enum ContentDecoder {
         }
     }
 
-    /// Lowercase letters, digits and single hyphens: safe in every URL and file system.
-    /// Lowercase ASCII letters and digits in runs joined by single hyphens ("vitamin-b12").
-    /// On the bytes: every article's slug is checked, and no character of another script passes.
+    /// Lowercase ASCII letters and digits in runs joined by single hyphens ("vitamin-b12"): safe in
+    /// every URL and file system. Checked on the bytes (every article's slug is); no character of
+    /// another script passes.
     public static func isIdentifier(_ text: String) -> Bool {
         var previous: UInt8 = 0x2D  // as if after a hyphen: a leading hyphen fails like a double one
         for byte in text.utf8 {

@@ -116,12 +116,13 @@ public enum MarkdownRenderer {
     private static func render(_ document: OpaquePointer, _ extensions: UnsafeMutablePointer<cmark_llist>?, source: String,
                                options: MarkdownOptions) -> RenderedMarkdown {
 
-        // The transformer reads the Markdown's own UTF-8 (no copy), only inside this closure.
+        // The transformer reads the Markdown's own UTF-8 (no copy): it lives only in this closure,
+        // which hands on what it found.
         var text = source
-        let transformer = text.withUTF8 { bytes in
+        let (headings, records, externalLinks, problems) = text.withUTF8 { bytes in
             var transformer = TreeTransformer(options: options, extensions: extensions, source: bytes)
             transformer.transform(document)
-            return transformer.withoutSource()
+            return (transformer.headings, transformer.records, transformer.externalLinks, transformer.problems)
         }
 
         var html = html(document, extensions)
@@ -132,10 +133,10 @@ public enum MarkdownRenderer {
                 html = ByteText.replacing(html, old, with: new)
             }
         }
-        var rendered = RenderedMarkdown(html: html, headings: transformer.headings, wordCount: countWords(source))
-        rendered.links = transformer.records
-        rendered.externalLinks = transformer.externalLinks
-        rendered.problems = transformer.problems
+        var rendered = RenderedMarkdown(html: html, headings: headings, wordCount: countWords(source))
+        rendered.links = records
+        rendered.externalLinks = externalLinks
+        rendered.problems = problems
         return rendered
     }
 
@@ -178,9 +179,8 @@ public enum MarkdownRenderer {
         /// The Markdown as bytes, and where each line starts: positions of wikilinks and names are
         /// found in the source itself, because cmark's text has smart quotes, entities and escapes
         /// resolved (and its inline positions drift after multi-line spans).
-        /// Valid only while the transformer works (`render` hands it the String's own storage);
-        /// `withoutSource()` lets it go before the transformer is kept any longer.
-        private(set) var source: UnsafeBufferPointer<UInt8>
+        /// The String's own storage, valid only while `render` runs the transformer.
+        let source: UnsafeBufferPointer<UInt8>
         let lineStarts: [Int]
 
         init(options: MarkdownOptions, extensions: UnsafeMutablePointer<cmark_llist>?, source: UnsafeBufferPointer<UInt8>) {
@@ -197,13 +197,6 @@ public enum MarkdownRenderer {
                 }
             }
             self.lineStarts = starts
-        }
-
-        /// The transformer with its results and no pointer into the Markdown.
-        func withoutSource() -> TreeTransformer {
-            var copy = self
-            copy.source = UnsafeBufferPointer(start: nil, count: 0)
-            return copy
         }
 
         private func offset(of place: (line: Int, column: Int)) -> Int {
@@ -791,15 +784,7 @@ public enum MarkdownRenderer {
             let id = uniqueID(for: text)
             headings.append(Heading(level: level, text: text, id: id, line: Int(cmark_node_get_start_line(node))))
             // A heading of plain text (most of them) is written here, as cmark would write it.
-            // "<h2 id=\"…\">" made in one allocation (interpolation grew it once more for the id).
-            let tag = (1...6).contains(level) ? MarkdownRenderer.headingTags[level] : "h\(level)"
-            var open = "<"
-            open.reserveCapacity(id.utf8.count + 12)
-            open += tag
-            open += " id=\""
-            open += id
-            open += "\">"
-            if let html = plainTextHTML(node, open: open, close: "</" + tag + ">\n") {
+            if let html = plainTextHTML(node, open: "<h\(level) id=\"\(id)\">", close: "</h\(level)>\n") {
                 replace(node, withHTMLBlock: html)
                 return
             }
@@ -961,9 +946,6 @@ public enum MarkdownRenderer {
             return candidate
         }
     }
-
-    /// Heading tags by level (cmark-gfm's levels are 1 to 6).
-    fileprivate static let headingTags = ["h0", "h1", "h2", "h3", "h4", "h5", "h6"]
 
     /// cmark-gfm names footnotes `fn-N` and their references `fnref-N`.
     fileprivate static func isFootnoteID(_ id: String) -> Bool {

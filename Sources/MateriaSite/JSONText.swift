@@ -54,10 +54,6 @@ enum JSONText {
                 write(element, to: &out)
             }
             out.append(0x5D)
-        case .bool(let flag):
-            out += Array((flag ? "true" : "false").utf8)
-        case .int(let number):
-            out += Array(String(number).utf8)
         case .double(let number):
             out += Array((number == number.rounded() && abs(number) < 1e15 ? String(Int(number)) : String(number)).utf8)
         case .written(let write):
@@ -143,9 +139,7 @@ enum JSONText {
 /// A JSON value for the JSON-LD of a page: typed, so writing it needs no casts.
 indirect enum JSONValue: ExpressibleByStringLiteral, ExpressibleByDictionaryLiteral, ExpressibleByArrayLiteral {
     case string(String)
-    case int(Int)
     case double(Double)
-    case bool(Bool)
     case array([JSONValue])
     case object(JSONObject)
     /// JSON written by a function when the document is encoded: for a value as large as the

@@ -440,11 +440,12 @@ struct PageContexts: Sendable {
     }
 
     private func azIndex(_ links: Links) -> TemplateObject {
-        var entries: [(title: String, href: String, kind: String, summary: String)] = []
-        entries += site.articles.map { ($0.title, links.article($0.slug.value), "article", $0.summary) }
-        entries += site.nutrients.map { ($0.name, links.nutrient($0.id), $0.kind.rawValue, $0.summary) }
-        entries += site.conditions.map { ($0.name, links.condition($0.id), "condition", $0.summary) }
-        entries += site.symptoms.map { ($0.name, links.symptom($0.id), "symptom", $0.summary) }
+        // Each title lowercased once, as its sort key, not twice per comparison.
+        var entries: [(sortKey: String, title: String, href: String, kind: String, summary: String)] = []
+        entries += site.articles.map { ($0.title.lowercased(), $0.title, links.article($0.slug.value), "article", $0.summary) }
+        entries += site.nutrients.map { ($0.name.lowercased(), $0.name, links.nutrient($0.id), $0.kind.rawValue, $0.summary) }
+        entries += site.conditions.map { ($0.name.lowercased(), $0.name, links.condition($0.id), "condition", $0.summary) }
+        entries += site.symptoms.map { ($0.name.lowercased(), $0.name, links.symptom($0.id), "symptom", $0.summary) }
         func letter(_ title: String) -> String {
             // A title that starts with two ASCII bytes starts with an ASCII character: its letter is
             // read off the first byte (folding leaves ASCII as it is, but for case).
@@ -457,11 +458,9 @@ struct PageContexts: Sendable {
                   first.isASCII, first.isLetter else { return "#" }
             return first.uppercased()
         }
-        // Each title lowercased once, not twice per comparison; the order is the same.
-        let order = entries.indices.map { (title: entries[$0].title.lowercased(), index: $0) }
-            .sorted { ($0.title, entries[$0.index].kind, entries[$0.index].href) < ($1.title, entries[$1.index].kind, entries[$1.index].href) }
+        entries.sort { ($0.sortKey, $0.kind, $0.href) < ($1.sortKey, $1.kind, $1.href) }
         var groups: [(String, [TemplateObject])] = []
-        for entry in order.map({ entries[$0.index] }) {
+        for entry in entries {
             let item: TemplateObject = ["title": .text(entry.title), "href": .text(entry.href), "kind": .text(entry.kind), "summary": .text(entry.summary)]
             let key = letter(entry.title)
             if let index = groups.firstIndex(where: { $0.0 == key }) { groups[index].1.append(item) } else { groups.append((key, [item])) }

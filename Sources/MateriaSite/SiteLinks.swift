@@ -147,18 +147,13 @@ struct PageLinkEnvironment: MarkdownEnvironment {
             return .page(path: path, fragment: fragment, key: key, title: nil)
         }
         let written = base.utf8.first == 0x2F ? String(decoding: base.utf8.dropFirst(), as: UTF8.self) : pagePath + base
-        // Most links name a page's folder as it is ("/articles/x/"): it is looked up first, with
-        // no slash trimmed and added back. (Trimmed, it could only name a page whose path has no
-        // final slash: 404.html, which is not a folder, or the home page's "", which a plain path
-        // ending in "/" never trims to.)
-        if written.utf8.last == 0x2F, Self.isPlain(written), let key = table.pages[written] {
-            return .page(path: written, fragment: fragment, key: key, title: nil)
-        }
-        let target = Self.normalize(written)
-        // The path as written, as a folder, or without "index.html": the first that is a page.
-        if let key = table.pages[target] { return .page(path: target, fragment: fragment, key: key, title: nil) }
-        let folder = target + "/"
-        if let key = table.pages[folder] { return .page(path: folder, fragment: fragment, key: key, title: nil) }
+        let target = Self.normalize(written), folder = target + "/"
+        // The path in the form written (a folder when it ends in "/", as most links do), in the
+        // other form, or without "index.html": the first that is a page. (No path is a page in both
+        // forms: page paths end in "/" but for "" and 404.html.)
+        let (first, second) = written.utf8.last == 0x2F ? (folder, target) : (target, folder)
+        if let key = table.pages[first] { return .page(path: first, fragment: fragment, key: key, title: nil) }
+        if let key = table.pages[second] { return .page(path: second, fragment: fragment, key: key, title: nil) }
         if target.hasSuffix("index.html") {
             let index = String(target.dropLast("index.html".count))
             if let key = table.pages[index] { return .page(path: index, fragment: fragment, key: key, title: nil) }
