@@ -60,18 +60,40 @@ public enum MarkdownRenderer {
 
     private static let extensionNames = ["table", "strikethrough", "autolink", "tagfilter"]
 
+    /// Parsers waiting to be used again: `cmark_parser_finish` leaves a parser as new, with its
+    /// options and extensions, so each thread takes one here instead of making and freeing one per
+    /// document (most articles have several FAQ answers, each a document of its own). There are
+    /// never more than the threads that parse at once; they live as long as the process.
+    private final class ParserPool: @unchecked Sendable {
+        private let lock = NSLock()
+        private var idle: [OpaquePointer] = []
+
+        /// An idle parser, or a new one (made under `cmarkLock` when the caller holds it).
+        func take() -> OpaquePointer {
+            lock.lock()
+            let parser = idle.popLast()
+            lock.unlock()
+            return parser ?? makeParser()
+        }
+
+        func give(_ parser: OpaquePointer) {
+            lock.lock()
+            idle.append(parser)
+            lock.unlock()
+        }
+    }
+
+    private static let parsers = ParserPool()
+
     /// Parses `source` (under the lock unless parses may overlap) and hands the document and the
-    /// parser's extension list to `body`, outside the lock; frees both afterwards.
+    /// parser's extension list to `body`, outside the lock; frees the document afterwards and
+    /// gives the parser back to the pool.
     private static func withDocument<R>(_ source: String, _ body: (_ document: OpaquePointer, _ extensions: UnsafeMutablePointer<cmark_llist>?) -> R) -> R {
         let locked = !parsesInParallel
         if locked { cmarkLock.lock() }
-        let parser = makeParser()
-        defer {
-            // With the lock in use, freeing (which detaches the extensions) happens under it too.
-            if locked { cmarkLock.lock() }
-            cmark_parser_free(parser)
-            if locked { cmarkLock.unlock() }
-        }
+        let parser = parsers.take()
+        // The extension list handed to `body` belongs to the parser: it goes back only afterwards.
+        defer { parsers.give(parser) }
         // cmark copies what it is fed: the string's own UTF-8 is passed, not a copy of it.
         var text = source
         text.withUTF8 { buffer in

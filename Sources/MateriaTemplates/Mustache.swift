@@ -6,6 +6,8 @@
 /// trace in the output, as the spec requires.
 public struct MustacheTemplate: Sendable {
     let nodes: [Node]
+    /// The bytes of the template's text nodes, which point into it.
+    let text: TextStorage
 
     /// Compiles `text`; throws the first problem (`compile` reports them all).
     public init(_ text: String) throws(MustacheError) {
@@ -14,7 +16,10 @@ public struct MustacheTemplate: Sendable {
         self = compiled.template!
     }
 
-    private init(nodes: [Node]) { self.nodes = nodes }
+    private init(nodes: [Node], text: TextStorage) {
+        self.nodes = nodes
+        self.text = text
+    }
 
     /// What compiling a template found: the template (nil when there are problems), every
     /// problem, and the partials and parents it names, with their places, so a caller can check
@@ -31,7 +36,7 @@ public struct MustacheTemplate: Sendable {
     public static func compile(_ text: String) -> Compiled {
         var parser = Parser(bytes: Array(text.utf8))
         let nodes = parser.parseTop()
-        return Compiled(template: parser.problems.isEmpty ? MustacheTemplate(nodes: nodes) : nil,
+        return Compiled(template: parser.problems.isEmpty ? MustacheTemplate(nodes: nodes, text: parser.storage) : nil,
                         problems: parser.problems, references: parser.references)
     }
 }
@@ -53,8 +58,9 @@ public struct TemplateReference: Sendable, Equatable {
 }
 
 /// Names used in a tag: `a.b.c` (looked up through the context stack), `.a` (only the innermost
-/// context) or `.` (the innermost context itself).
-struct Path: Sendable {
+/// context) or `.` (the innermost context itself). A class: a node holding one is copied with
+/// one reference count, not one per array inside it.
+final class Path: Sendable {
     let names: [String]
     let anchored: Bool
     /// For each name `has_<key>`, the `key` whose non-empty list makes it true.
@@ -67,10 +73,71 @@ struct Path: Sendable {
     }
 }
 
-indirect enum Node: Sendable {
-    case text([UInt8])
-    case variable(Path, escaped: Bool)
-    case section(Path, inverted: Bool, [Node])
+/// A section's name, kind and contents.
+final class Section: Sendable {
+    let path: Path
+    let inverted: Bool
+    let children: [Node]
+
+    init(path: Path, inverted: Bool, children: [Node]) {
+        self.path = path
+        self.inverted = inverted
+        self.children = children
+    }
+}
+
+/// A reference a node holds without counting it: the template's `TextStorage` keeps the object.
+struct Kept<Object: AnyObject & Sendable>: @unchecked Sendable {
+    let unmanaged: Unmanaged<Object>
+
+    /// `body` with the object, borrowed (no reference counted).
+    @inline(__always)
+    func with<R>(_ body: (Object) -> R) -> R { unmanaged._withUnsafeGuaranteedRef(body) }
+}
+
+/// What a template's nodes point into without counting references (so rendering a node counts
+/// none): the bytes of its text, in one block that never moves and is never larger than the
+/// template, and its paths and sections.
+final class TextStorage: @unchecked Sendable {
+    private let start: UnsafeMutablePointer<UInt8>
+    private let capacity: Int
+    private var used = 0
+    private var objects: [AnyObject] = []
+
+    /// Keeps `object` as long as the template (only while parsing, on one thread).
+    func keep<Object: AnyObject & Sendable>(_ object: Object) -> Kept<Object> {
+        objects.append(object)
+        return Kept(unmanaged: .passUnretained(object))
+    }
+
+    init(capacity: Int) {
+        self.capacity = max(1, capacity)
+        start = .allocate(capacity: self.capacity)
+    }
+
+    deinit { start.deallocate() }
+
+    /// Keeps `bytes` (only while parsing, on one thread) and returns where they are.
+    func keep(_ bytes: [UInt8]) -> TextRun {
+        precondition(used + bytes.count <= capacity, "template text larger than the template")
+        bytes.withUnsafeBufferPointer { (start + used).update(from: $0.baseAddress!, count: $0.count) }
+        defer { used += bytes.count }
+        return TextRun(start: UnsafePointer(start + used), count: bytes.count)
+    }
+}
+
+/// Bytes in a template's `TextStorage`, valid while the template (or a library holding it) lives.
+struct TextRun: @unchecked Sendable {
+    let start: UnsafePointer<UInt8>
+    let count: Int
+
+    var buffer: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: start, count: count) }
+}
+
+enum Node: Sendable {
+    case text(TextRun)
+    case variable(Kept<Path>, escaped: Bool)
+    case section(Kept<Section>)
     case partial(String, indentation: [UInt8])
     case parent(String, indentation: [UInt8], overrides: [String: [Node]])
     case block(String, indentation: [UInt8], [Node])
@@ -87,6 +154,12 @@ private struct Parser {
     var references: [TemplateReference] = []
     /// Sections, blocks and parents open around the current position, outermost first.
     var scopes: [(kind: UInt8, name: String, at: Int)] = []
+    let storage: TextStorage
+
+    init(bytes: [UInt8]) {
+        self.bytes = bytes
+        storage = TextStorage(capacity: bytes.count)
+    }
 
     /// How a scope ended: at the end of the text, at its own closing tag, or at the closing tag
     /// of an outer scope (`{{/name}}` on `line`), which leaves this one unclosed.
@@ -105,7 +178,7 @@ private struct Parser {
         var overrides: [String: [Node]] = [:]
         var text: [UInt8] = []
         func flush() {
-            if !text.isEmpty && !inParent { nodes.append(.text(text)) }
+            if !text.isEmpty && !inParent { nodes.append(.text(storage.keep(text))) }
             text.removeAll(keepingCapacity: true)
         }
         /// Parses the scope just opened by the tag at `at`; when its end was an outer scope's
@@ -175,7 +248,7 @@ private struct Parser {
                 if inParent { problem(at: tagStart, outside, fix: outsideFix) }
                 flush()
                 let section = child(kind, name, at: tagStart, parent: false)
-                if let path { nodes.append(.section(path, inverted: kind == 0x5E, section.nodes)) }
+                if let path { nodes.append(.section(storage.keep(Section(path: path, inverted: kind == 0x5E, children: section.nodes)))) }
                 ended = section.end
             case 0x2F:  // / close
                 if let top = scopes.last, top.name == name {
@@ -221,7 +294,7 @@ private struct Parser {
                 guard let path = self.path(name, at: tagStart) else { break }
                 if inParent { problem(at: tagStart, outside, fix: outsideFix) }
                 flush()
-                nodes.append(.variable(path, escaped: kind == 0))
+                nodes.append(.variable(storage.keep(path), escaped: kind == 0))
             }
             // An outer scope's closing tag ended what was inside: this scope, if it is not the
             // one closed, was left open too.
@@ -349,11 +422,14 @@ private struct Parser {
 /// Compiled templates by name, so partials and parents can be found while rendering.
 public struct MustacheLibrary: Sendable {
     private var templates: [String: [Node]] = [:]
+    /// What the templates' text nodes point into.
+    private var storages: [TextStorage] = []
 
     public init() {}
 
     public mutating func register(_ template: MustacheTemplate, named name: String) {
         templates[name] = template.nodes
+        storages.append(template.text)
     }
 
     /// Renders template `name` with `context` as the outermost context; nil for an unknown name.
@@ -377,40 +453,32 @@ private struct Renderer {
     var out: [UInt8] = []
 
     mutating func render(_ nodes: [Node], inherited: [String: [Node]], indentation: [UInt8]) {
-        for node in nodes {
-            switch node {
-            case .text(let bytes):
-                if indentation.isEmpty { out.append(contentsOf: bytes) } else { appendIndented(bytes, indentation) }
+        // Through the buffer: a node is read in place, not copied out of the array.
+        nodes.withUnsafeBufferPointer { nodes in render(nodes, inherited: inherited, indentation: indentation) }
+    }
+
+    private mutating func render(_ nodes: UnsafeBufferPointer<Node>, inherited: [String: [Node]], indentation: [UInt8]) {
+        for index in nodes.indices {
+            switch nodes[index] {
+            case .text(let run):
+                if indentation.isEmpty { out.append(contentsOf: run.buffer) } else { appendIndented(run.buffer, indentation) }
             case .variable(let path, let escaped):
-                guard let value = lookup(path) else { continue }
+                guard let value = path.with({ lookup($0) }) else { continue }
                 switch value {
-                case .text(var text): text.withUTF8 { appendValue($0, escaped: escaped, indentation: indentation) }
+                case .text(let text):
+                    // Read in place (a native string always can be), not copied to be made contiguous.
+                    if text.utf8.withContiguousStorageIfAvailable({ appendValue($0, escaped: escaped, indentation: indentation) }) == nil {
+                        var copy = text
+                        copy.withUTF8 { appendValue($0, escaped: escaped, indentation: indentation) }
+                    }
                 case .bytes(let bytes): bytes.withUnsafeBufferPointer { appendValue($0, escaped: escaped, indentation: indentation) }
                 case .flag(let flag):
                     var text = flag ? "true" : "false"
                     text.withUTF8 { appendValue($0, escaped: escaped, indentation: indentation) }
                 case .list, .object: continue
                 }
-            case .section(let path, let inverted, let children):
-                let value = lookup(path)
-                if inverted {
-                    if Self.isFalsy(value) { render(children, inherited: inherited, indentation: indentation) }
-                    continue
-                }
-                switch value {
-                case nil, .flag(false): break
-                case .flag(true): render(children, inherited: inherited, indentation: indentation)
-                case .list(let items):
-                    for item in items {
-                        stack.append(item)
-                        render(children, inherited: inherited, indentation: indentation)
-                        stack.removeLast()
-                    }
-                case .some(let value):
-                    stack.append(value)
-                    render(children, inherited: inherited, indentation: indentation)
-                    stack.removeLast()
-                }
+            case .section(let section):
+                section.with { section in renderSection(section, inherited: inherited, indentation: indentation) }
             case .partial(let name, let extra):
                 guard let partial = templates[name] else { continue }
                 render(partial, inherited: inherited, indentation: extra.isEmpty ? indentation : indentation + extra)
@@ -422,6 +490,28 @@ private struct Renderer {
             case .block(let name, let extra, let children):
                 render(inherited[name] ?? children, inherited: inherited, indentation: extra.isEmpty ? indentation : indentation + extra)
             }
+        }
+    }
+
+    private mutating func renderSection(_ section: Section, inherited: [String: [Node]], indentation: [UInt8]) {
+        let value = lookup(section.path)
+        if section.inverted {
+            if Self.isFalsy(value) { render(section.children, inherited: inherited, indentation: indentation) }
+            return
+        }
+        switch value {
+        case nil, .flag(false): break
+        case .flag(true): render(section.children, inherited: inherited, indentation: indentation)
+        case .list(let items):
+            for item in items {
+                stack.append(item)
+                render(section.children, inherited: inherited, indentation: indentation)
+                stack.removeLast()
+            }
+        case .some(let value):
+            stack.append(value)
+            render(section.children, inherited: inherited, indentation: indentation)
+            stack.removeLast()
         }
     }
 
@@ -458,7 +548,7 @@ private struct Renderer {
     }
 
     /// Text of a partial rendered with indentation: every line starts with it.
-    private mutating func appendIndented(_ bytes: [UInt8], _ indentation: [UInt8]) {
+    private mutating func appendIndented(_ bytes: UnsafeBufferPointer<UInt8>, _ indentation: [UInt8]) {
         for byte in bytes {
             if out.isEmpty || out.last == 0x0A { out.append(contentsOf: indentation) }
             out.append(byte)
