@@ -4,7 +4,9 @@ import MateriaMarkdown
 
 /// Every page and file a link may point to, the names that auto-link, and the data directives:
 /// built once per build from the resolved site, shared by every page's Markdown.
-struct SiteLinkTable: Sendable {
+/// A class: every page's link environment holds it, and copying one copies a reference, not
+/// each of its tables.
+final class SiteLinkTable: Sendable {
     /// Page path ("articles/x/", "" for home) → key ("article:x", "page:home").
     let pages: [String: String]
     let titles: [String: String]

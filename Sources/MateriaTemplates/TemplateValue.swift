@@ -18,8 +18,19 @@ public enum TemplateValue: Sendable {
         case .text(let text): return text.utf8.count
         case .bytes(let bytes): return bytes.count
         case .flag: return 0
-        case .list(let items): return items.reduce(0) { $0 + $1.textBytes }
-        case .object(let object): return object.storage.reduce(0) { $0 + $1.value.textBytes }
+        // Through the buffers: members are read in place, not copied out one by one.
+        case .list(let items):
+            return items.withUnsafeBufferPointer { items in
+                var total = 0
+                for index in items.indices { total += items[index].textBytes }
+                return total
+            }
+        case .object(let object):
+            return object.storage.withUnsafeBufferPointer { members in
+                var total = 0
+                for index in members.indices { total += members[index].value.textBytes }
+                return total
+            }
         }
     }
 
