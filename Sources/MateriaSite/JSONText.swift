@@ -18,8 +18,13 @@ enum JSONText {
 
     /// The bytes a JSON string cannot hold as they are (controls, quote, backslash), and for a
     /// script element also `<`, `>`, `&` and the lead byte of U+2028 and U+2029.
-    private static let plainStops: [Bool] = (0..<256).map { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }
-    private static let scriptStops: [Bool] = (0..<256).map { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x3C || $0 == 0x3E || $0 == 0x26 || $0 == 0xE2 }
+    /// Whether `byte` stops a run of bytes copied as they are: it is escaped (or, 0xE2, may
+    /// start U+2028/U+2029). A test of the byte, not a table: a table held in an array is
+    /// retained and released around every string written.
+    @inline(__always)
+    private static func isStop(_ byte: UInt8, _ forScript: Bool) -> Bool {
+        byte < 0x20 || byte == 0x22 || byte == 0x5C || (forScript && (byte == 0x3C || byte == 0x3E || byte == 0x26 || byte == 0xE2))
+    }
 
     static func write(_ value: JSONValue, to out: inout [UInt8]) {
         switch value {
@@ -64,8 +69,7 @@ enum JSONText {
     /// A JSON string; `forScript` adds the escapes for a `<script>` element. Without it the
     /// bytes are those of `JSONEncoder` with `.withoutEscapingSlashes` (graph.json, search index).
     static func writeString(_ text: String, to out: inout [UInt8], forScript: Bool = true) {
-        var text = text
-        text.withUTF8 { writeString($0, to: &out, forScript: forScript) }
+        text.withUTF8InPlace { writeString($0, to: &out, forScript: forScript) }
     }
 
     /// `writeString` of UTF-8 bytes.
@@ -91,7 +95,6 @@ enum JSONText {
 
     static func writeString(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8], forScript: Bool) {
         out.append(0x22)
-        let stops = forScript ? scriptStops : plainStops
         var index = 0
         var run = 0  // start of the bytes not yet copied
         while index < bytes.count {
@@ -104,7 +107,7 @@ enum JSONText {
             }
             let byte = bytes[index]
             // They are copied in runs.
-            if !stops[Int(byte)] {
+            if !isStop(byte, forScript) {
                 index += 1
                 continue
             }

@@ -1,6 +1,7 @@
 import Foundation
 import MateriaContent
 import MateriaMarkdown
+import MateriaTemplates
 
 /// schema.org JSON-LD for each page, saying what the page shows: a `MedicalWebPage` (review
 /// date, reviewer, subject, citations, reading time), `FAQPage` questions, nutrients as
@@ -288,8 +289,7 @@ struct StructuredData {
     /// As UTF-8 bytes, which is how the JSON writer takes it. Text between tags and spaces is
     /// copied in runs; tags are skipped with memchr.
     static func plainText(_ html: String) -> [UInt8] {
-        var html = html
-        return html.withUTF8 { bytes in
+        html.withUTF8InPlace { bytes in
             var out: [UInt8] = []
             out.reserveCapacity(bytes.count)
             var index = 0, pendingSpace = false

@@ -138,9 +138,25 @@ enum Node: Sendable {
     case text(TextRun)
     case variable(Kept<Path>, escaped: Bool)
     case section(Kept<Section>)
-    case partial(String, indentation: [UInt8])
-    case parent(String, indentation: [UInt8], overrides: [String: [Node]])
-    case block(String, indentation: [UInt8], [Node])
+    case partial(Kept<Inclusion>)
+    case parent(Kept<Inclusion>)
+    case block(Kept<Inclusion>)
+}
+
+/// A partial (`name`, indented by `indentation`), a parent (with the blocks this template
+/// overrides) or a block (with its own contents, used unless overridden).
+final class Inclusion: Sendable {
+    let name: String
+    let indentation: [UInt8]
+    let overrides: [String: [Node]]
+    let children: [Node]
+
+    init(name: String, indentation: [UInt8], overrides: [String: [Node]] = [:], children: [Node] = []) {
+        self.name = name
+        self.indentation = indentation
+        self.overrides = overrides
+        self.children = children
+    }
 }
 
 // MARK: - Parsing
@@ -269,10 +285,10 @@ private struct Parser {
                 references.append(TemplateReference(kind: kind == 0x3E ? ">" : "<", name: name, line: line, column: column))
                 flush()
                 if kind == 0x3E {
-                    nodes.append(.partial(name, indentation: indentation))
+                    nodes.append(.partial(storage.keep(Inclusion(name: name, indentation: indentation))))
                 } else {
                     let parent = child(kind, name, at: tagStart, parent: true)
-                    nodes.append(.parent(name, indentation: indentation, overrides: parent.overrides))
+                    nodes.append(.parent(storage.keep(Inclusion(name: name, indentation: indentation, overrides: parent.overrides))))
                     ended = parent.end
                 }
             case 0x24:  // $ block
@@ -285,7 +301,7 @@ private struct Parser {
                 } else {
                     flush()
                     let block = child(kind, name, at: tagStart, parent: false)
-                    nodes.append(.block(name, indentation: indentation, block.nodes))
+                    nodes.append(.block(storage.keep(Inclusion(name: name, indentation: indentation, children: block.nodes))))
                     ended = block.end
                 }
             case 0x25:  // % pragma
@@ -465,12 +481,7 @@ private struct Renderer {
             case .variable(let path, let escaped):
                 guard let value = path.with({ lookup($0) }) else { continue }
                 switch value {
-                case .text(let text):
-                    // Read in place (a native string always can be), not copied to be made contiguous.
-                    if text.utf8.withContiguousStorageIfAvailable({ appendValue($0, escaped: escaped, indentation: indentation) }) == nil {
-                        var copy = text
-                        copy.withUTF8 { appendValue($0, escaped: escaped, indentation: indentation) }
-                    }
+                case .text(let text): text.withUTF8InPlace { appendValue($0, escaped: escaped, indentation: indentation) }
                 case .bytes(let bytes): bytes.withUnsafeBufferPointer { appendValue($0, escaped: escaped, indentation: indentation) }
                 case .flag(let flag):
                     var text = flag ? "true" : "false"
@@ -479,16 +490,25 @@ private struct Renderer {
                 }
             case .section(let section):
                 section.with { section in renderSection(section, inherited: inherited, indentation: indentation) }
-            case .partial(let name, let extra):
-                guard let partial = templates[name] else { continue }
-                render(partial, inherited: inherited, indentation: extra.isEmpty ? indentation : indentation + extra)
-            case .parent(let name, let extra, let overrides):
-                guard let parent = templates[name] else { continue }
-                // Blocks overridden further out win over this parent's own overrides.
-                let blocks = inherited.isEmpty ? overrides : overrides.merging(inherited) { _, outer in outer }
-                render(parent, inherited: blocks, indentation: extra.isEmpty ? indentation : indentation + extra)
-            case .block(let name, let extra, let children):
-                render(inherited[name] ?? children, inherited: inherited, indentation: extra.isEmpty ? indentation : indentation + extra)
+            case .partial(let partial):
+                partial.with { partial in
+                    guard let nodes = templates[partial.name] else { return }
+                    let extra = partial.indentation
+                    render(nodes, inherited: inherited, indentation: extra.isEmpty ? indentation : indentation + extra)
+                }
+            case .parent(let parent):
+                parent.with { parent in
+                    guard let nodes = templates[parent.name] else { return }
+                    // Blocks overridden further out win over this parent's own overrides.
+                    let blocks = inherited.isEmpty ? parent.overrides : parent.overrides.merging(inherited) { _, outer in outer }
+                    let extra = parent.indentation
+                    render(nodes, inherited: blocks, indentation: extra.isEmpty ? indentation : indentation + extra)
+                }
+            case .block(let block):
+                block.with { block in
+                    let extra = block.indentation
+                    render(inherited[block.name] ?? block.children, inherited: inherited, indentation: extra.isEmpty ? indentation : indentation + extra)
+                }
             }
         }
     }
@@ -574,8 +594,7 @@ public enum HTMLEscaping {
     }
 
     public static func append(_ text: String, to out: inout [UInt8]) {
-        var text = text
-        text.withUTF8 { append($0, to: &out) }
+        text.withUTF8InPlace { append($0, to: &out) }
     }
 
     public static func append(_ buffer: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
