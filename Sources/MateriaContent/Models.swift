@@ -77,11 +77,23 @@ public struct Day: Sendable, Hashable, Comparable, CustomStringConvertible {
     }
 
     public var iso: String {
-        func pad(_ n: Int, _ width: Int) -> String {
-            let s = String(n)
-            return String(repeating: "0", count: max(0, width - s.count)) + s
+        // Ten bytes (the year is 1...9999, see `init`): a string that short is stored inline, with
+        // no allocation (the feeds, sitemap, JSON-LD and page contexts ask for thousands).
+        String(unsafeUninitializedCapacity: 10) { buffer in
+            func put(_ value: Int, at start: Int, width: Int) {
+                var rest = value
+                for index in stride(from: start + width - 1, through: start, by: -1) {
+                    buffer[index] = UInt8(0x30 + rest % 10)
+                    rest /= 10
+                }
+            }
+            put(year, at: 0, width: 4)
+            buffer[4] = 0x2D
+            put(month, at: 5, width: 2)
+            buffer[7] = 0x2D
+            put(day, at: 8, width: 2)
+            return 10
         }
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))"
     }
 
     private static let monthNames = ["January", "February", "March", "April", "May", "June", "July",

@@ -95,6 +95,13 @@ import Testing
         #expect(Day(iso: "9999-06-01")!.adding(months: 60).iso == "9999-12-01")
     }
 
+    @Test func isoDatesArePaddedToTenCharacters() {
+        #expect(Day(year: 1, month: 2, day: 3)!.iso == "0001-02-03")
+        #expect(Day(year: 987, month: 10, day: 31)!.iso == "0987-10-31")
+        #expect(Day(year: 9999, month: 12, day: 31)!.iso == "9999-12-31")
+        for text in ["2026-01-05", "2024-02-29", "1970-11-20"] { #expect(Day(iso: text)!.iso == text) }
+    }
+
     @Test func suggestionsFindCloseNamesOnly() {
         #expect(Suggestion.closest(to: "magnesum", in: ["magnesium", "calcium"]) == "magnesium")
         #expect(Suggestion.closest(to: "reivewed", in: ["reviewed", "reviewer"]) == "reviewed")
