@@ -16,11 +16,10 @@ enum JSONText {
 
     private static let hex = Array("0123456789abcdef".utf8)
 
-    /// The bytes a JSON string cannot hold as they are (controls, quote, backslash), and for a
-    /// script element also `<`, `>`, `&` and the lead byte of U+2028 and U+2029.
-    /// Whether `byte` stops a run of bytes copied as they are: it is escaped (or, 0xE2, may
-    /// start U+2028/U+2029). A test of the byte, not a table: a table held in an array is
-    /// retained and released around every string written.
+    /// Whether `byte` stops a run of bytes copied as they are: a byte a JSON string cannot hold as
+    /// it is (controls, quote, backslash), and for a script element also `<`, `>`, `&` and the
+    /// lead byte of U+2028 and U+2029. A test of the byte, not a table: a table held in an array
+    /// is retained and released around every string written.
     @inline(__always)
     private static func isStop(_ byte: UInt8, _ forScript: Bool) -> Bool {
         byte < 0x20 || byte == 0x22 || byte == 0x5C || (forScript && (byte == 0x3C || byte == 0x3E || byte == 0x26 || byte == 0xE2))

@@ -6,8 +6,8 @@
 /// trace in the output, as the spec requires.
 public struct MustacheTemplate: Sendable {
     let nodes: [Node]
-    /// The bytes of the template's text nodes, which point into it.
-    let text: TextStorage
+    /// What the template's nodes point into.
+    let storage: TemplateStorage
 
     /// Compiles `text`; throws the first problem (`compile` reports them all).
     public init(_ text: String) throws(MustacheError) {
@@ -16,9 +16,9 @@ public struct MustacheTemplate: Sendable {
         self = compiled.template!
     }
 
-    private init(nodes: [Node], text: TextStorage) {
+    private init(nodes: [Node], storage: TemplateStorage) {
         self.nodes = nodes
-        self.text = text
+        self.storage = storage
     }
 
     /// What compiling a template found: the template (nil when there are problems), every
@@ -36,7 +36,7 @@ public struct MustacheTemplate: Sendable {
     public static func compile(_ text: String) -> Compiled {
         var parser = Parser(bytes: Array(text.utf8))
         let nodes = parser.parseTop()
-        return Compiled(template: parser.problems.isEmpty ? MustacheTemplate(nodes: nodes, text: parser.storage) : nil,
+        return Compiled(template: parser.problems.isEmpty ? MustacheTemplate(nodes: nodes, storage: parser.storage) : nil,
                         problems: parser.problems, references: parser.references)
     }
 }
@@ -86,7 +86,7 @@ final class Section: Sendable {
     }
 }
 
-/// A reference a node holds without counting it: the template's `TextStorage` keeps the object.
+/// A reference a node holds without counting it: the template's `TemplateStorage` keeps the object.
 struct Kept<Object: AnyObject & Sendable>: @unchecked Sendable {
     let unmanaged: Unmanaged<Object>
 
@@ -97,8 +97,8 @@ struct Kept<Object: AnyObject & Sendable>: @unchecked Sendable {
 
 /// What a template's nodes point into without counting references (so rendering a node counts
 /// none): the bytes of its text, in one block that never moves and is never larger than the
-/// template, and its paths and sections.
-final class TextStorage: @unchecked Sendable {
+/// template, and its paths, sections, partials, parents and blocks.
+final class TemplateStorage: @unchecked Sendable {
     private let start: UnsafeMutablePointer<UInt8>
     private let capacity: Int
     private var used = 0
@@ -126,7 +126,7 @@ final class TextStorage: @unchecked Sendable {
     }
 }
 
-/// Bytes in a template's `TextStorage`, valid while the template (or a library holding it) lives.
+/// Bytes in a template's `TemplateStorage`, valid while the template (or a library holding it) lives.
 struct TextRun: @unchecked Sendable {
     let start: UnsafePointer<UInt8>
     let count: Int
@@ -170,11 +170,11 @@ private struct Parser {
     var references: [TemplateReference] = []
     /// Sections, blocks and parents open around the current position, outermost first.
     var scopes: [(kind: UInt8, name: String, at: Int)] = []
-    let storage: TextStorage
+    let storage: TemplateStorage
 
     init(bytes: [UInt8]) {
         self.bytes = bytes
-        storage = TextStorage(capacity: bytes.count)
+        storage = TemplateStorage(capacity: bytes.count)
     }
 
     /// How a scope ended: at the end of the text, at its own closing tag, or at the closing tag
@@ -438,14 +438,14 @@ private struct Parser {
 /// Compiled templates by name, so partials and parents can be found while rendering.
 public struct MustacheLibrary: Sendable {
     private var templates: [String: [Node]] = [:]
-    /// What the templates' text nodes point into.
-    private var storages: [TextStorage] = []
+    /// What the templates' nodes point into.
+    private var storages: [TemplateStorage] = []
 
     public init() {}
 
     public mutating func register(_ template: MustacheTemplate, named name: String) {
         templates[name] = template.nodes
-        storages.append(template.text)
+        storages.append(template.storage)
     }
 
     /// Renders template `name` with `context` as the outermost context; nil for an unknown name.
@@ -513,6 +513,9 @@ private struct Renderer {
         }
     }
 
+    /// A section: its contents once per item of a list, once with any other value that is not
+    /// false pushed as the innermost context; an inverted section's contents when it is false,
+    /// missing or an empty list.
     private mutating func renderSection(_ section: Section, inherited: [String: [Node]], indentation: [UInt8]) {
         let value = lookup(section.path)
         if section.inverted {
