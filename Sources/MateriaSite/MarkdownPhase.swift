@@ -334,8 +334,7 @@ final class MarkdownCache: @unchecked Sendable {
 
         static func mentionsMateria(_ text: String) -> Bool {
             let word = Array("materia".utf8)
-            var text = text
-            return text.withUTF8 { bytes in
+            return text.withUTF8InPlace { bytes in
                 guard bytes.count >= word.count else { return false }
                 for start in 0...(bytes.count - word.count) where bytes[start] == 0x6D {
                     var index = 1

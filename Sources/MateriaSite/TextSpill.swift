@@ -1,4 +1,5 @@
 import Foundation
+import MateriaTemplates
 
 /// Rendered article HTML kept in an unnamed temporary file instead of memory while a build goes
 /// from the Markdown phase to the pages: a large site's HTML is as large as its Markdown, and
@@ -31,8 +32,7 @@ final class TextSpill: @unchecked Sendable {
 
     /// Writes `text`; nil when it could not be written (the caller keeps it in memory).
     func store(_ text: String) -> Range? {
-        var text = text
-        return text.withUTF8 { bytes -> Range? in
+        text.withUTF8InPlace { bytes -> Range? in
             lock.lock()
             let offset = end
             end += bytes.count
