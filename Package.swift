@@ -22,7 +22,9 @@ let package = Package(
         // Replaces the cmark-gfm function that rewrites a process-wide table during every parse, so
         // that parsers can run on two threads (see the file and MarkdownRenderer.parsesInParallel).
         .target(name: "CMarkGFMInlineChars", linkerSettings: [.linkedLibrary("dl")]),
-        .target(name: "MateriaMarkdown", dependencies: ["CCMarkGFM", "CMarkGFMInlineChars"]),
+        // A bump allocator per thread for cmark-gfm: a document's nodes are released all at once.
+        .target(name: "CMarkGFMArena"),
+        .target(name: "MateriaMarkdown", dependencies: ["CCMarkGFM", "CMarkGFMInlineChars", "CMarkGFMArena"]),
         // One Linux system call Swift's Glibc module does not expose: an atomic folder exchange.
         .target(name: "CAtomicSwap"),
         .target(name: "MateriaContent", dependencies: [.product(name: "Yams", package: "Yams")]),

@@ -1,9 +1,11 @@
 import CCMarkGFM
+import CMarkGFMArena
 import CMarkGFMInlineChars
 import Foundation
 
-// The only file in Materia that calls cmark-gfm. Every cmark object is created and freed in the
-// function that owns it, and no cmark pointer leaves this file: callers get Swift values.
+// The only file in Materia that calls cmark-gfm. Every cmark object lives in the arena of the
+// document being converted and is released with it (`withDocument`), and no cmark pointer leaves
+// this file: callers get Swift values.
 
 /// Converts Markdown to HTML with Debian's cmark-gfm, with Materia's safety and accessibility fixes.
 public enum MarkdownRenderer {
@@ -25,6 +27,8 @@ public enum MarkdownRenderer {
         defer { cmarkLock.unlock() }
         cmark_gfm_core_extensions_ensure_registered()
         let before = materia_cmark_inline_chars_calls()
+        let mark = materia_arena_begin()
+        defer { materia_arena_end(mark) }
         let parser = makeParser()
         let probe = Array("~~probe~~".utf8CString)
         probe.withUnsafeBufferPointer { cmark_parser_feed(parser, $0.baseAddress!, $0.count - 1) }
@@ -33,9 +37,20 @@ public enum MarkdownRenderer {
         return materia_cmark_inline_chars_calls() > before
     }()
 
-    /// A parser with Materia's options and extensions; the caller frees it.
+    /// cmark-gfm's allocations go to the calling thread's arena (CMarkGFMArena): a document and
+    /// its parser are released together when the document is done, not node by node. Nodes
+    /// Materia adds to a tree come from it too. One constant table of three functions: which
+    /// arena they use depends on the thread that calls them.
+    nonisolated(unsafe) fileprivate static let arena = materia_arena_allocator().assumingMemoryBound(to: cmark_mem.self)
+
+    /// Bytes the calling thread's arena holds (for tests: after a document it is back to what it
+    /// held before).
+    static var arenaBytesOnThisThread: Int { materia_arena_reserved() }
+
+    /// A parser with Materia's options and extensions, in the calling thread's arena: it lives
+    /// until the arena's current document ends.
     private static func makeParser() -> OpaquePointer {
-        guard let parser = cmark_parser_new(parseOptions) else {
+        guard let parser = cmark_parser_new_with_mem(parseOptions, arena) else {
             fatalError("cmark_parser_new failed: out of memory")
         }
         for name in extensionNames {
@@ -60,40 +75,15 @@ public enum MarkdownRenderer {
 
     private static let extensionNames = ["table", "strikethrough", "autolink", "tagfilter"]
 
-    /// Parsers waiting to be used again: `cmark_parser_finish` leaves a parser as new, with its
-    /// options and extensions, so each thread takes one here instead of making and freeing one per
-    /// document (most articles have several FAQ answers, each a document of its own). There are
-    /// never more than the threads that parse at once; they live as long as the process.
-    private final class ParserPool: @unchecked Sendable {
-        private let lock = NSLock()
-        private var idle: [OpaquePointer] = []
-
-        /// An idle parser, or a new one (made under `cmarkLock` when the caller holds it).
-        func take() -> OpaquePointer {
-            lock.lock()
-            let parser = idle.popLast()
-            lock.unlock()
-            return parser ?? makeParser()
-        }
-
-        func give(_ parser: OpaquePointer) {
-            lock.lock()
-            idle.append(parser)
-            lock.unlock()
-        }
-    }
-
-    private static let parsers = ParserPool()
-
     /// Parses `source` (under the lock unless parses may overlap) and hands the document and the
-    /// parser's extension list to `body`, outside the lock; frees the document afterwards and
-    /// gives the parser back to the pool.
+    /// parser's extension list to `body`, outside the lock. The parser, the document and
+    /// everything `body` allocates through cmark are released together when `body` returns: no
+    /// cmark pointer may outlive it, and all of it runs on the calling thread (whose arena it is).
     private static func withDocument<R>(_ source: String, _ body: (_ document: OpaquePointer, _ extensions: UnsafeMutablePointer<cmark_llist>?) -> R) -> R {
+        let mark = materia_arena_begin()
         let locked = !parsesInParallel
         if locked { cmarkLock.lock() }
-        let parser = parsers.take()
-        // The extension list handed to `body` belongs to the parser: it goes back only afterwards.
-        defer { parsers.give(parser) }
+        let parser = makeParser()
         // cmark copies what it is fed: the string's own UTF-8 is passed, not a copy of it.
         var text = source
         text.withUTF8 { buffer in
@@ -105,7 +95,15 @@ public enum MarkdownRenderer {
             fatalError("cmark_parser_finish failed: out of memory")
         }
         if locked { cmarkLock.unlock() }
-        defer { cmark_node_free(document) }
+        defer {
+            // Only a document with blocks outside the arena's chunks (very large ones) is freed
+            // node by node; the chunks are released at once either way.
+            if materia_arena_outstanding(mark) != 0 {
+                cmark_node_free(document)
+                cmark_parser_free(parser)
+            }
+            materia_arena_end(mark)
+        }
         // With NULL here, tagfilter silently stops filtering: always pass the parser's list.
         return body(document, cmark_parser_get_syntax_extensions(parser))
     }
@@ -113,10 +111,10 @@ public enum MarkdownRenderer {
     /// `body` of the node's HTML as cmark writes it, without making it a String.
     fileprivate static func withHTML<R>(_ node: OpaquePointer, _ extensions: UnsafeMutablePointer<cmark_llist>?,
                                         _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
-        guard let cString = cmark_render_html(node, renderOptions, extensions) else {
+        guard let cString = cmark_render_html_with_mem(node, renderOptions, extensions, arena) else {
             fatalError("cmark_render_html failed: out of memory")
         }
-        defer { free(cString) }
+        defer { arena.pointee.free(cString) }
         return body(UnsafeBufferPointer(start: UnsafeRawPointer(cString).assumingMemoryBound(to: UInt8.self), count: strlen(cString)))
     }
 
@@ -471,7 +469,7 @@ public enum MarkdownRenderer {
         }
 
         private func makeLink(url: String, label: String) -> OpaquePointer {
-            let link = cmark_node_new(CMARK_NODE_LINK)!
+            let link = cmark_node_new_with_mem(CMARK_NODE_LINK, MarkdownRenderer.arena)!
             cmark_node_set_url(link, url)
             cmark_node_append_child(link, makeNode(CMARK_NODE_TEXT, literal: label))
             return link
@@ -740,7 +738,7 @@ public enum MarkdownRenderer {
         private func escapeRawBlock(_ node: OpaquePointer) {
             var source = literal(node)
             while source.hasSuffix("\n") { source.removeLast() }
-            let paragraph = cmark_node_new(CMARK_NODE_PARAGRAPH)!
+            let paragraph = cmark_node_new_with_mem(CMARK_NODE_PARAGRAPH, MarkdownRenderer.arena)!
             cmark_node_append_child(paragraph, makeNode(CMARK_NODE_TEXT, literal: source))
             cmark_node_replace(node, paragraph)
             cmark_node_free(node)
@@ -925,13 +923,13 @@ public enum MarkdownRenderer {
         }
 
         private func makeNode(_ type: cmark_node_type, literal: String) -> OpaquePointer {
-            let node = cmark_node_new(type)!
+            let node = cmark_node_new_with_mem(type, MarkdownRenderer.arena)!
             cmark_node_set_literal(node, literal)
             return node
         }
 
         private func makeNode(_ type: cmark_node_type, literal: ArraySlice<UInt8>) -> OpaquePointer {
-            let node = cmark_node_new(type)!
+            let node = cmark_node_new_with_mem(type, MarkdownRenderer.arena)!
             var terminated = Array(literal)
             terminated.append(0)
             terminated.withUnsafeBufferPointer { buffer in

@@ -181,6 +181,27 @@ import MateriaTestSupport
 }
 
 extension MarkdownRendererTests {
+    /// cmark-gfm allocates through a per-thread arena that is released when each document is
+    /// done. A document far larger than one of its chunks converts to the same HTML every time
+    /// (its memory reused, never corrupted), and afterwards the thread holds no more than it did
+    /// after a small document: the extra chunks were given back.
+    @Test func arenaIsReleasedAfterEveryDocument() {
+        let small = "Paragraph with **bold** text and a [link](https://example.org/)."
+        let big = (1...4000).map { "- item \($0) with *emphasis*, `code` and [a link](https://example.org/\($0))" }
+            .joined(separator: "\n") + "\n\n| a | b |\n|---|---|\n" + (1...2000).map { "| \($0) | ~~\($0)~~ |" }.joined(separator: "\n")
+        _ = html(small)
+        let afterSmall = MarkdownRenderer.arenaBytesOnThisThread
+        let first = html(big)
+        let afterBig = MarkdownRenderer.arenaBytesOnThisThread
+        for index in 0..<300 { #expect(html("\(index): " + small).hasSuffix("</a>.</p>\n")) }
+        #expect(html(big) == first)
+        #expect(first.contains("<li>item 4000 with <em>emphasis</em>, <code>code</code> and <a href=\"https://example.org/4000\">a link</a></li>"))
+        #expect(first.contains("<td><del>2000</del></td>"))
+        #expect(afterSmall > 0)
+        #expect(afterBig == afterSmall)
+        #expect(MarkdownRenderer.arenaBytesOnThisThread == afterSmall)
+    }
+
     /// A NUL character in the Markdown never reaches the HTML: cmark-gfm puts U+FFFD in its place
     /// (Swift strings are valid UTF-8 already, so cmark-gfm is not asked to check that).
     @Test func nulBecomesReplacementCharacter() {
