@@ -53,11 +53,7 @@ public enum MarkdownRenderer {
         guard let parser = cmark_parser_new_with_mem(parseOptions, arena) else {
             fatalError("cmark_parser_new failed: out of memory")
         }
-        for name in extensionNames {
-            if let ext = cmark_find_syntax_extension(name) {
-                cmark_parser_attach_syntax_extension(parser, ext)
-            }
-        }
+        for ext in syntaxExtensions { cmark_parser_attach_syntax_extension(parser, ext) }
         return parser
     }
 
@@ -74,6 +70,11 @@ public enum MarkdownRenderer {
     private static let renderOptions: Int32 = CMARK_OPT_UNSAFE | CMARK_OPT_TABLE_PREFER_STYLE_ATTRIBUTES | CMARK_OPT_FOOTNOTES
 
     private static let extensionNames = ["table", "strikethrough", "autolink", "tagfilter"]
+
+    /// The registered extensions, looked up by name once: they live as long as the process. First
+    /// read by the probe in `parsesInParallel`, after it has registered them.
+    nonisolated(unsafe) private static let syntaxExtensions: [OpaquePointer] =
+        extensionNames.compactMap { cmark_find_syntax_extension($0) }
 
     /// Parses `source` (under the lock unless parses may overlap) and hands the document and the
     /// parser's extension list to `body`, outside the lock. The parser, the document and
