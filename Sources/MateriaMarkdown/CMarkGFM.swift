@@ -667,32 +667,51 @@ public enum MarkdownRenderer {
         }
 
         /// Reads the sentence around each recorded link, for "Mentioned in" lists. Each block's
-        /// text is read once for all the links in it (a paragraph may hold thousands).
+        /// text is read once for all the links in it (a paragraph may hold thousands). The records
+        /// are grouped by block, and within a block by node, by sorting their addresses: no
+        /// dictionary is built, and the order blocks are read in changes nothing (each record
+        /// gets the sentence around its own node).
         private mutating func readContexts() {
-            var byBlock: [OpaquePointer: [Int]] = [:]
-            var blocks: [OpaquePointer] = []
+            var found: [(block: UInt, node: UInt, index: Int)] = []
+            found.reserveCapacity(recordNodes.count)
             for (index, node) in recordNodes.enumerated() {
                 guard let node else { continue }
                 var block = node
                 while let parent = cmark_node_parent(block), (cmark_node_get_type(block).rawValue & 0xC000) == 0xC000 {
                     block = parent
                 }
-                if byBlock[block] == nil { blocks.append(block) }
-                byBlock[block, default: []].append(index)
+                found.append((UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(block))),
+                              UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(node))), index))
             }
-            for block in blocks {
-                let wanted: [Int] = byBlock[block] ?? []
-                var nodeRecords: [OpaquePointer: [Int]] = [:]
-                for index in wanted { if let node = recordNodes[index] { nodeRecords[node, default: []].append(index) } }
-                var text: [UInt8] = []
-                var offsets: [Int: Int] = [:]
-                guard let iterator = cmark_iter_new(block) else { continue }
+            recordNodes = []
+            found.sort { $0.block != $1.block ? $0.block < $1.block : $0.node != $1.node ? $0.node < $1.node : $0.index < $1.index }
+            var text: [UInt8] = []
+            var offsets: [Int] = []
+            var start = 0
+            while start < found.count {
+                var end = start + 1
+                while end < found.count && found[end].block == found[start].block { end += 1 }
+                let group = start..<end
+                text.removeAll(keepingCapacity: true)
+                offsets.removeAll(keepingCapacity: true)
+                offsets.append(contentsOf: repeatElement(0, count: group.count))
+                defer { start = end }
+                guard let block = OpaquePointer(bitPattern: found[start].block), let iterator = cmark_iter_new(block) else { continue }
                 while cmark_iter_next(iterator) != CMARK_EVENT_DONE {
                     guard cmark_iter_get_event_type(iterator) == CMARK_EVENT_ENTER, let current = cmark_iter_get_node(iterator) else { continue }
                     let type = cmark_node_get_type(current)
-                    // Every recorded node is a link or an image.
-                    if type == CMARK_NODE_LINK || type == CMARK_NODE_IMAGE, let indices = nodeRecords[current] {
-                        for index in indices { offsets[index] = text.count }
+                    // Every recorded node is a link or an image: found by binary search in the group.
+                    if type == CMARK_NODE_LINK || type == CMARK_NODE_IMAGE {
+                        let address = UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(current)))
+                        var low = group.lowerBound, high = group.upperBound
+                        while low < high {
+                            let middle = (low + high) / 2
+                            if found[middle].node < address { low = middle + 1 } else { high = middle }
+                        }
+                        while low < group.upperBound && found[low].node == address {
+                            offsets[low - group.lowerBound] = text.count
+                            low += 1
+                        }
                     }
                     if type == CMARK_NODE_TEXT || type == CMARK_NODE_CODE {
                         if let pointer = cmark_node_get_literal(current) {
@@ -704,12 +723,10 @@ public enum MarkdownRenderer {
                     }
                 }
                 cmark_iter_free(iterator)
-                for index in wanted {
-                    let at: Int = offsets[index] ?? 0
-                    records[index].context = sentence(in: text, around: at)
+                for position in group {
+                    records[found[position].index].context = sentence(in: text, around: offsets[position - group.lowerBound])
                 }
             }
-            recordNodes = []
         }
 
         /// The table extension's node type has no fixed number: it is known by its name.

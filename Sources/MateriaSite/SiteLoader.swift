@@ -6,12 +6,16 @@ import MateriaMarkdown
 public struct SiteLayout: Sendable {
     public let root: URL
     public let output: URL
+    /// The root's path ending in "/": what `relativePath` cuts off (worked out once, not per file).
+    private let rootPrefix: String
 
     /// Paths are resolved through symlinks, so that checks on where the output may go compare
     /// real folders (a symlinked root must not let a build replace the sources).
     public init(root: URL, output: URL? = nil) {
         self.root = SiteLayout.realPath(root)
         self.output = SiteLayout.realPath(output ?? self.root.appendingPathComponent("Output"))
+        let path = self.root.path
+        rootPrefix = path.hasSuffix("/") ? path : path + "/"
     }
 
     static func realPath(_ url: URL, depth: Int = 0) -> URL {
@@ -43,8 +47,7 @@ public struct SiteLayout: Sendable {
         // Standardizing (resolving "." and "..") is slow: only paths with a segment starting
         // with "." can need it.
         if ByteText.contains(full, "/.") { full = URL(fileURLWithPath: filePath).standardizedFileURL.path }
-        let base = root.path.hasSuffix("/") ? root.path : root.path + "/"
-        return full.hasPrefix(base) ? String(full.dropFirst(base.count)) : full
+        return full.hasPrefix(rootPrefix) ? String(full.dropFirst(rootPrefix.count)) : full
     }
 }
 
