@@ -183,7 +183,8 @@ struct MarkdownPhase {
         let raw = site.config.allowRawHTML
         let autolink = AutolinkMode(rawValue: site.config.autolink) ?? .first
         let page = Page.article(article.slug.value)
-        let env = PageLinkEnvironment(table: table, pagePath: page.path, sourcePath: article.sourcePath)
+        let path = page.path
+        let env = PageLinkEnvironment(table: table, pagePath: path, sourcePath: article.sourcePath)
         // FAQ entries are anchored as faq-1, faq-2, … on the same page.
         let faqIDs = (0..<article.faq.count).map { "faq-\($0 + 1)" }
         let body = MarkdownRenderer.render(markdown ?? article.body, options: MarkdownOptions(
@@ -194,15 +195,16 @@ struct MarkdownPhase {
             return MarkdownRenderer.render(entry.answer, options: options)
         }
         var found = Collected()
-        Self.collect(body, origin: article.bodyOrigin, page: page, shownOn: page.path, table: table, into: &found)
+        Self.collect(body, origin: article.bodyOrigin, page: page, shownOn: path, table: table, into: &found)
         for (entry, answer) in zip(article.faq, answers) {
-            Self.collect(answer, origin: entry.answerOrigin, page: page, shownOn: page.path, table: table, into: &found)
+            Self.collect(answer, origin: entry.answerOrigin, page: page, shownOn: path, table: table, into: &found)
         }
         return MarkdownCache.Entry(article: article, body: body, answers: answers, collected: found)
     }
 
     /// Problems, links and backlinks of one page's texts. Backlinks are unique per (target,
-    /// source) pair, and every source page's texts are collected into one value.
+    /// source) pair, and every source page's texts are collected into one value. `pagePath` is
+    /// the path of `page` when there is one.
     static func collect(_ rendered: RenderedMarkdown, origin: TextOrigin, page: Page?, shownOn pagePath: String, table: SiteLinkTable,
                         into found: inout Collected) {
         for problem in rendered.problems {
@@ -218,8 +220,8 @@ struct MarkdownPhase {
                                            record: record, sourceKey: sourceKey))
             guard let page, let sourceKey, let target = record.key, target != sourceKey, Page.isEntityKey(target),
                   found.linkedTargets.insert(target).inserted else { continue }
-            found.backlinks.append((target, Backlink(sourceKey: sourceKey, title: table.titles[sourceKey] ?? page.path,
-                                                     path: page.path, context: record.context)))
+            found.backlinks.append((target, Backlink(sourceKey: sourceKey, title: table.titles[sourceKey] ?? pagePath,
+                                                     path: pagePath, context: record.context)))
         }
     }
 }

@@ -29,6 +29,17 @@ public enum Page: Sendable, Hashable {
         }
     }
 
+    /// `prefix + path`, made in one string (a link or a URL to the page; made for every one).
+    func path(after prefix: String) -> String {
+        switch self {
+        case .article(let slug): return joined(prefix, "articles/", slug, "/")
+        case .nutrient(let id): return joined(prefix, "nutrients/", id, "/")
+        case .condition(let id): return joined(prefix, "conditions/", id, "/")
+        case .symptom(let id): return joined(prefix, "symptoms/", id, "/")
+        default: return prefix + path
+        }
+    }
+
     /// Whether the page shows something of every article (so grows with the site).
     var listsEveryArticle: Bool {
         switch self {
@@ -85,7 +96,7 @@ struct PageContexts: Sendable {
         let links = Links(page: page, basePath: basePath)
         var context: TemplateObject
         if case .article = page { context = articleCommon } else { context = shared(page, links) }
-        if site.config.baseURL.hasPrefix("http") { context["canonical"] = .text(site.config.baseURL + page.path) }
+        if site.config.baseURL.hasPrefix("http") { context["canonical"] = .text(page.path(after: site.config.baseURL)) }
         switch page {
         case .home: context.merge(home(links)) { $1 }
         case .disclaimer:
@@ -411,13 +422,14 @@ struct PageContexts: Sendable {
             // Answers may link to a section of their article ("#safety"): on this page that
             // anchor must point back to the article.
             let articleHref = links.article(article.slug.value)
+            let anchor = "href=\"\(articleHref)#"
             for (index, entry) in article.faq.enumerated() {
                 groups[key, default: []].append([
                     "question": .text(entry.question),
                     "answer_html": .text(ByteText.replacing(SiteLink.complete(answers[index], root: links.root),
-                                                            "href=\"#", with: "href=\"\(articleHref)#")),
+                                                            "href=\"#", with: anchor)),
                     "id": "\(article.slug.value)-\(index + 1)",
-                    "article_title": .text(article.title), "article_href": .text(links.article(article.slug.value)),
+                    "article_title": .text(article.title), "article_href": .text(articleHref),
                 ])
             }
         }
@@ -518,8 +530,8 @@ struct Links {
 
     var home: String { root }
     func to(_ path: String) -> String { root + path }
-    func article(_ slug: String) -> String { to(Page.article(slug).path) }
-    func nutrient(_ id: String) -> String { to(Page.nutrient(id).path) }
-    func condition(_ id: String) -> String { to(Page.condition(id).path) }
-    func symptom(_ id: String) -> String { to(Page.symptom(id).path) }
+    func article(_ slug: String) -> String { Page.article(slug).path(after: root) }
+    func nutrient(_ id: String) -> String { Page.nutrient(id).path(after: root) }
+    func condition(_ id: String) -> String { Page.condition(id).path(after: root) }
+    func symptom(_ id: String) -> String { Page.symptom(id).path(after: root) }
 }

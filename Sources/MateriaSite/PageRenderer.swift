@@ -95,8 +95,9 @@ struct PageRenderer {
             let site = self.site
             let renderOne = { @Sendable (page: Page) -> Result<Rendered, Diagnostic> in
                 Self.html(of: page, contexts, templates, site).map { html in
-                    let file = OutputFile(path: page.file, bytes: html)
-                    let ids = targets.contains(page.file) ? Set(LinkChecker.ids(in: file.bytes)) : []
+                    let path = page.file
+                    let file = OutputFile(path: path, bytes: html)
+                    let ids = targets.contains(path) ? Set(LinkChecker.ids(in: file.bytes)) : []
                     return (ids, StableHash.of(file.bytes), spill(file))
                 }
             }
@@ -118,8 +119,9 @@ struct PageRenderer {
                     continue
                 }
                 if let problem = result.problem { problems.append(problem) }
-                files.append(OutputFile(path: page.file, bytes: []))
-                digests[page.file] = (result.ids, result.hash)
+                let path = page.file
+                files.append(OutputFile(path: path, bytes: []))
+                digests[path] = (result.ids, result.hash)
             }
         } else {
             let (rendered, renderProblems) = renderPages(pages, texts: texts)
@@ -210,7 +212,7 @@ struct GraphExport {
     func file() -> OutputFile {
         var nodes: [Node] = []
         func node(_ page: Page, _ kind: String, _ title: String) {
-            nodes.append(Node(id: page.key, kind: kind, title: title, url: site.config.baseURL + page.path))
+            nodes.append(Node(id: page.key, kind: kind, title: title, url: page.path(after: site.config.baseURL)))
         }
         for article in site.articles { node(.article(article.slug.value), "article", article.title) }
         for nutrient in site.nutrients { node(.nutrient(nutrient.id), "nutrient", nutrient.name) }

@@ -46,7 +46,7 @@ struct SiteFeeds {
         guard base.hasPrefix("http://") || base.hasPrefix("https://") else { return [] }
         var sitemap = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n"
         for page in pages where page != .notFound && page != .search {
-            sitemap += "<url><loc>\(Self.escape(base + page.path))</loc>"
+            sitemap += "<url><loc>\(Self.escape(page.path(after: base)))</loc>"
             if let day = lastModified(page) { sitemap += "<lastmod>\(day.iso)</lastmod>" }
             sitemap += "</url>\n"
         }
@@ -83,7 +83,7 @@ struct SiteFeeds {
 
             """
         for article in articles {
-            let url = base + Page.article(article.slug.value).path
+            let url = Page.article(article.slug.value).path(after: base)
             xml += "<entry>\n<title>\(Self.escape(article.title))</title>\n<link href=\"\(Self.escape(url))\"/>\n<id>\(Self.escape(url))</id>\n"
             if let published = article.date { xml += "<published>\(stamp(published))</published>\n" }
             xml += "<updated>\(stamp(Self.lastModified(article)))</updated>\n"

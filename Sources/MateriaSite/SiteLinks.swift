@@ -276,3 +276,14 @@ func joined(_ prefix: String, _ middle: String, _ suffix: String = "") -> String
     result += suffix
     return result
 }
+
+/// `first + second + third + fourth` in one allocation.
+func joined(_ first: String, _ second: String, _ third: String, _ fourth: String) -> String {
+    var result = ""
+    result.reserveCapacity(first.utf8.count + second.utf8.count + third.utf8.count + fourth.utf8.count)
+    result += first
+    result += second
+    result += third
+    result += fourth
+    return result
+}

@@ -12,7 +12,7 @@ struct StructuredData {
     let texts: RenderedTexts
 
     private var base: String { site.config.baseURL }
-    private func url(_ page: Page) -> String { base + page.path }
+    private func url(_ page: Page) -> String { page.path(after: base) }
 
     /// JSON safe inside `<script type="application/ld+json">`: `<`, `>` and `&` are escaped, so
     /// no content can close the element or open a comment.
@@ -254,7 +254,7 @@ struct StructuredData {
         out += Self.faqType
         var first = true
         for (article, answers) in entries {
-            let articleURL = base + Page.article(article.slug.value).path
+            let articleURL = Page.article(article.slug.value).path(after: base)
             for (index, entry) in article.faq.enumerated() {
                 if !first { out.append(0x2C) }
                 first = false
