@@ -118,28 +118,55 @@ public struct SiteLoader: Sendable {
         // Articles are read and decoded in parallel; their order stays the folder's.
         let articleFiles = files(in: layout.articlesDirectory, extensions: ["md", "markdown"], required: true, &diagnostics)
         let loader = self
+        // The data, templates, assets and static files are few: with more than one job they are
+        // read on a thread of their own while the articles are decoded, not after them.
+        nonisolated(unsafe) var rest: Rest?
+        let group = DispatchGroup()
+        if jobs > 1 { DispatchQueue.global().async(group: group) { rest = loader.loadRest() } }
         for (article, problems) in parallelMap(articleFiles, jobs: jobs, { loader.loadArticle($0) }) {
             diagnostics.append(contentsOf: problems)
             if let article, includeDrafts || !article.draft { articles.append(article) } else if let article { drafts.insert(article.slug.value) }
         }
+        group.wait()
+        let others = rest ?? loadRest()
+        diagnostics.append(contentsOf: others.diagnostics)
+        guard FileManager.default.fileExists(atPath: layout.configFile.path) else { return (nil, diagnostics) }
+        // A broken materia.yaml still lets the content be checked, so one run reports everything.
+        let settings = config ?? SiteConfig(title: "", description: "", baseURL: "/", language: "en", disclaimerShort: "",
+                                            disclaimerFull: "", reviewCycleMonths: 12, allowRawHTML: false, authorities: [:],
+                                            location: SourceLocation(path: "materia.yaml"))
+        var source = SiteSource(config: settings, articles: articles, nutrients: others.nutrients, conditions: others.conditions,
+                                symptoms: others.symptoms, templates: others.templates)
+        source.unreadableIDs = others.unreadable
+        source.staticFiles = others.staticFiles
+        source.assets = others.assets
+        source.draftSlugs = drafts
+        return (source, diagnostics)
+    }
+
+    /// What a site has besides its articles and configuration, with the problems found in it
+    /// (in the order they are reported: data, templates, assets).
+    private struct Rest {
+        var nutrients: [Nutrient], conditions: [Condition], symptoms: [Symptom]
+        var templates: TemplateSet?
+        var unreadable: [String: Set<String>]
+        var staticFiles: [String]
+        var assets: AssetManifest
+        var diagnostics: Diagnostics
+    }
+
+    private func loadRest() -> Rest {
+        var diagnostics = Diagnostics()
         var unreadable: [String: Set<String>] = [:]
         let nutrients = loadData("nutrients", &diagnostics, &unreadable, ContentDecoder.nutrient)
         let conditions = loadData("conditions", &diagnostics, &unreadable, ContentDecoder.condition)
         let symptoms = loadData("symptoms", &diagnostics, &unreadable, ContentDecoder.symptom)
         let (templates, templateProblems) = TemplateSet.load(from: layout.templatesDirectory, layout: layout)
         diagnostics.append(contentsOf: templateProblems)
-        guard FileManager.default.fileExists(atPath: layout.configFile.path) else { return (nil, diagnostics) }
-        // A broken materia.yaml still lets the content be checked, so one run reports everything.
-        let settings = config ?? SiteConfig(title: "", description: "", baseURL: "/", language: "en", disclaimerShort: "",
-                                            disclaimerFull: "", reviewCycleMonths: 12, allowRawHTML: false, authorities: [:],
-                                            location: SourceLocation(path: "materia.yaml"))
-        var source = SiteSource(config: settings, articles: articles, nutrients: nutrients, conditions: conditions,
-                                symptoms: symptoms, templates: templates)
-        source.unreadableIDs = unreadable
-        source.staticFiles = staticFiles()
-        source.assets = loadAssets(&diagnostics)
-        source.draftSlugs = drafts
-        return (source, diagnostics)
+        let staticFiles = staticFiles()
+        let assets = loadAssets(&diagnostics)
+        return Rest(nutrients: nutrients, conditions: conditions, symptoms: symptoms, templates: templates, unreadable: unreadable,
+                    staticFiles: staticFiles, assets: assets, diagnostics: diagnostics)
     }
 
     /// One article file (an absolute path), decoded (also for a rebuild after an edit of that file alone).
