@@ -16,22 +16,27 @@ public enum ByteText {
 
     /// `text` with every non-overlapping occurrence of `old` replaced by `new`, left to right.
     public static func replacing(_ text: String, _ old: String, with new: String) -> String {
-        var text = text
-        let needle = Array(old.utf8), replacement = Array(new.utf8)
-        guard !needle.isEmpty else { return text }
-        // Nothing to replace: the text itself is returned, not a copy of it.
-        return text.withUTF8 { replaced($0, needle, replacement) }.map { String(decoding: $0, as: UTF8.self) } ?? text
+        guard !old.isEmpty else { return text }
+        // The three strings' own bytes are read (no arrays made of them); nothing to replace
+        // returns the text itself, not a copy of it.
+        var text = text, old = old, new = new
+        return text.withUTF8 { bytes in
+            old.withUTF8 { needle in new.withUTF8 { replaced(bytes, needle, $0) } }
+        }.map { String(decoding: $0, as: UTF8.self) } ?? text
     }
 
     /// `replacing` on UTF-8 bytes; `text` itself when nothing matches.
     public static func replacing(_ text: [UInt8], _ old: String, with new: String) -> [UInt8] {
-        let needle = Array(old.utf8), replacement = Array(new.utf8)
-        guard !needle.isEmpty else { return text }
-        return text.withUnsafeBufferPointer { replaced($0, needle, replacement) } ?? text
+        guard !old.isEmpty else { return text }
+        var old = old, new = new
+        return text.withUnsafeBufferPointer { bytes in
+            old.withUTF8 { needle in new.withUTF8 { replaced(bytes, needle, $0) } }
+        } ?? text
     }
 
     /// The bytes with the replacements made, or nil when `needle` does not occur.
-    private static func replaced(_ bytes: UnsafeBufferPointer<UInt8>, _ needle: [UInt8], _ replacement: [UInt8]) -> [UInt8]? {
+    private static func replaced(_ bytes: UnsafeBufferPointer<UInt8>, _ needle: UnsafeBufferPointer<UInt8>,
+                                 _ replacement: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
         var out: [UInt8] = []
         var copied = 0
         while let found = find(needle, in: bytes, from: copied) {
@@ -47,10 +52,9 @@ public enum ByteText {
 
     /// Whether `text` holds `needle`.
     public static func contains(_ text: String, _ needle: String) -> Bool {
-        var text = text
-        let needle = Array(needle.utf8)
         guard !needle.isEmpty else { return true }
-        return text.withUTF8 { find(needle, in: $0, from: 0) != nil }
+        var text = text, needle = needle
+        return text.withUTF8 { bytes in needle.withUTF8 { find($0, in: bytes, from: 0) != nil } }
     }
 
     /// The first offset at or after `from` where `needle` starts in `bytes`. memchr (vectorised
@@ -58,21 +62,24 @@ public enum ByteText {
     /// as "=" or ":" rather than a letter, a space or a quote, which fill HTML); memcmp checks.
     @inline(__always)
     public static func find(_ needle: [UInt8], in bytes: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {
-        guard let base = bytes.baseAddress, !needle.isEmpty, from >= 0 else { return nil }
-        let anchor = needle.firstIndex { "=:[]<>#|{}".utf8.contains($0) } ?? 0
-        return needle.withUnsafeBufferPointer { pattern -> Int? in
-            let count = pattern.count
-            var start = from
-            while start + count <= bytes.count {
-                let searchFrom = start + anchor
-                let length = bytes.count - count + 1 - start
-                guard let hit = memchr(base + searchFrom, Int32(pattern[anchor]), length) else { return nil }
-                let candidate = (UnsafePointer(hit.assumingMemoryBound(to: UInt8.self)) - base) - anchor
-                if memcmp(base + candidate, pattern.baseAddress!, count) == 0 { return candidate }
-                start = candidate + 1
-            }
-            return nil
+        needle.withUnsafeBufferPointer { find($0, in: bytes, from: from) }
+    }
+
+    /// `find` with the needle as a buffer.
+    public static func find(_ pattern: UnsafeBufferPointer<UInt8>, in bytes: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {
+        guard let base = bytes.baseAddress, let patternBase = pattern.baseAddress, !pattern.isEmpty, from >= 0 else { return nil }
+        let anchor = pattern.firstIndex { "=:[]<>#|{}".utf8.contains($0) } ?? 0
+        let count = pattern.count
+        var start = from
+        while start + count <= bytes.count {
+            let searchFrom = start + anchor
+            let length = bytes.count - count + 1 - start
+            guard let hit = memchr(base + searchFrom, Int32(pattern[anchor]), length) else { return nil }
+            let candidate = (UnsafePointer(hit.assumingMemoryBound(to: UInt8.self)) - base) - anchor
+            if memcmp(base + candidate, patternBase, count) == 0 { return candidate }
+            start = candidate + 1
         }
+        return nil
     }
 
     /// `text.trimmingCharacters(in: .whitespaces)`: blanks and tabs trimmed on bytes; only

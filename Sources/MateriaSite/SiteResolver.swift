@@ -214,7 +214,18 @@ public struct SiteResolver {
     }
 }
 
+/// `values` without repeats, first occurrence kept.
 func unique(_ values: [String]) -> [String] {
+    // Most lists are a handful of ids (an article's nutrients): compared pair by pair, and
+    // returned as they are when nothing repeats, with no set built.
+    if values.count <= 16 {
+        var repeated = false
+        for index in values.indices.dropFirst() where values[..<index].contains(values[index]) {
+            repeated = true
+            break
+        }
+        if !repeated { return values }
+    }
     var seen = Set<String>()
     return values.filter { seen.insert($0).inserted }
 }
