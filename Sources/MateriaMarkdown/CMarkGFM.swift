@@ -3,9 +3,9 @@ import CMarkGFMArena
 import CMarkGFMInlineChars
 import Foundation
 
-// The only file in Materia that calls cmark-gfm. Every cmark object lives in the arena of the
-// document being converted and is released with it (`withDocument`), and no cmark pointer leaves
-// this file: callers get Swift values.
+// The only file in Materia that calls cmark-gfm. Every cmark object belongs to the document being
+// converted and is released when that document is done (`withDocument`, through the thread's
+// arena), and no cmark pointer leaves this file: callers get Swift values.
 
 /// Converts Markdown to HTML with Debian's cmark-gfm, with Materia's safety and accessibility fixes.
 public enum MarkdownRenderer {
