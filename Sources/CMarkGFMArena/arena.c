@@ -112,6 +112,15 @@ static void *allocate(size_t size) {
     return h + 1;
 }
 
+// A block this arena did not hand out (a pointer from another allocator) is a bug to stop at,
+// not to leak quietly.
+static void check_kind(const header *h) {
+    if (h->kind != IN_CHUNK && h->kind != MALLOCED) {
+        fprintf(stderr, "[materia] a block not from the Markdown arena was freed through it\n");
+        abort();
+    }
+}
+
 static int is_newest(header *h) {
     chunk *c = state.current;
     return c && c->last != SIZE_MAX && (unsigned char *)h == c->data + c->last;
@@ -127,8 +136,10 @@ static void *arena_calloc(size_t count, size_t size) {
 static void *arena_realloc(void *pointer, size_t size) {
     if (!pointer) return allocate(size);
     header *h = (header *)pointer - 1;
+    check_kind(h);
     if (h->kind == MALLOCED) {
         size_t old = h->size;
+        (void)round_up(size);  // the same overflow check as any allocation
         header *moved = realloc(h, sizeof(header) + size);
         if (!moved) out_of_memory();
         moved->size = size;
@@ -151,6 +162,7 @@ static void *arena_realloc(void *pointer, size_t size) {
 static void arena_free(void *pointer) {
     if (!pointer) return;
     header *h = (header *)pointer - 1;
+    check_kind(h);
     if (h->kind == MALLOCED) {
         state.outstanding -= 1;
         state.outstanding_bytes -= h->size;

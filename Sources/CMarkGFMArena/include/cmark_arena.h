@@ -15,7 +15,8 @@ typedef struct materia_arena_mark {
 void *materia_arena_allocator(void);
 
 /// Starts a document on the calling thread: what is allocated through the allocator from here on
-/// belongs to it. Documents nest (a mark per document).
+/// belongs to it. Documents nest, last in first out (a mark per document, ended in the reverse
+/// order), and a nested document must not free what an outer one allocated.
 materia_arena_mark materia_arena_begin(void);
 
 /// Whether blocks that went to malloc since `mark` are still held: then the document (its tree,
