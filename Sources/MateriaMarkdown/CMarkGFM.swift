@@ -822,8 +822,8 @@ public enum MarkdownRenderer {
             let id = uniqueID(for: text)
             headings.append(Heading(level: level, text: text, id: id, line: Int(cmark_node_get_start_line(node))))
             // A heading of plain text (most of them) is written here, as cmark would write it.
-            if let html = plainTextHTML(node, open: "<h\(level) id=\"\(id)\">", close: "</h\(level)>\n") {
-                replace(node, withHTMLBlock: html)
+            if let block = plainTextHTML(node, open: "<h\(level) id=\"\(id)\">", close: "</h\(level)>\n") {
+                replace(node, with: block)
                 return
             }
             var html = renderNode(node)
@@ -838,8 +838,8 @@ public enum MarkdownRenderer {
         /// first: inline literals point into their block's buffer, so they must not outlive it.
         private func flattenHeading(_ node: OpaquePointer) {
             let level = Int(cmark_node_get_heading_level(node))
-            if let html = plainTextHTML(node, open: "<p><strong>", close: "</strong></p>\n") {
-                replace(node, withHTMLBlock: html)
+            if let block = plainTextHTML(node, open: "<p><strong>", close: "</strong></p>\n") {
+                replace(node, with: block)
                 return
             }
             var html = renderNode(node)
@@ -899,15 +899,17 @@ public enum MarkdownRenderer {
             replace(table, with: makeNode(CMARK_NODE_HTML_BLOCK, literal: html[...]))
         }
 
-        /// `open`, the node's only child's text escaped as cmark escapes text (`&`, `<`, `>`,
-        /// `"`), and `close`; nil unless the node holds exactly one text node.
-        private func plainTextHTML(_ node: OpaquePointer, open: String, close: String) -> String? {
+        /// An HTML block node of `open`, the node's only child's text escaped as cmark escapes text
+        /// (`&`, `<`, `>`, `"`), and `close`; nil unless the node holds exactly one text node.
+        /// The bytes are made once, NUL-terminated, and handed to cmark as they are.
+        private func plainTextHTML(_ node: OpaquePointer, open: String, close: String) -> OpaquePointer? {
             guard let child = cmark_node_first_child(node), cmark_node_next(child) == nil,
                   cmark_node_get_type(child) == CMARK_NODE_TEXT, let pointer = cmark_node_get_literal(child) else { return nil }
-            var html = Array(open.utf8)
             let text = UnsafeRawPointer(pointer).assumingMemoryBound(to: UInt8.self)
             let count = strlen(pointer)
-            html.reserveCapacity(html.count + count + close.utf8.count + 16)
+            var html: [UInt8] = []
+            html.reserveCapacity(open.utf8.count + count + close.utf8.count + 17)
+            html.append(contentsOf: open.utf8)
             var run = 0
             for index in 0..<count {
                 let escaped: StaticString
@@ -924,7 +926,12 @@ public enum MarkdownRenderer {
             }
             if run < count { html.append(contentsOf: UnsafeBufferPointer(start: text + run, count: count - run)) }
             html.append(contentsOf: close.utf8)
-            return String(decoding: html, as: UTF8.self)
+            html.append(0)
+            let block = cmark_node_new_with_mem(CMARK_NODE_HTML_BLOCK, MarkdownRenderer.arena)!
+            html.withUnsafeBufferPointer { buffer in
+                buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) { _ = cmark_node_set_literal(block, $0) }
+            }
+            return block
         }
 
         private func renderNode(_ node: OpaquePointer) -> String {

@@ -73,21 +73,30 @@ public enum Slug {
     }
 
     /// The same rules on ASCII bytes: letters and digits are the only ASCII letters and numbers.
+    /// Written straight into the string's storage (a slug is never longer than its text).
     private static func makeASCII(_ text: String, fallback: String) -> String {
-        var result: [UInt8] = []
-        result.reserveCapacity(text.utf8.count)
-        var pendingHyphen = false
-        for var byte in text.utf8 {
-            if byte >= 0x41 && byte <= 0x5A { byte += 0x20 }
-            if (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39) {
-                if pendingHyphen && !result.isEmpty { result.append(0x2D) }
-                pendingHyphen = false
-                result.append(byte)
-            } else if byte == 0x20 || byte == 0x2D || byte == 0x5F || byte == 0x2F {
-                pendingHyphen = true
+        let capacity = text.utf8.count
+        guard capacity > 0 else { return fallback }
+        let result = String(unsafeUninitializedCapacity: capacity) { buffer -> Int in
+            var count = 0
+            var pendingHyphen = false
+            for var byte in text.utf8 {
+                if byte >= 0x41 && byte <= 0x5A { byte += 0x20 }
+                if (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39) {
+                    if pendingHyphen && count > 0 {
+                        buffer[count] = 0x2D
+                        count += 1
+                    }
+                    pendingHyphen = false
+                    buffer[count] = byte
+                    count += 1
+                } else if byte == 0x20 || byte == 0x2D || byte == 0x5F || byte == 0x2F {
+                    pendingHyphen = true
+                }
             }
+            return count
         }
-        return result.isEmpty ? fallback : String(decoding: result, as: UTF8.self)
+        return result.isEmpty ? fallback : result
     }
 }
 
