@@ -608,7 +608,8 @@ public enum MarkdownRenderer {
                                + (options.selfKey.map { [$0] } ?? []))
             var linked = explicit
             // How many of the matcher's entities are in `linked`: all of them ends "first" mode.
-            let explicitCount = explicit.filter(matcher.keys.contains).count
+            var explicitCount = 0
+            for key in explicit where matcher.keys.contains(key) { explicitCount += 1 }
             var linkedCount = explicitCount
             var currentSection = 0
             let first = options.autolink == .first
@@ -955,7 +956,9 @@ public enum MarkdownRenderer {
 
         private func makeNode(_ type: cmark_node_type, literal: ArraySlice<UInt8>) -> OpaquePointer {
             let node = cmark_node_new_with_mem(type, MarkdownRenderer.arena)!
-            var terminated = Array(literal)
+            var terminated: [UInt8] = []
+            terminated.reserveCapacity(literal.count + 1)  // one allocation, the NUL included
+            terminated.append(contentsOf: literal)
             terminated.append(0)
             terminated.withUnsafeBufferPointer { buffer in
                 buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) { _ = cmark_node_set_literal(node, $0) }
