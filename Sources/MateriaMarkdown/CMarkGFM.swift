@@ -928,11 +928,7 @@ public enum MarkdownRenderer {
             if run < count { html.append(contentsOf: UnsafeBufferPointer(start: text + run, count: count - run)) }
             html.append(contentsOf: close.utf8)
             html.append(0)
-            let block = cmark_node_new_with_mem(CMARK_NODE_HTML_BLOCK, MarkdownRenderer.arena)!
-            html.withUnsafeBufferPointer { buffer in
-                buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) { _ = cmark_node_set_literal(block, $0) }
-            }
-            return block
+            return makeNode(CMARK_NODE_HTML_BLOCK, terminated: html)
         }
 
         private func renderNode(_ node: OpaquePointer) -> String {
@@ -955,11 +951,16 @@ public enum MarkdownRenderer {
         }
 
         private func makeNode(_ type: cmark_node_type, literal: ArraySlice<UInt8>) -> OpaquePointer {
-            let node = cmark_node_new_with_mem(type, MarkdownRenderer.arena)!
             var terminated: [UInt8] = []
             terminated.reserveCapacity(literal.count + 1)  // one allocation, the NUL included
             terminated.append(contentsOf: literal)
             terminated.append(0)
+            return makeNode(type, terminated: terminated)
+        }
+
+        /// A node whose literal is `terminated` up to its final NUL byte (cmark copies it).
+        private func makeNode(_ type: cmark_node_type, terminated: [UInt8]) -> OpaquePointer {
+            let node = cmark_node_new_with_mem(type, MarkdownRenderer.arena)!
             terminated.withUnsafeBufferPointer { buffer in
                 buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) { _ = cmark_node_set_literal(node, $0) }
             }

@@ -9,34 +9,26 @@ public enum Page: Sendable, Hashable {
     case article(String), nutrient(String), condition(String), symptom(String)
 
     /// URL path relative to the site root, with a trailing slash ("articles/x/").
-    var path: String {
-        switch self {
-        case .home: return ""
-        case .disclaimer: return "disclaimer/"
-        case .faq: return "faq/"
-        case .keyPoints: return "key-points/"
-        case .azIndex: return "a-z/"
-        case .search: return "search/"
-        case .notFound: return "404.html"
-        case .articleList: return "articles/"
-        case .nutrientList: return "nutrients/"
-        case .conditionList: return "conditions/"
-        case .symptomList: return "symptoms/"
-        case .article(let slug): return joined("articles/", slug, "/")
-        case .nutrient(let id): return joined("nutrients/", id, "/")
-        case .condition(let id): return joined("conditions/", id, "/")
-        case .symptom(let id): return joined("symptoms/", id, "/")
-        }
-    }
+    var path: String { path(after: "") }
 
     /// `prefix + path`, made in one string (a link or a URL to the page; made for every one).
     func path(after prefix: String) -> String {
         switch self {
+        case .home: return prefix
+        case .disclaimer: return prefix + "disclaimer/"
+        case .faq: return prefix + "faq/"
+        case .keyPoints: return prefix + "key-points/"
+        case .azIndex: return prefix + "a-z/"
+        case .search: return prefix + "search/"
+        case .notFound: return prefix + "404.html"
+        case .articleList: return prefix + "articles/"
+        case .nutrientList: return prefix + "nutrients/"
+        case .conditionList: return prefix + "conditions/"
+        case .symptomList: return prefix + "symptoms/"
         case .article(let slug): return joined(prefix, "articles/", slug, "/")
         case .nutrient(let id): return joined(prefix, "nutrients/", id, "/")
         case .condition(let id): return joined(prefix, "conditions/", id, "/")
         case .symptom(let id): return joined(prefix, "symptoms/", id, "/")
-        default: return prefix + path
         }
     }
 
