@@ -204,13 +204,50 @@ struct GraphExport {
         let kind: String
     }
 
+    /// The graph as it is written. Edges name their ends by number, in `keys`, so that a key
+    /// that ends a thousand edges is kept, sorted and escaped once, not a thousand times.
     struct Graph: Encodable {
+        /// Edge kinds, in the order their names sort.
+        static let kinds = ["data", "link", "mentions", "wikilink"]
+
         let nodes: [Node]
-        let edges: [Edge]
+        let keys: [String]
+        /// Source and target (indices into `keys`) and kind (into `kinds`), in the order written.
+        let links: [(source: Int, target: Int, kind: Int)]
+
+        init(nodes: [Node], keys: [String], links: [(source: Int, target: Int, kind: Int)]) {
+            self.nodes = nodes
+            self.keys = keys
+            self.links = links
+        }
+
+        /// A graph of `edges` as given, in their order.
+        init(nodes: [Node], edges: [Edge]) {
+            var numbers: [String: Int] = [:], keys: [String] = []
+            func number(_ key: String) -> Int {
+                if let known = numbers[key] { return known }
+                numbers[key] = keys.count
+                keys.append(key)
+                return keys.count - 1
+            }
+            let links = edges.map { (number($0.source), number($0.target), Graph.kinds.firstIndex(of: $0.kind)!) }
+            self.init(nodes: nodes, keys: keys, links: links)
+        }
+
+        var edges: [Edge] { links.map { Edge(source: keys[$0.source], target: keys[$0.target], kind: Graph.kinds[$0.kind]) } }
+
+        private enum CodingKeys: String, CodingKey { case nodes, edges }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(nodes, forKey: .nodes)
+            try container.encode(edges, forKey: .edges)
+        }
     }
 
     func file() -> OutputFile {
         var nodes: [Node] = []
+        nodes.reserveCapacity(site.articles.count + site.nutrients.count + site.conditions.count + site.symptoms.count)
         func node(_ page: Page, _ kind: String, _ title: String) {
             nodes.append(Node(id: page.key, kind: kind, title: title, url: page.path(after: site.config.baseURL)))
         }
@@ -219,58 +256,64 @@ struct GraphExport {
         for condition in site.conditions { node(.condition(condition.id), "condition", condition.name) }
         for symptom in site.symptoms { node(.symptom(symptom.id), "symptom", symptom.name) }
 
-        // Edges grouped by their source: each source's few edges are sorted and deduplicated on
-        // their own, and only the sources are sorted as a whole (one edge per link of the site).
-        var bySource: [String: [(target: String, kind: String)]] = [:]
-        func edge(_ source: String, _ target: String, _ kind: String) { bySource[source, default: []].append((target, kind)) }
-        bySource.reserveCapacity(texts.linksByOwner.count + site.articles.count)
+        // Every key an edge names gets a number; an edge is three numbers (one per link of the site).
+        var numbers: [String: Int] = [:], keys: [String] = []
+        numbers.reserveCapacity(nodes.count)
+        keys.reserveCapacity(nodes.count)
+        func number(_ key: String) -> Int {
+            if let known = numbers[key] { return known }
+            numbers[key] = keys.count
+            keys.append(key)
+            return keys.count - 1
+        }
+        var edges: [(source: Int, target: Int, kind: Int)] = []
+        let (data, link, mentions, wikilink) = (0, 1, 2, 3)  // indices into Graph.kinds
         for links in texts.linksByOwner.values {
-            // A page's links all come from that page: its edges are gathered, then added at once.
-            var source: String?
-            var edges: [(target: String, kind: String)] = []
+            // A page's links all come from that page: its number is looked up once per run of them.
+            var source: (key: String, number: Int)?
             for index in links.indices {  // fields read in place: a link is not copied whole
                 guard let from = links[index].sourceKey, let target = links[index].record.key, from != target,
                       Page.isEntityKey(target) else { continue }
-                let kind: String
+                let kind: Int
                 switch links[index].record.kind {
-                case .autolink, .directive: kind = "mentions"
-                case .wikilink: kind = "wikilink"
-                case .markdown: kind = "link"
+                case .autolink, .directive: kind = mentions
+                case .wikilink: kind = wikilink
+                case .markdown: kind = link
                 }
-                if let current = source, current != from {
-                    bySource[current, default: []] += edges
-                    edges.removeAll(keepingCapacity: true)
-                }
-                source = from
-                edges.append((target, kind))
+                if source?.key != from { source = (from, number(from)) }
+                edges.append((source!.number, number(target), kind))
             }
-            if let source { bySource[source, default: []] += edges }
         }
         for article in site.articles {
-            let source = Page.article(article.slug.value).key
-            for id in article.nutrients { edge(source, Page.nutrient(id.value).key, "data") }
-            for id in article.conditions { edge(source, Page.condition(id.value).key, "data") }
-            for id in article.symptoms { edge(source, Page.symptom(id.value).key, "data") }
+            let source = number(Page.article(article.slug.value).key)
+            for id in article.nutrients { edges.append((source, number(Page.nutrient(id.value).key), data)) }
+            for id in article.conditions { edges.append((source, number(Page.condition(id.value).key), data)) }
+            for id in article.symptoms { edges.append((source, number(Page.symptom(id.value).key), data)) }
         }
         for (condition, links) in site.nutrientsOfCondition {
-            for link in links { edge(Page.nutrient(link.id).key, Page.condition(condition).key, "data") }
+            for link in links { edges.append((number(Page.nutrient(link.id).key), number(Page.condition(condition).key), data)) }
         }
         for (condition, symptoms) in site.symptomsOfCondition {
-            for symptom in symptoms { edge(Page.condition(condition).key, Page.symptom(symptom).key, "data") }
+            for symptom in symptoms { edges.append((number(Page.condition(condition).key), number(Page.symptom(symptom).key), data)) }
         }
         for (symptom, links) in site.nutrientsOfSymptom {
-            for link in links { edge(Page.nutrient(link.id).key, Page.symptom(symptom).key, "data") }
+            for link in links { edges.append((number(Page.nutrient(link.id).key), number(Page.symptom(symptom).key), data)) }
         }
-        var sortedEdges: [Edge] = []
-        for source in bySource.keys.sorted() {
-            var previous: (target: String, kind: String)?
-            for (target, kind) in bySource[source]!.sorted(by: { $0.target != $1.target ? $0.target < $1.target : $0.kind < $1.kind }) {
-                if let previous, previous.target == target, previous.kind == kind { continue }
-                sortedEdges.append(Edge(source: source, target: target, kind: kind))
-                previous = (target, kind)
-            }
+        // Sorted by source, then target (both as strings), then kind; repeats dropped. The keys
+        // are sorted once, and each edge becomes one integer of their ranks that sorts the same way.
+        let order = keys.indices.sorted { keys[$0] < keys[$1] }
+        var rank = [Int](repeating: 0, count: keys.count)
+        for (position, key) in order.enumerated() { rank[key] = position }
+        var packed = edges.map { UInt64(rank[$0.source]) << 34 | UInt64(rank[$0.target]) << 2 | UInt64($0.kind) }
+        packed.sort()
+        var sorted: [(source: Int, target: Int, kind: Int)] = []
+        sorted.reserveCapacity(packed.count)
+        var previous: UInt64?
+        for value in packed where value != previous {
+            sorted.append((order[Int(value >> 34)], order[Int(value >> 2 & (1 << 32 - 1))], Int(value & 3)))
+            previous = value
         }
-        return OutputFile(path: "graph.json", bytes: Self.json(Graph(nodes: nodes, edges: sortedEdges)))
+        return OutputFile(path: "graph.json", bytes: Self.json(Graph(nodes: nodes, keys: keys, links: sorted)))
     }
 
     /// The bytes `JSONEncoder` writes with `.sortedKeys, .prettyPrinted, .withoutEscapingSlashes`
@@ -278,7 +321,7 @@ struct GraphExport {
     /// directly, as the graph has an edge per link of the site.
     static func json(_ graph: Graph) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(128 * (graph.nodes.count + graph.edges.count) + 64)
+        out.reserveCapacity(128 * (graph.nodes.count + graph.links.count) + 64)
         // Every field's `      "name" : ` made once, not once per node and edge.
         func prefix(_ name: String) -> [UInt8] { Array("      \"\(name)\" : ".utf8) }
         let (id, kind, source, target, title, url) = (prefix("id"), prefix("kind"), prefix("source"), prefix("target"), prefix("title"), prefix("url"))
@@ -289,6 +332,16 @@ struct GraphExport {
             if !last { out.append(0x2C) }
             out.append(0x0A)
         }
+        // Each key and kind escaped once, with the comma and line break that follow it.
+        func escaped(_ text: String, last: Bool) -> [UInt8] {
+            var bytes: [UInt8] = []
+            JSONText.writeString(text, to: &bytes, forScript: false)
+            bytes += last ? [0x0A] : [0x2C, 0x0A]
+            return bytes
+        }
+        let kinds = Graph.kinds.map { kind + escaped($0, last: false) }
+        let sources = graph.keys.map { source + escaped($0, last: false) }
+        let targets = graph.keys.map { target + escaped($0, last: true) }
         func list<T>(_ name: String, _ items: [T], last: Bool, _ write: (T) -> Void) {
             out += Array("  \"\(name)\" : [\n".utf8)
             if items.isEmpty { out.append(0x0A) }
@@ -300,8 +353,8 @@ struct GraphExport {
             out += Array((last ? "  ]\n" : "  ],\n").utf8)
         }
         out += Array("{\n".utf8)
-        list("edges", graph.edges, last: false) { edge in
-            field(kind, edge.kind); field(source, edge.source); field(target, edge.target, last: true)
+        list("edges", graph.links, last: false) { edge in
+            out += kinds[edge.kind]; out += sources[edge.source]; out += targets[edge.target]
         }
         list("nodes", graph.nodes, last: true) { node in
             field(id, node.id); field(kind, node.kind); field(title, node.title); field(url, node.url, last: true)
