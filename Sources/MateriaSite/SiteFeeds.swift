@@ -44,21 +44,30 @@ struct SiteFeeds {
     func files(pages: [Page]) -> [OutputFile] {
         let base = site.config.baseURL
         guard base.hasPrefix("http://") || base.hasPrefix("https://") else { return [] }
-        var sitemap = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n"
+        // Written as bytes: a site of 10,000 articles has a line here for every page.
+        var sitemap: [UInt8] = []
+        sitemap.reserveCapacity(128 * pages.count + 128)
+        sitemap += "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n".utf8
         for page in pages where page != .notFound && page != .search {
-            sitemap += "<url><loc>\(Self.escape(page.path(after: base)))</loc>"
-            if let day = lastModified(page) { sitemap += "<lastmod>\(day.iso)</lastmod>" }
-            sitemap += "</url>\n"
+            sitemap += "<url><loc>".utf8
+            HTMLEscaping.append(page.path(after: base), to: &sitemap)
+            sitemap += "</loc>".utf8
+            if let day = lastModified(page) {
+                sitemap += "<lastmod>".utf8
+                sitemap += day.iso.utf8
+                sitemap += "</lastmod>".utf8
+            }
+            sitemap += "</url>\n".utf8
         }
-        sitemap += "</urlset>\n"
+        sitemap += "</urlset>\n".utf8
         let robots = "User-agent: *\nAllow: /\n\nSitemap: \(base)sitemap.xml\n"
-        return [OutputFile(path: "sitemap.xml", bytes: Array(sitemap.utf8)),
+        return [OutputFile(path: "sitemap.xml", bytes: sitemap),
                 OutputFile(path: "robots.txt", bytes: Array(robots.utf8)),
-                OutputFile(path: "feed.xml", bytes: Array(atom().utf8))]
+                OutputFile(path: "feed.xml", bytes: atom())]
     }
 
     /// Articles, newest first.
-    func atom() -> String {
+    func atom() -> [UInt8] {
         let base = site.config.baseURL
         // Newest first, ties by slug; each article's date (as one number) and slug taken out
         // once, not per comparison.
@@ -70,7 +79,9 @@ struct SiteFeeds {
         let articles = keys.indices.sorted { (keys[$0].day, keys[$1].slug) > (keys[$1].day, keys[$0].slug) }
             .map { site.articles[$0] }
         func stamp(_ day: Day?) -> String { (day ?? Day(year: 1970, month: 1, day: 1)!).iso + "T00:00:00Z" }
-        var xml = """
+        var xml: [UInt8] = []
+        xml.reserveCapacity(512 * articles.count + 1024)
+        xml += """
             <?xml version="1.0" encoding="utf-8"?>
             <feed xmlns="http://www.w3.org/2005/Atom" xml:lang="\(Self.escape(site.config.language))">
             <title>\(Self.escape(site.config.title))</title>
@@ -81,15 +92,32 @@ struct SiteFeeds {
             <updated>\(stamp(articles.compactMap(Self.lastModified).max()))</updated>
             <author><name>\(Self.escape(site.config.title))</name></author>
 
-            """
+            """.utf8
+        func element(_ name: StaticString, _ text: String) {
+            xml += "<".utf8; name.withUTF8Buffer { xml += $0 }; xml += ">".utf8
+            HTMLEscaping.append(text, to: &xml)
+            xml += "</".utf8; name.withUTF8Buffer { xml += $0 }; xml += ">\n".utf8
+        }
         for article in articles {
             let url = Page.article(article.slug.value).path(after: base)
-            xml += "<entry>\n<title>\(Self.escape(article.title))</title>\n<link href=\"\(Self.escape(url))\"/>\n<id>\(Self.escape(url))</id>\n"
-            if let published = article.date { xml += "<published>\(stamp(published))</published>\n" }
-            xml += "<updated>\(stamp(Self.lastModified(article)))</updated>\n"
-            if let author = article.author { xml += "<author><name>\(Self.escape(author))</name></author>\n" }
-            xml += "<summary>\(Self.escape(article.summary))</summary>\n</entry>\n"
+            xml += "<entry>\n".utf8
+            element("title", article.title)
+            xml += "<link href=\"".utf8
+            HTMLEscaping.append(url, to: &xml)
+            xml += "\"/>\n".utf8
+            element("id", url)
+            if let published = article.date { element("published", stamp(published)) }
+            element("updated", stamp(Self.lastModified(article)))
+            if let author = article.author {
+                xml += "<author><name>".utf8
+                HTMLEscaping.append(author, to: &xml)
+                xml += "</name></author>\n".utf8
+            }
+            xml += "<summary>".utf8
+            HTMLEscaping.append(article.summary, to: &xml)
+            xml += "</summary>\n</entry>\n".utf8
         }
-        return xml + "</feed>\n"
+        xml += "</feed>\n".utf8
+        return xml
     }
 }

@@ -193,19 +193,24 @@ public struct SiteResolver {
         let lists = parallelMap(Array(articles.indices), jobs: jobs) { position -> [String] in
             let own = allWeights[position]
             let keys = own.map(\.key).sorted { (index[$0].count, keyNames[$0]) < (index[$1].count, keyNames[$1]) }
+            // At most `candidateLimit` of them, so whether one is already in is looked up in the
+            // list itself: a list visits each article once, so it passes over at most as many
+            // known ones as the list holds, and a set would cost more than it saves.
             var candidates: [Int] = []
-            var seen: Set<Int> = [position]
+            candidates.reserveCapacity(candidateLimit)
             gather: for key in keys {
-                for other in index[key] where seen.insert(other).inserted {
+                for other in index[key] where other != position && !candidates.contains(other) {
                     candidates.append(other)
                     if candidates.count >= candidateLimit { break gather }
                 }
             }
-            let scored = candidates.map { other -> (Int, Int) in
+            var scored = candidates.map { other -> (Int, Int) in
                 let theirs = allWeights[other]
                 return (other, own.reduce(0) { sum, mine in sum + (theirs.contains { $0.key == mine.key } ? mine.weight : 0) })
             }
-            let best = scored.sorted { ($1.1, $0.0) < ($0.1, $1.0) }.prefix(5)
+            // Candidates are distinct, so no two compare equal and any sort gives the same order.
+            scored.sort { ($1.1, $0.0) < ($0.1, $1.0) }
+            let best = scored.prefix(5)
             return best.map { articles[$0.0].slug.value }
         }
         var result: [String: [String]] = [:]

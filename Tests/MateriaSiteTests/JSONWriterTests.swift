@@ -47,7 +47,10 @@ import MateriaTestSupport
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let entries = Self.awkward.map { SearchIndex.Entry(t: $0, k: "article", u: "articles/\($0)/", s: "summary \($0)", w: $0 + " words") }
-        for list in [entries, [entries[0]], []] {
+        // Words in parts, empty ones too, are written as their join with spaces.
+        let parts = Self.awkward.map { SearchIndex.Entry(t: $0, k: "article", u: "a/", s: "", words: [$0, "", "x \($0)", ""]) }
+            + [SearchIndex.Entry(t: "none", k: "symptom", u: "s/", s: "", words: [])]
+        for list in [entries, [entries[0]], [], parts] {
             #expect(SearchIndex.json(list) == [UInt8](try encoder.encode(list)) + [0x0A])
         }
     }
