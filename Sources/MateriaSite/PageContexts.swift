@@ -515,7 +515,11 @@ struct Links {
         if page == .notFound {
             root = basePath
         } else {
-            let depth = page.path.split(separator: "/").count
+            // The path's segments, counted on its bytes (a split made an array for every page).
+            var depth = 0, inSegment = false
+            for byte in page.path.utf8 {
+                if byte == 0x2F { inSegment = false } else if !inSegment { inSegment = true; depth += 1 }
+            }
             root = depth == 0 ? "./" : String(repeating: "../", count: depth)
         }
     }
