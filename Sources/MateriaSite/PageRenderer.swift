@@ -321,7 +321,6 @@ struct GraphExport {
     /// directly, as the graph has an edge per link of the site.
     static func json(_ graph: Graph) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(128 * (graph.nodes.count + graph.links.count) + 64)
         // Every field's `      "name" : ` made once, not once per node and edge.
         func prefix(_ name: String) -> [UInt8] { Array("      \"\(name)\" : ".utf8) }
         let (id, kind, source, target, title, url) = (prefix("id"), prefix("kind"), prefix("source"), prefix("target"), prefix("title"), prefix("url"))
@@ -342,6 +341,14 @@ struct GraphExport {
         let kinds = Graph.kinds.map { kind + escaped($0, last: false) }
         let sources = graph.keys.map { source + escaped($0, last: false) }
         let targets = graph.keys.map { target + escaped($0, last: true) }
+        // Reserved at once (the graph of a large site is megabytes): the edges' bytes exactly,
+        // the nodes' as their text plus what escaping usually adds.
+        var size = 64 + 128 * graph.nodes.count
+        for node in graph.nodes { size += node.id.utf8.count + node.kind.utf8.count + node.title.utf8.count + node.url.utf8.count }
+        for edge in graph.links {
+            size += open.count + close.count + kinds[edge.kind].count + sources[edge.source].count + targets[edge.target].count
+        }
+        out.reserveCapacity(size)
         func list<T>(_ name: String, _ items: [T], last: Bool, _ write: (T) -> Void) {
             out += Array("  \"\(name)\" : [\n".utf8)
             if items.isEmpty { out.append(0x0A) }
