@@ -119,7 +119,7 @@ struct PageContexts: Sendable {
         case .symptomList:
             context.merge(list("Symptoms", "Symptoms, and the conditions and nutrients behind them.",
                                site.symptoms.map { item($0.name, links.symptom($0.id), $0.summary) }, links)) { $1 }
-        case .article(let slug): context.merge(try article(site.articleBySlug[slug]!, links)) { $1 }
+        case .article(let slug): try article(site.articleBySlug[slug]!, links, into: &context)
         case .nutrient(let id): context.merge(nutrient(site.nutrientByID[id]!, links)) { $1 }
         case .condition(let id): context.merge(condition(site.conditionByID[id]!, links)) { $1 }
         case .symptom(let id): context.merge(symptom(site.symptomByID[id]!, links)) { $1 }
@@ -232,20 +232,20 @@ struct PageContexts: Sendable {
         ["title": .text(title), "intro": .text(intro), "items": .list(items), "breadcrumbs": crumbs(links, [(title, nil)]), "description": .text(intro)]
     }
 
-    private func article(_ article: Article, _ links: Links) throws(TextSpill.ReadFailure) -> TemplateObject {
+    /// An article's values, set straight into the page's `context` (which holds the shared ones):
+    /// built apart and merged, every member was looked up twice over.
+    private func article(_ article: Article, _ links: Links, into context: inout TemplateObject) throws(TextSpill.ReadFailure) {
         let slug = article.slug.value
         let rendered = texts.articleBodies[slug]!
         let minutes = max(1, Int((Double(rendered.wordCount) / 200).rounded(.up)))
-        var context: TemplateObject = [
-            "title": .text(article.title),
-            "summary": .text(article.summary),
-            "description": .text(article.summary),
-            "reading_time": "\(minutes) min read",
-            "main_class": "with-sidebar",
-            "reading_minutes": .text(String(minutes)),
-            "body_html": try texts.articleHTML(slug, root: links.root),
-            "breadcrumbs": crumbs(links, [("Articles", links.to(Page.articleList.path)), (article.title, nil)]),
-        ]
+        context["title"] = .text(article.title)
+        context["summary"] = .text(article.summary)
+        context["description"] = .text(article.summary)
+        context["reading_time"] = "\(minutes) min read"
+        context["main_class"] = "with-sidebar"
+        context["reading_minutes"] = .text(String(minutes))
+        context["body_html"] = try texts.articleHTML(slug, root: links.root)
+        context["breadcrumbs"] = crumbs(links, [("Articles", links.to(Page.articleList.path)), (article.title, nil)])
         if let date = article.date { context["published"] = day(date) }
         if let updated = article.updated { context["updated"] = day(updated) }
         if let reviewed = article.reviewed {
@@ -273,7 +273,6 @@ struct PageContexts: Sendable {
         let related = (site.relatedArticles[slug] ?? []).compactMap { site.articleBySlug[$0] }
         if !related.isEmpty { context["related"] = .list(related.map { item($0.title, links.article($0.slug.value), $0.summary) }) }
         if !article.tags.isEmpty { context["tags"] = .objects(article.tags.map { ["tag": .text($0)] }) }
-        return context
     }
 
     /// h2 entries with their h3 children; deeper levels are left out of the contents list.
