@@ -223,7 +223,7 @@ public struct SiteBuilder {
         // The pages need the HTML, not the Markdown, which a large site cannot afford to keep: the
         // Markdown phase takes each body out as it renders it, and the site keeps none.
         let bodies = ArticleBodies(site.articles.map(\.body))
-        site = site.withoutArticleBodies()
+        site = site.withoutArticleBodies(jobs: options.jobs)
         let texts = renderer(site).markdown(bodies: bodies, spill: textFolder.flatMap(TextSpill.init(folder:)))
         PhaseClock.mark("markdown")
         let result = try renderer(site).render(pages, texts: texts, spill: spill).get()

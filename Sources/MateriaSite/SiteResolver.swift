@@ -41,9 +41,9 @@ public struct ResolvedSite: Sendable {
     public let relatedArticles: [String: [String]]
 
     /// The same site with every article's Markdown dropped (after the Markdown phase).
-    func withoutArticleBodies() -> ResolvedSite {
+    func withoutArticleBodies(jobs: Int = 1) -> ResolvedSite {
         var copy = self
-        copy.articles = articles.map { $0.withoutBody() }
+        copy.articles = parallelMap(articles, jobs: jobs) { $0.withoutBody() }
         // Made as `resolve` makes it, from the stripped articles, so that no article is held twice.
         copy.articleBySlug = Dictionary(copy.articles.map { ($0.slug.value, $0) }, uniquingKeysWith: { first, _ in first })
         return copy

@@ -33,13 +33,15 @@ public struct SiteValidator {
             check(effect.symptoms, against: symptomIDs, kind: "symptom", folder: "symptoms")
         }
 
-        var slugs: [String: Article] = [:]
-        for article in source.articles {
+        // Each slug's first article by position (a copy of every article cost more than the check).
+        var slugs: [String: Int] = [:]
+        slugs.reserveCapacity(source.articles.count)
+        for (position, article) in source.articles.enumerated() {
             if let first = slugs[article.slug.value] {
-                diagnostics.error(article.slug.location, "duplicate slug '\(article.slug.value)': \(first.sourcePath) already uses it",
+                diagnostics.error(article.slug.location, "duplicate slug '\(article.slug.value)': \(source.articles[first].sourcePath) already uses it",
                                   fix: "give one of the two articles another 'slug:' (or rename its file)")
             } else {
-                slugs[article.slug.value] = article
+                slugs[article.slug.value] = position
             }
             check(article.nutrients, against: nutrientIDs, kind: "nutrient", folder: "nutrients")
             check(article.conditions, against: conditionIDs, kind: "condition", folder: "conditions")
@@ -81,7 +83,9 @@ public struct SiteValidator {
 
         checkSharedTerms(&diagnostics)
 
-        let generated = Set(Page.all(source).map(\.file)).union(["assets/", OutputWriter.markerFile, "graph.json", "search-index.json", "sitemap.xml", "robots.txt", "feed.xml"])
+        // The generated paths are made only when there are static files to check against them.
+        let generated = source.staticFiles.isEmpty ? []
+            : Set(Page.all(source).map(\.file)).union(["assets/", OutputWriter.markerFile, "graph.json", "search-index.json", "sitemap.xml", "robots.txt", "feed.xml"])
         for file in source.staticFiles where generated.contains(file) || file.hasPrefix("assets/") {
             diagnostics.error(SourceLocation(path: "Content/static/" + file), "the static file would overwrite the generated \(file)",
                               fix: "rename or move it; assets/ and the page paths belong to Materia")
