@@ -11,9 +11,12 @@ deps:
 validators:
 	@./scripts/validate/install.sh
 
+# Swift's runtime and Foundation are linked into the release binary (--static-swift-stdlib): it
+# starts faster, calls the runtime directly, and runs where no Swift toolchain is installed.
+RELEASE_FLAGS ?= --static-swift-stdlib
 release: deps
-	$(SWIFT) build -c release --product materia
-	$(SWIFT) build -c release --product materia-floor
+	$(SWIFT) build -c release $(RELEASE_FLAGS) --product materia
+	$(SWIFT) build -c release $(RELEASE_FLAGS) --product materia-floor
 
 site: release
 	.build/release/materia build

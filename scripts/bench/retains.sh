@@ -6,12 +6,18 @@
 set -euo pipefail
 binary=${1:?usage: retains.sh BINARY SITE_DIR}
 site=${2:?usage: retains.sh BINARY SITE_DIR}
-core=$(ldd "$binary" | awk '/libswiftCore.so/ {print $3}')
+# The runtime is in libswiftCore.so, or in the binary itself when Swift's runtime is linked in
+# statically (the release build): the probes go where swift_retain is, made anew for each binary.
+target=$(ldd "$binary" | awk '/libswiftCore.so/ {print $3}')
+[ -n "$target" ] || target=$(readlink -f "$binary")
+perf probe -q -d 'materia_counts:*' 2>/dev/null || true
 for function in swift_retain swift_release; do
-    perf probe -q -x "$core" "$function" 2>/dev/null || true  # already there from an earlier run
+    # By name, or else by address: a static runtime has no debug information to find it by name.
+    perf probe -q -x "$target" -a "materia_counts:counted_$function=$function" 2>/dev/null \
+        || perf probe -q -x "$target" -a "materia_counts:counted_$function=0x$(nm "$target" | awk -v f="$function" '$3 == f {print $1; exit}')"
 done
 output=$(mktemp -d)
-trap 'rm -rf "$output"' EXIT
-MATERIA_TODAY=2026-11-22 perf stat -x, -e probe_libswiftCore:swift_retain,probe_libswiftCore:swift_release \
+trap 'rm -rf "$output"; perf probe -q -d "materia_counts:*" 2>/dev/null || true' EXIT
+MATERIA_TODAY=2026-11-22 perf stat -x, -e materia_counts:counted_swift_retain,materia_counts:counted_swift_release \
     "$binary" build --root "$site" --output "$output/site" --quiet --jobs 1 2>&1 >/dev/null \
-    | awk -F, '/probe_libswiftCore/ {sub("probe_libswiftCore:", "", $3); printf "%s %s\n", $3, $1}'
+    | awk -F, '/materia_counts/ {sub("materia_counts:counted_", "", $3); printf "%s %s\n", $3, $1}'
