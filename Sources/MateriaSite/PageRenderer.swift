@@ -223,15 +223,9 @@ struct GraphExport {
 
         /// A graph of `edges` as given, in their order.
         init(nodes: [Node], edges: [Edge]) {
-            var numbers: [String: Int] = [:], keys: [String] = []
-            func number(_ key: String) -> Int {
-                if let known = numbers[key] { return known }
-                numbers[key] = keys.count
-                keys.append(key)
-                return keys.count - 1
-            }
+            var number = KeyNumbers()
             let links = edges.map { (number($0.source), number($0.target), Graph.kinds.firstIndex(of: $0.kind)!) }
-            self.init(nodes: nodes, keys: keys, links: links)
+            self.init(nodes: nodes, keys: number.keys, links: links)
         }
 
         var edges: [Edge] { links.map { Edge(source: keys[$0.source], target: keys[$0.target], kind: Graph.kinds[$0.kind]) } }
@@ -242,6 +236,24 @@ struct GraphExport {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(nodes, forKey: .nodes)
             try container.encode(edges, forKey: .edges)
+        }
+    }
+
+    /// A number for every key, in the order the keys are first seen.
+    struct KeyNumbers {
+        private var numbers: [String: Int] = [:]
+        private(set) var keys: [String] = []
+
+        init(capacity: Int = 0) {
+            numbers.reserveCapacity(capacity)
+            keys.reserveCapacity(capacity)
+        }
+
+        mutating func callAsFunction(_ key: String) -> Int {
+            if let known = numbers[key] { return known }
+            numbers[key] = keys.count
+            keys.append(key)
+            return keys.count - 1
         }
     }
 
@@ -257,15 +269,7 @@ struct GraphExport {
         for symptom in site.symptoms { node(.symptom(symptom.id), "symptom", symptom.name) }
 
         // Every key an edge names gets a number; an edge is three numbers (one per link of the site).
-        var numbers: [String: Int] = [:], keys: [String] = []
-        numbers.reserveCapacity(nodes.count)
-        keys.reserveCapacity(nodes.count)
-        func number(_ key: String) -> Int {
-            if let known = numbers[key] { return known }
-            numbers[key] = keys.count
-            keys.append(key)
-            return keys.count - 1
-        }
+        var number = KeyNumbers(capacity: nodes.count)
         var edges: [(source: Int, target: Int, kind: Int)] = []
         let (data, link, mentions, wikilink) = (0, 1, 2, 3)  // indices into Graph.kinds
         for links in texts.linksByOwner.values {
@@ -300,7 +304,10 @@ struct GraphExport {
             for link in links { edges.append((number(Page.nutrient(link.id).key), number(Page.symptom(symptom).key), data)) }
         }
         // Sorted by source, then target (both as strings), then kind; repeats dropped. The keys
-        // are sorted once, and each edge becomes one integer of their ranks that sorts the same way.
+        // are sorted once, and each edge becomes one integer of their ranks that sorts the same way
+        // (30 bits of source rank, 32 of target rank, 2 of kind).
+        let keys = number.keys
+        precondition(keys.count < 1 << 30, "more keys than an edge's integer holds")
         let order = keys.indices.sorted { keys[$0] < keys[$1] }
         var rank = [Int](repeating: 0, count: keys.count)
         for (position, key) in order.enumerated() { rank[key] = position }

@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
 """`make bench-ab A=… B=…`: two (or more) materia binaries built side by side on the same generated
-articles, runs alternating (A, B, A, B, …) so that a machine getting slower or faster during the
-measurement weighs on both alike. This is how a change is measured on a noisy machine: one build
+articles, runs alternating (A, B, B, A, A, B, …: the order turns every round) so that a machine
+getting slower or faster during the measurement weighs on both alike. This is how a change is measured on a noisy machine: one build
 of each, or a `make bench` now against one from an hour ago, can differ by 10–30 % on its own.
 
 Prints, per binary, the median and the minimum of wall time, CPU time (user + system) and peak RSS,
-then each phase's CPU time from `MATERIA_TIMINGS=1`, and the ratio of medians of each binary to the
-first. `--jobs 1` measures CPU with less scheduling noise. Even so, a difference under about 5 %
+then each phase's CPU time from `MATERIA_TIMINGS=1`, the ratio of medians of each binary to the
+first, and the median of the round-by-round CPU ratios with how many rounds each was faster in. `--jobs 1` measures CPU with less scheduling noise. Even so, a difference under about 5 %
 needs a second round before it is believed.
 
 Usage: ab.py BINARY BINARY [BINARY…] [-n 10000] [--pairs 5] [--dest /tmp] [--jobs N]   (--dest /dev/shm for tmpfs)
@@ -54,7 +54,8 @@ def main():
         args.n, site, args.dest, args.pairs, "--jobs %d" % args.jobs if args.jobs else "all cores",
         open("/proc/loadavg").read().split()[0]))
     for round_ in range(args.pairs):
-        for binary in args.binaries:
+        # The order turns every round, so a host that speeds up or slows down favours no binary.
+        for binary in (args.binaries if round_ % 2 == 0 else args.binaries[::-1]):
             results[binary].append(build(binary, site, out, args.jobs))
         print("  round %d: " % (round_ + 1) + ", ".join("%.2f s" % results[b][-1][0] for b in args.binaries))
     shutil.rmtree(out, ignore_errors=True)
@@ -85,6 +86,10 @@ def main():
     for binary, name in zip(args.binaries[1:], names[1:]):
         print("  %s / %s: wall %.3f, CPU %.3f (ratios of medians)" % (
             name, names[0], figures(binary, 0)[0] / base_wall, figures(binary, 1)[0] / base_cpu))
+        # Round by round: each round's two runs were next to each other in time.
+        ratios = [mine[1] / base[1] for mine, base in zip(results[binary], results[args.binaries[0]])]
+        print("  %s / %s round by round: CPU median %.3f, faster in %d of %d rounds" % (
+            name, names[0], statistics.median(ratios), sum(1 for ratio in ratios if ratio < 1), len(ratios)))
 
 
 if __name__ == "__main__":
