@@ -149,6 +149,11 @@ struct PageLinkEnvironment: MarkdownEnvironment {
             return .page(path: path, fragment: fragment, key: key, title: nil)
         }
         let written = base.utf8.first == 0x2F ? String(decoding: base.utf8.dropFirst(), as: UTF8.self) : pagePath + base
+        // Most links name a page's folder as it is ("/articles/slug/"): then the path written is
+        // the page's path, looked up without being normalized and given its "/" back.
+        if written.utf8.last == 0x2F, Self.isPlain(written), let key = table.pages[written] {
+            return .page(path: written, fragment: fragment, key: key, title: nil)
+        }
         let target = Self.normalize(written), folder = target + "/"
         // The path in the form written (a folder when it ends in "/", as most links do), in the
         // other form, or without "index.html": the first that is a page. (No path is a page in both
