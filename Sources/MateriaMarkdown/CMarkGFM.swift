@@ -190,7 +190,8 @@ public enum MarkdownRenderer {
         let options: MarkdownOptions
         let extensions: UnsafeMutablePointer<cmark_llist>?
         var headings: [Heading] = []
-        var usedIDs: Set<String>
+        /// Heading ids given so far; the reserved ones stay in `options` (not copied in per document).
+        var usedIDs: Set<String> = []
         var records: [LinkRecord] = []
         /// The link node of each record, until its sentence is read (then the tree changes).
         var recordNodes: [OpaquePointer?] = []
@@ -207,7 +208,6 @@ public enum MarkdownRenderer {
         init(options: MarkdownOptions, extensions: UnsafeMutablePointer<cmark_llist>?, source: UnsafeBufferPointer<UInt8>) {
             self.options = options
             self.extensions = extensions
-            self.usedIDs = options.reservedIDs
             self.source = source
             var starts = [0]
             if let base = source.baseAddress {
@@ -987,10 +987,12 @@ public enum MarkdownRenderer {
             let base = Slug.make(text, fallback: "section")
             var candidate = base
             var counter = 1
-            while usedIDs.contains(candidate) || MarkdownRenderer.isFootnoteID(candidate) {
+            while usedIDs.contains(candidate) || options.reservedIDs.contains(candidate) || MarkdownRenderer.isFootnoteID(candidate) {
                 candidate = "\(base)-\(counter)"
                 counter += 1
             }
+            // Room for an article's headings at once, not grown one doubling at a time.
+            if usedIDs.isEmpty { usedIDs.reserveCapacity(16) }
             usedIDs.insert(candidate)
             return candidate
         }
