@@ -194,8 +194,8 @@ public struct SiteResolver {
             let own = allWeights[position]
             let keys = own.map(\.key).sorted { (index[$0].count, keyNames[$0]) < (index[$1].count, keyNames[$1]) }
             // At most `candidateLimit` of them, so whether one is already in is looked up in the
-            // list itself: a list visits each article once, so it passes over at most as many
-            // known ones as the list holds, and a set would cost more than it saves.
+            // list itself: each key's list names an article once, so it meets at most as many known
+            // ones as there are candidates, and a set would cost more than it saves.
             var candidates: [Int] = []
             candidates.reserveCapacity(candidateLimit)
             gather: for key in keys {
