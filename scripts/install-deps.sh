@@ -12,4 +12,9 @@ SUDO=""
 $SUDO apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
   pkg-config libcmark-gfm-dev libcmark-gfm-extensions-dev libjemalloc-dev libcurl4-openssl-dev >/dev/null
-pkg-config --exists libcmark-gfm && pkg-config --exists jemalloc && pkg-config --exists libcurl
+for pair in libcmark-gfm:libcmark-gfm-dev jemalloc:libjemalloc-dev libcurl:libcurl4-openssl-dev; do
+  pkg-config --exists "${pair%%:*}" || {
+    echo "error: pkg-config finds no ${pair%%:*} after apt-get: install ${pair#*:} (apt-get install ${pair#*:}), then run make again" >&2
+    exit 1
+  }
+done

@@ -149,17 +149,18 @@ struct PageLinkEnvironment: MarkdownEnvironment {
             return .page(path: path, fragment: fragment, key: key, title: nil)
         }
         let written = base.utf8.first == 0x2F ? String(decoding: base.utf8.dropFirst(), as: UTF8.self) : pagePath + base
-        // Most links name a page's folder as it is ("/articles/slug/"): then the path written is
-        // the page's path, looked up without being normalized and given its "/" back.
-        if written.utf8.last == 0x2F, Self.isPlain(written), let key = table.pages[written] {
-            return .page(path: written, fragment: fragment, key: key, title: nil)
-        }
-        let target = Self.normalize(written), folder = target + "/"
         // The path in the form written (a folder when it ends in "/", as most links do), in the
         // other form, or without "index.html": the first that is a page. (No path is a page in both
-        // forms: page paths end in "/" but for "" and 404.html.)
-        let (first, second) = written.utf8.last == 0x2F ? (folder, target) : (target, folder)
+        // forms: page paths end in "/" but for "" and 404.html.) A plain path (no empty, "." or ".."
+        // segment, as most are) is its own normal form in the form written: it is looked up as it
+        // is, and the normalized copy is made only if that fails.
+        let endsInSlash = written.utf8.last == 0x2F, plain = Self.isPlain(written)
+        var target = plain ? "" : Self.normalize(written)
+        let first = plain ? written : endsInSlash ? target + "/" : target
         if let key = table.pages[first] { return .page(path: first, fragment: fragment, key: key, title: nil) }
+        if plain { target = Self.normalize(written) }
+        let folder = target + "/"
+        let second = endsInSlash ? target : folder
         if let key = table.pages[second] { return .page(path: second, fragment: fragment, key: key, title: nil) }
         if target.hasSuffix("index.html") {
             let index = String(target.dropLast("index.html".count))
