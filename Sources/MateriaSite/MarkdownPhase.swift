@@ -85,7 +85,7 @@ struct MarkdownPhase {
     var jobs = 1
 
     func run() -> RenderedTexts {
-        let table = SiteLinkTable(site: site, staticFiles: staticFiles, assets: assets, drafts: drafts)
+        let table = SiteLinkTable(site: site, staticFiles: staticFiles, assets: assets, drafts: drafts, jobs: jobs)
         cache?.table = table
         cache?.prepare(linkSignature: LinkSignature(site: site, staticFiles: staticFiles, assets: assets, drafts: drafts,
                                                     articleIDs: articleIDs, disclaimerIDs: disclaimerIDs),
@@ -160,6 +160,9 @@ struct MarkdownPhase {
             lists[target]!.sorted { $0.title != $1.title ? $0.title < $1.title : $0.link.sourceKey < $1.link.sourceKey }.map(\.link)
         }
         texts.backlinks = Dictionary(uniqueKeysWithValues: zip(targets, sorted))
+        // Neither is needed any more: freed beside the pages instead of before them.
+        releaseInBackground(consume lists, jobs: jobs)
+        releaseInBackground(consume table, jobs: jobs)
         return texts
     }
 
@@ -218,7 +221,7 @@ struct MarkdownPhase {
         for record in rendered.links.sorted(by: { ($0.line, $0.column) < ($1.line, $1.column) }) {
             found.links.append(SourcedLink(page: pagePath, location: origin.location(line: record.line, column: record.column),
                                            record: record, sourceKey: sourceKey))
-            guard let page, let sourceKey, let target = record.key, target != sourceKey, Page.isEntityKey(target),
+            guard page != nil, let sourceKey, let target = record.key, target != sourceKey, Page.isEntityKey(target),
                   found.linkedTargets.insert(target).inserted else { continue }
             found.backlinks.append((target, Backlink(sourceKey: sourceKey, title: table.titles[sourceKey] ?? pagePath,
                                                      path: pagePath, context: record.context)))

@@ -150,12 +150,14 @@ struct PageRenderer {
     /// follow the Markdown: headings and links), then the sitemap, robots.txt and feed.
     func siteFiles(_ texts: RenderedTexts, pages: [Page], feeds: Bool = true) -> [OutputFile] {
         let site = self.site
-        // Independent of each other: made side by side.
-        return parallelMap([0, 1, 2], jobs: jobs) { part -> [OutputFile] in
+        let siteFeeds = feeds ? SiteFeeds(site: site) : nil
+        // Independent of each other: made side by side, the largest first.
+        return parallelMap([0, 1, 2, 3], jobs: jobs) { part -> [OutputFile] in
             switch part {
             case 0: return [GraphExport(site: site, texts: texts).file()]
             case 1: return [SearchIndex(site: site, texts: texts).file()]
-            default: return feeds ? SiteFeeds(site: site).files(pages: pages) : []
+            case 2: return siteFeeds?.sitemapFiles(pages: pages) ?? []
+            default: return siteFeeds?.feedFiles() ?? []
             }
         }.flatMap { $0 }
     }

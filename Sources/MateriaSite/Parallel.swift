@@ -20,3 +20,37 @@ func parallelMap<T: Sendable, R: Sendable>(_ items: [T], jobs: Int, _ transform:
     }
     return results.map { $0! }
 }
+
+/// Frees `value` on another thread when `jobs` allows one. A structure that dies between phases
+/// (thousands of strings in arrays and dictionaries) is otherwise freed by the thread that goes
+/// on to the next phase while the other cores wait for it: 20–30 ms each at 10,000 articles.
+func releaseInBackground<T>(_ value: consuming T, jobs: Int) {
+    guard jobs > 1 else { return }
+    let box = ReleaseBox(value)
+    DispatchQueue.global(qos: .utility).async { box.release() }
+}
+
+/// Holds a value until `release` drops it, on whichever thread calls it.
+private final class ReleaseBox<T>: @unchecked Sendable {
+    private var value: T?
+    init(_ value: consuming T) { self.value = value }
+    func release() { value = nil }
+}
+
+/// `first()` and `second()` side by side when `jobs` allows, else one after the other. `second`
+/// runs on another thread and `first` on this one, so a `parallelMap` inside `first` still gets
+/// every thread (inside `concurrentPerform` it would run on one).
+func concurrently<A: Sendable, B: Sendable>(jobs: Int, _ first: () -> A, _ second: @escaping @Sendable () -> B) -> (A, B) {
+    guard jobs > 1 else { return (first(), second()) }
+    let box = ResultBox<B>()
+    let group = DispatchGroup()
+    DispatchQueue.global().async(group: group) { box.value = second() }
+    let a = first()
+    group.wait()
+    return (a, box.value!)
+}
+
+/// A result handed from one thread to another; the `DispatchGroup` wait orders the accesses.
+private final class ResultBox<T>: @unchecked Sendable {
+    var value: T?
+}

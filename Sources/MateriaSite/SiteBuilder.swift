@@ -98,9 +98,8 @@ public struct SiteBuilder {
         }
         if options.exitsAfterBuild { ProcessLifetime.keep(prepared) }
         let site = prepared.site
-        let inputs = earlyInputs ?? pending.finish(options, read: readHashes)
-        var manifest = BuildManifest(inputs: inputs, counts: [site.articles.count, site.nutrients.count, site.conditions.count,
-                                                              site.symptoms.count, prepared.pages],
+        var manifest = BuildManifest(inputs: earlyInputs ?? "", counts: [site.articles.count, site.nutrients.count, site.conditions.count,
+                                                                         site.symptoms.count, prepared.pages],
                                      warnings: prepared.warnings, files: [:])
         let total: Int
         if let previous {
@@ -109,7 +108,18 @@ public struct SiteBuilder {
             step(5, "\(written) of \(all) files changed in \(layout.relativePath(layout.output))/ (the others were left as they were)")
         } else if let staging {
             let spilled = prepared.result.hashes
-            let written = try writer.finishStaging(staging, files: prepared.result.files, spilled: Set(spilled.keys))
+            // The inputs' fingerprint (from the hashes the load recorded) is finished while the
+            // staged site is completed and swapped in.
+            let files = prepared.result.files, options = self.options
+            let (staged, inputs) = concurrently(jobs: options.jobs, { () -> Result<[OutputFile], BuildFailure> in
+                do throws(BuildFailure) {
+                    return .success(try writer.finishStaging(staging, files: files, spilled: Set(spilled.keys)))
+                } catch {
+                    return .failure(error)
+                }
+            }, { pending.finish(options, read: readHashes) })
+            let written = try staged.get()
+            manifest.inputs = inputs
             PhaseClock.mark("write")
             total = written.count
             manifest.files = Dictionary(uniqueKeysWithValues: parallelMap(written, jobs: options.jobs) { file in
@@ -223,7 +233,9 @@ public struct SiteBuilder {
         // The pages need the HTML, not the Markdown, which a large site cannot afford to keep: the
         // Markdown phase takes each body out as it renders it, and the site keeps none.
         let bodies = ArticleBodies(site.articles.map(\.body))
-        site = site.withoutArticleBodies(jobs: options.jobs)
+        let stripped = site.withoutArticleBodies(jobs: options.jobs)
+        releaseInBackground(consume site, jobs: options.jobs)
+        site = stripped
         let texts = renderer(site).markdown(bodies: bodies, spill: textFolder.flatMap(TextSpill.init(folder:)))
         PhaseClock.mark("markdown")
         let result = try renderer(site).render(pages, texts: texts, spill: spill).get()

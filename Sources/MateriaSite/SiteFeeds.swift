@@ -41,9 +41,13 @@ struct SiteFeeds {
         newestArticle = site.articles.compactMap(Self.lastModified).max()
     }
 
-    func files(pages: [Page]) -> [OutputFile] {
+    /// Feeds need an absolute base URL; without one there are none.
+    private var hasAbsoluteBase: Bool { site.config.baseURL.hasPrefix("http://") || site.config.baseURL.hasPrefix("https://") }
+
+    /// sitemap.xml and robots.txt.
+    func sitemapFiles(pages: [Page]) -> [OutputFile] {
         let base = site.config.baseURL
-        guard base.hasPrefix("http://") || base.hasPrefix("https://") else { return [] }
+        guard hasAbsoluteBase else { return [] }
         // Written as bytes: a site of 10,000 articles has a line here for every page.
         var sitemap: [UInt8] = []
         sitemap.reserveCapacity(128 * pages.count + 128)
@@ -61,9 +65,12 @@ struct SiteFeeds {
         }
         sitemap += "</urlset>\n".utf8
         let robots = "User-agent: *\nAllow: /\n\nSitemap: \(base)sitemap.xml\n"
-        return [OutputFile(path: "sitemap.xml", bytes: sitemap),
-                OutputFile(path: "robots.txt", bytes: Array(robots.utf8)),
-                OutputFile(path: "feed.xml", bytes: atom())]
+        return [OutputFile(path: "sitemap.xml", bytes: sitemap), OutputFile(path: "robots.txt", bytes: Array(robots.utf8))]
+    }
+
+    /// feed.xml.
+    func feedFiles() -> [OutputFile] {
+        hasAbsoluteBase ? [OutputFile(path: "feed.xml", bytes: atom())] : []
     }
 
     /// Articles, newest first.

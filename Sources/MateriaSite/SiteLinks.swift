@@ -23,60 +23,69 @@ final class SiteLinkTable: Sendable {
     static let generatedFiles: Set<String> = ["graph.json", "search-index.json", "sitemap.xml", "robots.txt", "feed.xml", "404.html"]
     let directives: DataDirectives
 
-    init(site: ResolvedSite, staticFiles: [String], assets: AssetManifest, drafts: Set<String>) {
+    init(site: ResolvedSite, staticFiles: [String], assets: AssetManifest, drafts: Set<String>, jobs: Int = 1) {
         self.assets = assets
         self.drafts = drafts
-        var pages: [String: String] = [:], titles: [String: String] = [:]
-        var byID: [String: [String]] = [:], byName: [String: [String]] = [:]
-        var sources: [String: String] = [:]
-        var terms: [AutolinkTerm] = []
-        // Sized once: a large site would otherwise grow each of them a dozen times.
+        // Two halves side by side (each is a pass over every article): the page and source
+        // tables, and the names with the auto-link terms.
         let count = site.articles.count + site.nutrients.count + site.conditions.count + site.symptoms.count
-        pages.reserveCapacity(count + 16)
-        titles.reserveCapacity(count)
-        byID.reserveCapacity(count)
-        sources.reserveCapacity(site.articles.count)
-        for page in Page.all(articles: site.articles, nutrients: site.nutrients, conditions: site.conditions, symptoms: site.symptoms) {
-            pages[page.path] = page.key
-        }
-        func entity(_ key: String, id: String, name: String, aliases: [String], path: String) {
-            titles[key] = name
-            byID[id, default: []].append(key)
-            for label in [name] + aliases {
-                byName[Slugify.make(label), default: []].append(key)
-                let text = label.trimmingCharacters(in: .whitespaces)
-                if !text.isEmpty {
-                    terms.append(AutolinkTerm(text: text, key: key, path: path, caseSensitive: text.count <= 3))
+        let (paths, names) = concurrently(jobs: jobs, { () -> (pages: [String: String], sources: [String: String]) in
+            // Sized once: a large site would otherwise grow each of them a dozen times.
+            var pages: [String: String] = [:], sources: [String: String] = [:]
+            pages.reserveCapacity(count + 16)
+            sources.reserveCapacity(site.articles.count)
+            for page in Page.all(articles: site.articles, nutrients: site.nutrients, conditions: site.conditions, symptoms: site.symptoms) {
+                pages[page.path] = page.key
+            }
+            for article in site.articles {
+                sources[article.sourcePath] = Page.article(article.slug.value).key
+            }
+            return (pages, sources)
+        }, { () -> (titles: [String: String], byID: [String: [String]], byName: [String: [String]], matcher: AutolinkMatcher) in
+            var titles: [String: String] = [:], byID: [String: [String]] = [:], byName: [String: [String]] = [:]
+            var terms: [AutolinkTerm] = []
+            titles.reserveCapacity(count)
+            byID.reserveCapacity(count)
+            func entity(_ key: String, id: String, name: String, aliases: [String], path: String) {
+                titles[key] = name
+                byID[id, default: []].append(key)
+                for label in [name] + aliases {
+                    byName[Slugify.make(label), default: []].append(key)
+                    let text = label.trimmingCharacters(in: .whitespaces)
+                    if !text.isEmpty {
+                        terms.append(AutolinkTerm(text: text, key: key, path: path, caseSensitive: text.count <= 3))
+                    }
                 }
             }
-        }
-        for nutrient in site.nutrients {
-            entity(Page.nutrient(nutrient.id).key, id: nutrient.id, name: nutrient.name, aliases: nutrient.aliases, path: Page.nutrient(nutrient.id).path)
-        }
-        for condition in site.conditions {
-            entity(Page.condition(condition.id).key, id: condition.id, name: condition.name, aliases: condition.aliases,
-                   path: Page.condition(condition.id).path)
-        }
-        for symptom in site.symptoms {
-            entity(Page.symptom(symptom.id).key, id: symptom.id, name: symptom.name, aliases: symptom.aliases, path: Page.symptom(symptom.id).path)
-        }
-        for article in site.articles {
-            let key = Page.article(article.slug.value).key
-            titles[key] = article.title
-            byID[article.slug.value, default: []].append(key)
-            sources[article.sourcePath] = key
-        }
-        // A term two entities share would link one of them at random: it is not auto-linked
-        // (the validator warns about it).
-        var owners: [String: Set<String>] = [:]
-        for term in terms { owners[term.caseSensitive ? term.text : term.text.lowercased(), default: []].insert(term.key) }
-        self.matcher = AutolinkMatcher(terms.filter { owners[$0.caseSensitive ? $0.text : $0.text.lowercased()]!.count == 1 })
-        self.pages = pages
-        self.titles = titles
+            for nutrient in site.nutrients {
+                entity(Page.nutrient(nutrient.id).key, id: nutrient.id, name: nutrient.name, aliases: nutrient.aliases, path: Page.nutrient(nutrient.id).path)
+            }
+            for condition in site.conditions {
+                entity(Page.condition(condition.id).key, id: condition.id, name: condition.name, aliases: condition.aliases,
+                       path: Page.condition(condition.id).path)
+            }
+            for symptom in site.symptoms {
+                entity(Page.symptom(symptom.id).key, id: symptom.id, name: symptom.name, aliases: symptom.aliases, path: Page.symptom(symptom.id).path)
+            }
+            for article in site.articles {
+                let key = Page.article(article.slug.value).key
+                titles[key] = article.title
+                byID[article.slug.value, default: []].append(key)
+            }
+            // A term two entities share would link one of them at random: it is not auto-linked
+            // (the validator warns about it).
+            var owners: [String: Set<String>] = [:]
+            for term in terms { owners[term.caseSensitive ? term.text : term.text.lowercased(), default: []].insert(term.key) }
+            let matcher = AutolinkMatcher(terms.filter { owners[$0.caseSensitive ? $0.text : $0.text.lowercased()]!.count == 1 })
+            return (titles, byID, byName.mapValues { unique($0) }, matcher)
+        })
+        self.matcher = names.matcher
+        self.pages = paths.pages
+        self.titles = names.titles
         self.staticFiles = Set(staticFiles)
-        self.byID = byID
-        self.byName = byName.mapValues { unique($0) }
-        self.sources = sources
+        self.byID = names.byID
+        self.byName = names.byName
+        self.sources = paths.sources
         self.directives = DataDirectives(nutrients: site.nutrientByID, conditions: site.conditionByID,
                                          symptoms: site.symptomByID, authorities: site.config.authorities)
     }

@@ -51,7 +51,7 @@ public struct ResolvedSite: Sendable {
 }
 
 /// Phase 3 (resolve): links nutrients, conditions, symptoms and articles both ways.
-public struct SiteResolver {
+public struct SiteResolver: Sendable {
     let source: SiteSource
     /// The related articles of an earlier resolve (`materia serve`), reused while no article's
     /// slug, position, nutrients, conditions, symptoms or tags changed.
@@ -75,12 +75,19 @@ public struct SiteResolver {
         let conditions = source.conditions.sorted { ($0.name.lowercased(), $0.id) < ($1.name.lowercased(), $1.id) }
         let symptoms = source.symptoms.sorted { ($0.name.lowercased(), $0.id) < ($1.name.lowercased(), $1.id) }
 
-        var byNutrient: [String: [String]] = [:], byCondition: [String: [String]] = [:], bySymptom: [String: [String]] = [:]
-        for article in articles {
-            for id in unique(article.nutrients.map(\.value)) { byNutrient[id, default: []].append(article.slug.value) }
-            for id in unique(article.conditions.map(\.value)) { byCondition[id, default: []].append(article.slug.value) }
-            for id in unique(article.symptoms.map(\.value)) { bySymptom[id, default: []].append(article.slug.value) }
-        }
+        // The related articles (a pass over every article, then a ranking) are found beside the
+        // indexes by entity, which are another pass.
+        let (relatedArticles, indexes) = concurrently(jobs: jobs, { [self] in
+            relatedCache?.related(articles, compute: related) ?? related(articles)
+        }, { () -> (byNutrient: [String: [String]], byCondition: [String: [String]], bySymptom: [String: [String]], bySlug: [String: Article]) in
+            var byNutrient: [String: [String]] = [:], byCondition: [String: [String]] = [:], bySymptom: [String: [String]] = [:]
+            for article in articles {
+                for id in unique(article.nutrients.map(\.value)) { byNutrient[id, default: []].append(article.slug.value) }
+                for id in unique(article.conditions.map(\.value)) { byCondition[id, default: []].append(article.slug.value) }
+                for id in unique(article.symptoms.map(\.value)) { bySymptom[id, default: []].append(article.slug.value) }
+            }
+            return (byNutrient, byCondition, bySymptom, Dictionary(articles.map { ($0.slug.value, $0) }, uniquingKeysWith: { first, _ in first }))
+        })
 
         // Relations are the union of what each side declares, so authors may write a link once.
         var conditionNutrients: [String: Set<EntityLink>] = [:]
@@ -144,14 +151,14 @@ public struct SiteResolver {
             nutrientByID: Dictionary(uniqueKeysWithValues: nutrients.map { ($0.id, $0) }),
             conditionByID: Dictionary(uniqueKeysWithValues: conditions.map { ($0.id, $0) }),
             symptomByID: Dictionary(uniqueKeysWithValues: symptoms.map { ($0.id, $0) }),
-            articlesByNutrient: byNutrient, articlesByCondition: byCondition, articlesBySymptom: bySymptom,
-            articleBySlug: Dictionary(articles.map { ($0.slug.value, $0) }, uniquingKeysWith: { first, _ in first }),
+            articlesByNutrient: indexes.byNutrient, articlesByCondition: indexes.byCondition, articlesBySymptom: indexes.bySymptom,
+            articleBySlug: indexes.bySlug,
             nutrientsOfCondition: conditionNutrients.mapValues { links($0, names: nutrientName) },
             symptomsOfCondition: conditionSymptoms.mapValues { ids($0, names: symptomName) },
             conditionsOfSymptom: symptomConditions.mapValues { ids($0, names: conditionName) },
             nutrientsOfSymptom: symptomNutrients.mapValues { links($0, names: nutrientName) },
             conditionsOfNutrient: nutrientConditions.mapValues { links($0, names: conditionName) },
-            relatedArticles: relatedCache?.related(articles, compute: related) ?? related(articles))
+            relatedArticles: relatedArticles)
     }
 
     /// Ranks other articles by what they share: nutrients and conditions weigh 3, symptoms 2, tags 1.
