@@ -263,30 +263,54 @@ enum FastYAML {
         }()
     }
 
+    /// Whether any byte of `start..<end` is below 0x20. Eight bytes at a time: a byte `x` below
+    /// 0x20 sets bit 7 of `(x - 0x20) & ~x` (the borrow cannot reach a byte that is not).
+    private static func hasControlByte(_ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+        var index = start
+        let ones: UInt64 = 0x0101_0101_0101_0101, high: UInt64 = 0x8080_8080_8080_8080
+        while index + 8 <= end {
+            let word = UInt64(littleEndian: UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self))
+            if (word &- ones &* 0x20) & ~word & high != 0 { return true }
+            index += 8
+        }
+        while index < end {
+            if base[index] < 0x20 { return true }
+            index += 1
+        }
+        return false
+    }
+
     /// The document as nodes, or nil when it uses anything this reader leaves to Yams.
     static func compose(_ text: String) -> YAMLNode? {
         let bytes = Array(text.utf8)
         var lines: [Line] = []
-        var number = 0
-        var lineStart = 0
-        while lineStart < bytes.count {
-            number += 1
-            var end = lineStart
-            while end < bytes.count && bytes[end] != 0x0A { end += 1 }
-            var start = lineStart
-            while start < end && bytes[start] == 0x20 { start += 1 }
-            for index in lineStart..<end where bytes[index] == 0x09 || bytes[index] == 0x0D || bytes[index] < 0x20 { return nil }
-            var contentEnd = end
-            while contentEnd > start && bytes[contentEnd - 1] == 0x20 { contentEnd -= 1 }
-            if start < contentEnd && bytes[start] != 0x23 {  // blank and comment lines carry nothing
-                // Document markers and directives are Yams's business.
-                if start == lineStart && (bytes[start] == 0x25 || (contentEnd - start >= 3 && (bytes[start..<start + 3].elementsEqual("---".utf8) || bytes[start..<start + 3].elementsEqual("...".utf8)))) {
-                    return nil
+        let split = bytes.withUnsafeBufferPointer { buffer -> Bool in
+            guard let base = buffer.baseAddress else { return true }
+            let count = buffer.count
+            var number = 0
+            var lineStart = 0
+            while lineStart < count {
+                number += 1
+                // The line's end by memchr(3); a tab, carriage return or other control byte
+                // anywhere in it (tested eight bytes at a time) leaves the text to Yams.
+                let end = memchr(base + lineStart, 0x0A, count - lineStart).map { UnsafePointer($0.assumingMemoryBound(to: UInt8.self)) - base } ?? count
+                if hasControlByte(base, lineStart, end) { return false }
+                var start = lineStart
+                while start < end && buffer[start] == 0x20 { start += 1 }
+                var contentEnd = end
+                while contentEnd > start && buffer[contentEnd - 1] == 0x20 { contentEnd -= 1 }
+                if start < contentEnd && buffer[start] != 0x23 {  // blank and comment lines carry nothing
+                    // Document markers and directives are Yams's business.
+                    if start == lineStart && (buffer[start] == 0x25 || (contentEnd - start >= 3 && (bytes[start..<start + 3].elementsEqual("---".utf8) || bytes[start..<start + 3].elementsEqual("...".utf8)))) {
+                        return false
+                    }
+                    lines.append(Line(indent: start - lineStart, start: start, end: contentEnd, number: number, lineStart: lineStart))
                 }
-                lines.append(Line(indent: start - lineStart, start: start, end: contentEnd, number: number, lineStart: lineStart))
+                lineStart = end + 1
             }
-            lineStart = end + 1
+            return true
         }
+        guard split else { return nil }
         guard let first = lines.first, first.indent == 0, !bytes.starts(with: [0xEF, 0xBB, 0xBF]) else { return nil }
         var reader = Reader(bytes: bytes, lines: lines)
         var index = 0

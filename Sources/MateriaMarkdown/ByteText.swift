@@ -65,10 +65,34 @@ public enum ByteText {
         needle.withUnsafeBufferPointer { find($0, in: bytes, from: from) }
     }
 
+    /// Where `byte` first is in `text`'s UTF-8, found with memchr(3): the generic
+    /// `utf8.firstIndex(of:)` steps index by index, a thousand instructions for a link's URL.
+    public static func index(of byte: UInt8, in text: String) -> String.Index? {
+        let offset = text.utf8.withContiguousStorageIfAvailable { buffer -> Int? in
+            guard let base = buffer.baseAddress, let hit = memchr(base, Int32(byte), buffer.count) else { return nil }
+            return UnsafePointer(hit.assumingMemoryBound(to: UInt8.self)) - base
+        }
+        guard let found = offset else { return text.utf8.firstIndex(of: byte) }  // not contiguous: bridged text
+        return found.map { text.utf8.index(text.utf8.startIndex, offsetBy: $0) }
+    }
+
+    /// Whether `byte` is in `text`'s UTF-8 (see `index(of:in:)`).
+    public static func contains(_ byte: UInt8, in text: String) -> Bool { index(of: byte, in: text) != nil }
+
+    /// Bytes that are rare in text ("=:[]<>#|{}"): the needle's first one is looked for with
+    /// memchr(3). Tested by value, since `find` runs once per id of every page.
+    @inline(__always)
+    private static func isAnchorByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case 0x3D, 0x3A, 0x5B, 0x5D, 0x3C, 0x3E, 0x23, 0x7C, 0x7B, 0x7D: return true
+        default: return false
+        }
+    }
+
     /// `find` with the needle as a buffer.
     public static func find(_ pattern: UnsafeBufferPointer<UInt8>, in bytes: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {
         guard let base = bytes.baseAddress, let patternBase = pattern.baseAddress, !pattern.isEmpty, from >= 0 else { return nil }
-        let anchor = pattern.firstIndex { "=:[]<>#|{}".utf8.contains($0) } ?? 0
+        let anchor = pattern.firstIndex(where: isAnchorByte) ?? 0
         let count = pattern.count
         var start = from
         while start + count <= bytes.count {

@@ -107,7 +107,7 @@ public enum URLSafety {
     /// True for `scheme:…` URLs (`https:`, `mailto:`), false for paths and fragments.
     public static func hasScheme(_ url: String) -> Bool {
         // On the bytes: a scheme is ASCII, so no character needs to be formed.
-        guard let colon = url.utf8.firstIndex(of: 0x3A) else { return false }
+        guard let colon = ByteText.index(of: 0x3A, in: url) else { return false }
         let scheme = url.utf8[..<colon]
         guard let first = scheme.first, (first | 0x20) &- 0x61 < 26 else { return false }
         return scheme.allSatisfy { byte in
@@ -119,7 +119,7 @@ public enum URLSafety {
     public static func isSafe(_ url: String, isImage: Bool) -> Bool {
         // Every scheme ruled out ends in ":": a URL with no colon (a site path) is safe as it is,
         // with no lowercased copy made of it.
-        guard url.utf8.contains(0x3A) else { return true }
+        guard ByteText.contains(0x3A, in: url) else { return true }
         let lowered = url.lowercased().trimmingLeadingControl()
         for scheme in ["javascript:", "vbscript:", "file:"] where lowered.hasPrefix(scheme) {
             return false

@@ -139,14 +139,14 @@ struct PageLinkEnvironment: MarkdownEnvironment {
 
     func markdownLink(_ url: String) -> LinkResolution {
         var base = url, fragment: String?
-        func decoded(_ text: String) -> String { text.utf8.contains(0x25) ? (text.removingPercentEncoding ?? text) : text }
-        if let hash = url.utf8.firstIndex(of: 0x23) {
+        func decoded(_ text: String) -> String { ByteText.contains(0x25, in: text) ? (text.removingPercentEncoding ?? text) : text }
+        if let hash = ByteText.index(of: 0x23, in: url) {
             base = String(url[..<hash])
             let rest = String(url[url.utf8.index(after: hash)...])
             fragment = rest.isEmpty ? nil : decoded(rest)
         }
         // A query string does not change which page is meant.
-        if let query = base.utf8.firstIndex(of: 0x3F) { base = String(base[..<query]) }
+        if let query = ByteText.index(of: 0x3F, in: base) { base = String(base[..<query]) }
         base = decoded(base)
         if Self.endsWith(base, ".md") || Self.endsWith(base, ".markdown") {
             let directory = (sourcePath as NSString).deletingLastPathComponent

@@ -313,8 +313,16 @@ struct StructuredData {
                     out.append(value)
                     index += length
                 default:
+                    // A run of text, with the single spaces inside it (between words): each of
+                    // those would go out as it is anyway, before text that is not "." or ",".
                     var end = index + 1
-                    while end < bytes.count && plainTextClass[Int(bytes[end])] == 0 { end += 1 }
+                    while end < bytes.count {
+                        let kind = plainTextClass[Int(bytes[end])]
+                        if kind == 0 { end += 1; continue }
+                        guard bytes[end] == 0x20, end + 1 < bytes.count, plainTextClass[Int(bytes[end + 1])] == 0,
+                              bytes[end + 1] != 0x2E, bytes[end + 1] != 0x2C else { break }
+                        end += 2
+                    }
                     spaceBefore(bytes[index])
                     out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[index..<end]))
                     index = end
