@@ -579,6 +579,7 @@ func sentence(in text: [UInt8], around offset: Int) -> String {
     while end < text.count - 1 && !isEnd(end) { end += 1 }
     // A multi-byte character at the end of the text ends at the last byte, never inside.
     var result = ByteText.trimmingSpaces(String(decoding: text[start...end].map { $0 == 0x0A ? 0x20 : $0 }, as: UTF8.self))
-    if result.count > 280 { result = String(result.prefix(279)) + "…" }
+    // Characters are counted only when the bytes could hold more than 280 of them.
+    if result.utf8.count > 280 && result.count > 280 { result = String(result.prefix(279)) + "…" }
     return result
 }

@@ -57,7 +57,12 @@ public struct RenderedMarkdown: Sendable, Equatable {
 /// Turns heading text into URL-fragment ids: lowercase letters and digits joined by hyphens.
 public enum Slug {
     public static func make(_ text: String, fallback: String) -> String {
-        if text.utf8.allSatisfy({ $0 < 0x80 }) { return makeASCII(text, fallback: fallback) }
+        // On the bytes in place (a heading's text, for every heading): ASCII text, nearly all,
+        // takes the byte rules; anything else goes by Character below.
+        var contiguous = text
+        if let slug = contiguous.withUTF8({ bytes in bytes.allSatisfy { $0 < 0x80 } ? makeASCII(bytes, fallback: fallback) : nil }) {
+            return slug
+        }
         var result = ""
         var pendingHyphen = false
         for character in text.lowercased() {
@@ -74,13 +79,13 @@ public enum Slug {
 
     /// The same rules on ASCII bytes: letters and digits are the only ASCII letters and numbers.
     /// Written straight into the string's storage (a slug is never longer than its text).
-    private static func makeASCII(_ text: String, fallback: String) -> String {
-        let capacity = text.utf8.count
+    private static func makeASCII(_ text: UnsafeBufferPointer<UInt8>, fallback: String) -> String {
+        let capacity = text.count
         guard capacity > 0 else { return fallback }
         let result = String(unsafeUninitializedCapacity: capacity) { buffer -> Int in
             var count = 0
             var pendingHyphen = false
-            for var byte in text.utf8 {
+            for var byte in text {
                 if byte >= 0x41 && byte <= 0x5A { byte += 0x20 }
                 if (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39) {
                     if pendingHyphen && count > 0 {

@@ -261,9 +261,20 @@ extension Page {
 
     /// Whether `Page(key:)` makes a page of `key`, asked without making it.
     static func isEntityKey(_ key: String) -> Bool {
-        let bytes = key.utf8
-        return bytes.starts(with: "article:".utf8) || bytes.starts(with: "nutrient:".utf8)
-            || bytes.starts(with: "condition:".utf8) || bytes.starts(with: "symptom:".utf8)
+        // On the bytes, by the first one (asked for every link of every text).
+        var key = key
+        return key.withUTF8 { bytes in
+            func starts(_ prefix: StaticString) -> Bool {
+                prefix.utf8CodeUnitCount <= bytes.count && memcmp(bytes.baseAddress!, prefix.utf8Start, prefix.utf8CodeUnitCount) == 0
+            }
+            switch bytes.first {
+            case 0x61: return starts("article:")
+            case 0x6E: return starts("nutrient:")
+            case 0x63: return starts("condition:")
+            case 0x73: return starts("symptom:")
+            default: return false
+            }
+        }
     }
 
     init?(key: String) {
