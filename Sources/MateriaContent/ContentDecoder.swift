@@ -287,6 +287,9 @@ public enum ContentDecoder {
 /// Makes a URL slug from a title or file name.
 public enum Slugify {
     public static func make(_ text: String) -> String {
+        // ASCII (every file name in practice) on its bytes, by the same rules as below.
+        var bytes = text
+        if let ascii = bytes.withUTF8({ makeASCII($0) }) { return ascii.isEmpty ? "page" : ascii }
         var out = ""
         for scalar in text.lowercased().unicodeScalars {
             if ("a"..."z").contains(scalar) || ("0"..."9").contains(scalar) {
@@ -297,5 +300,26 @@ public enum Slugify {
         }
         while out.hasSuffix("-") { out.removeLast() }
         return out.isEmpty ? "page" : out
+    }
+
+    /// `make` of ASCII bytes (without the "page" fallback), or nil when a byte is not ASCII.
+    private static func makeASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        guard !bytes.isEmpty else { return "" }
+        guard bytes.allSatisfy({ $0 < 0x80 }) else { return nil }
+        return String(unsafeUninitializedCapacity: bytes.count) { out in
+            var count = 0
+            for var byte in bytes {
+                if byte >= 0x41 && byte <= 0x5A { byte += 0x20 }
+                if (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39) {
+                    out[count] = byte
+                    count += 1
+                } else if count > 0 && out[count - 1] != 0x2D {
+                    out[count] = 0x2D
+                    count += 1
+                }
+            }
+            while count > 0 && out[count - 1] == 0x2D { count -= 1 }
+            return count
+        }
     }
 }

@@ -99,9 +99,9 @@ public struct FrontMatter: Sendable {
             return trimmed != end && isFence(start, trimmed)
         }
         func lineEnd(_ start: Int) -> Int {
-            var index = start
-            while index < bytes.count, bytes[index] != 0x0A { index += 1 }
-            return index
+            guard start < bytes.count, let base = bytes.baseAddress else { return bytes.count }
+            guard let found = memchr(base + start, 0x0A, bytes.count - start) else { return bytes.count }
+            return UnsafePointer(found.assumingMemoryBound(to: UInt8.self)) - base
         }
         let firstEnd = lineEnd(0)
         if !bytes.isEmpty, isFenceWithTrailingSpace(0, firstEnd) {

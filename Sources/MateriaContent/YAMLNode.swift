@@ -263,6 +263,11 @@ enum FastYAML {
         }()
     }
 
+    /// "---" or "...": a document marker.
+    private static func isMarker(_ a: UInt8, _ b: UInt8, _ c: UInt8) -> Bool {
+        (a == 0x2D || a == 0x2E) && b == a && c == a
+    }
+
     /// Whether any byte of `start..<end` is below 0x20. Eight bytes at a time: a byte `x` below
     /// 0x20 sets bit 7 of `(x - 0x20) & ~x` (the borrow cannot reach a byte that is not).
     private static func hasControlByte(_ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
@@ -301,7 +306,7 @@ enum FastYAML {
                 while contentEnd > start && buffer[contentEnd - 1] == 0x20 { contentEnd -= 1 }
                 if start < contentEnd && buffer[start] != 0x23 {  // blank and comment lines carry nothing
                     // Document markers and directives are Yams's business.
-                    if start == lineStart && (buffer[start] == 0x25 || (contentEnd - start >= 3 && (bytes[start..<start + 3].elementsEqual("---".utf8) || bytes[start..<start + 3].elementsEqual("...".utf8)))) {
+                    if start == lineStart && (buffer[start] == 0x25 || (contentEnd - start >= 3 && Self.isMarker(buffer[start], buffer[start + 1], buffer[start + 2]))) {
                         return false
                     }
                     lines.append(Line(indent: start - lineStart, start: start, end: contentEnd, number: number, lineStart: lineStart))
