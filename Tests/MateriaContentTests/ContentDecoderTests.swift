@@ -10,6 +10,17 @@ import Testing
         #expect(front.bodyStartLine == 5)
     }
 
+    /// File names are slugified on their bytes when ASCII; the rules are those of the Unicode path.
+    @Test func slugsOfFileNames() {
+        #expect(Slugify.make("Magnesium & Sleep--Guide_2") == "magnesium-sleep-guide-2")
+        #expect(Slugify.make("--B6 (Pyridoxine)--") == "b6-pyridoxine")
+        #expect(Slugify.make("") == "page")
+        #expect(Slugify.make("?!") == "page")
+        #expect(Slugify.make("Vitamin B12") == Slugify.make("Vitamin B\u{31}2"))
+        // Not ASCII: letters outside a–z become hyphens, as before.
+        #expect(Slugify.make("Café Über") == "caf-ber")
+    }
+
     @Test func fenceLinesMustBeExactlyThreeDashes() {
         guard case .failure(let closing) = FrontMatter.split("---\ntitle: x\n--- \nBody\n", path: "f.md") else {
             Issue.record("expected failure"); return
