@@ -823,7 +823,14 @@ public enum MarkdownRenderer {
             let id = uniqueID(for: text)
             headings.append(Heading(level: level, text: text, id: id, line: Int(cmark_node_get_start_line(node))))
             // A heading of plain text (most of them) is written here, as cmark would write it.
-            if let block = plainTextHTML(node, open: "<h\(level) id=\"\(id)\">", close: "</h\(level)>\n") {
+            // The tags from tables by level: no interpolation for every heading of every page.
+            let tags = (1...6).contains(level) ? (Self.headingOpen[level], Self.headingClose[level]) : ("<h\(level) id=\"", "</h\(level)>\n")
+            var open = ""
+            open.reserveCapacity(tags.0.utf8.count + id.utf8.count + 2)
+            open += tags.0
+            open += id
+            open += "\">"
+            if let block = plainTextHTML(node, open: open, close: tags.1) {
                 replace(node, with: block)
                 return
             }
@@ -834,6 +841,9 @@ public enum MarkdownRenderer {
             }
             replace(node, withHTMLBlock: html)
         }
+
+        private static let headingOpen = (0...6).map { "<h\($0) id=\"" }
+        private static let headingClose = (0...6).map { "</h\($0)>\n" }
 
         /// A heading inside a fragment becomes `<p><strong>…</strong></p>`. Rendered to a string
         /// first: inline literals point into their block's buffer, so they must not outlive it.
@@ -910,7 +920,8 @@ public enum MarkdownRenderer {
             let count = strlen(pointer)
             var html: [UInt8] = []
             html.reserveCapacity(open.utf8.count + count + close.utf8.count + 17)
-            html.append(contentsOf: open.utf8)
+            var open = open, close = close  // appended through their buffers, not byte by byte
+            open.withUTF8 { html.append(contentsOf: $0) }
             var run = 0
             for index in 0..<count {
                 let escaped: StaticString
@@ -926,7 +937,7 @@ public enum MarkdownRenderer {
                 run = index + 1
             }
             if run < count { html.append(contentsOf: UnsafeBufferPointer(start: text + run, count: count - run)) }
-            html.append(contentsOf: close.utf8)
+            close.withUTF8 { html.append(contentsOf: $0) }
             html.append(0)
             return makeNode(CMARK_NODE_HTML_BLOCK, terminated: html)
         }

@@ -145,7 +145,7 @@ struct StructuredData {
             out += Self.listItemName
             JSONText.writeString(crumb.0, to: &out)
             out += Self.listItemPosition
-            out += String(index + 1).utf8
+            JSONText.writeDecimal(index + 1, to: &out)
             out.append(0x7D)
         }
         out += [0x5D, 0x7D]
@@ -254,7 +254,11 @@ struct StructuredData {
         out += Self.faqType
         var first = true
         for (article, answers) in entries {
-            let articleURL = Page.article(article.slug.value).path(after: base)
+            // The answers' URLs differ only in their number: the rest is escaped once per article.
+            var urlStart: [UInt8] = [0x22]
+            (Page.article(article.slug.value).path(after: base) + "#faq-").withUTF8InPlace {
+                JSONText.writeString($0, to: &urlStart, forScript: true, quoted: false)
+            }
             for (index, entry) in article.faq.enumerated() {
                 if !first { out.append(0x2C) }
                 first = false
@@ -265,7 +269,9 @@ struct StructuredData {
                     JSONText.writeString(entry.answer, to: &out)
                 }
                 out += Self.answerURL
-                JSONText.writeString(articleURL + "#faq-\(index + 1)", to: &out)
+                out += urlStart
+                JSONText.writeDecimal(index + 1, to: &out)
+                out.append(0x22)
                 out += Self.questionName
                 JSONText.writeString(entry.question, to: &out)
                 out.append(0x7D)

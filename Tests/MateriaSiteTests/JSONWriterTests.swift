@@ -31,6 +31,14 @@ import MateriaTestSupport
         }
     }
 
+    @Test func decimalsAreWhatStringWrites() {
+        for value in [0, 1, 9, 10, 99, 100, 12_345, Int.max] {
+            var out: [UInt8] = [0x2A]
+            JSONText.writeDecimal(value, to: &out)
+            #expect(out == [0x2A] + Array(String(value).utf8))
+        }
+    }
+
     @Test func graphMatchesJSONEncoder() throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
