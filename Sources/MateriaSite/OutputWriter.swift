@@ -144,7 +144,7 @@ struct OutputWriter {
     func saveManifest(_ manifest: BuildManifest) {
         let target = layout.output.appendingPathComponent(BuildManifest.file).path
         let temporary = target + ".tmp"
-        if FileManager.default.createFile(atPath: temporary, contents: Data(manifest.text().utf8)) { rename(temporary, target) }
+        if FileManager.default.createFile(atPath: temporary, contents: Data(manifest.bytes())) { rename(temporary, target) }
     }
 
     /// Creates every folder the files need, one depth at a time and each depth in parallel (a

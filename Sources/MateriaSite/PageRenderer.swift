@@ -91,14 +91,14 @@ struct PageRenderer {
         if let spill {
             let contexts = PageContexts(site: site, texts: texts, assets: assets)
             let templates = self.templates
-            typealias Rendered = (ids: Set<String>, hash: UInt64, problem: Diagnostic?)
+            typealias Rendered = (path: String, ids: Set<String>, hash: UInt64, problem: Diagnostic?)
             let site = self.site
             let renderOne = { @Sendable (page: Page) -> Result<Rendered, Diagnostic> in
                 Self.html(of: page, contexts, templates, site).map { html in
                     let path = page.file
                     let file = OutputFile(path: path, bytes: html)
                     let ids = targets.contains(path) ? Set(LinkChecker.ids(in: file.bytes)) : []
-                    return (ids, StableHash.of(file.bytes), spill(file))
+                    return (path, ids, StableHash.of(file.bytes), spill(file))
                 }
             }
             // The pages that list every article (home, FAQ, key points, A–Z, the article list) are
@@ -107,10 +107,13 @@ struct PageRenderer {
             let whole = pages.indices.filter { pages[$0].listsEveryArticle }
             let work = [whole] + pages.indices.filter { !pages[$0].listsEveryArticle }.map { [$0] }
             var results = [Result<Rendered, Diagnostic>?](repeating: nil, count: pages.count)
+            // Sized at once: the loop below runs on one thread while the other cores wait.
+            files.reserveCapacity(pages.count + 16)
+            digests.reserveCapacity(pages.count)
             for batch in parallelMap(work, jobs: jobs, { indices in indices.map { ($0, renderOne(pages[$0])) } }) {
                 for (index, result) in batch { results[index] = result }
             }
-            for (page, outcome) in zip(pages, results) {
+            for outcome in results {
                 let result: Rendered
                 switch outcome! {
                 case .success(let rendered): result = rendered
@@ -119,9 +122,8 @@ struct PageRenderer {
                     continue
                 }
                 if let problem = result.problem { problems.append(problem) }
-                let path = page.file
-                files.append(OutputFile(path: path, bytes: []))
-                digests[path] = (result.ids, result.hash)
+                files.append(OutputFile(path: result.path, bytes: []))
+                digests[result.path] = (result.ids, result.hash)
             }
         } else {
             let (rendered, renderProblems) = renderPages(pages, texts: texts)
