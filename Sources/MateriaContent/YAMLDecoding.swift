@@ -132,7 +132,27 @@ public struct YAMLObject {
     let mapping: [(key: YAMLNode, value: YAMLNode)]
     public let node: YAMLNode
     let what: String
-    private var values: [String: (key: YAMLNode, value: YAMLNode)] = [:]
+    private var values = Members()
+
+    /// The mapping's members by name, as a list searched in order: it never holds more names
+    /// than the keys allowed (a dozen or so), and comparing short names costs less than hashing
+    /// them (front matter is decoded for every article).
+    private struct Members {
+        private var names: [String] = []
+        private var entries: [(key: YAMLNode, value: YAMLNode)] = []
+
+        subscript(name: String) -> (key: YAMLNode, value: YAMLNode)? {
+            get { names.firstIndex(of: name).map { entries[$0] } }
+            set {
+                if let index = names.firstIndex(of: name) {
+                    if let newValue { entries[index] = newValue } else { names.remove(at: index); entries.remove(at: index) }
+                } else if let newValue {
+                    names.append(name)
+                    entries.append(newValue)
+                }
+            }
+        }
+    }
 
     init(document: YAMLDocument, mapping: [(key: YAMLNode, value: YAMLNode)], node: YAMLNode, what: String, keys: [String]) {
         self.document = document
