@@ -139,17 +139,30 @@ public struct YAMLObject {
     /// them (front matter is decoded for every article).
     private struct Members {
         private var names: [String] = []
-        private var entries: [(key: YAMLNode, value: YAMLNode)] = []
+        private var keys: [YAMLNode] = []
+        private var nodes: [YAMLNode] = []
 
-        subscript(name: String) -> (key: YAMLNode, value: YAMLNode)? {
-            get { names.firstIndex(of: name).map { entries[$0] } }
-            set {
-                if let index = names.firstIndex(of: name) {
-                    if let newValue { entries[index] = newValue } else { names.remove(at: index); entries.remove(at: index) }
-                } else if let newValue {
-                    names.append(name)
-                    entries.append(newValue)
-                }
+        private func index(_ name: String) -> Int? {
+            names.withUnsafeBufferPointer { names in
+                for index in names.indices where names[index] == name { return index }
+                return nil
+            }
+        }
+
+        func contains(_ name: String) -> Bool { index(name) != nil }
+        /// The key node and the value node of `name` (each read alone: no pair is copied out).
+        func key(_ name: String) -> YAMLNode? { index(name).map { keys[$0] } }
+        func value(_ name: String) -> YAMLNode? { index(name).map { nodes[$0] } }
+
+        /// Sets `name`, replacing a value it had (a later key wins, as in a dictionary).
+        mutating func set(_ name: String, key: consuming YAMLNode, value: consuming YAMLNode) {
+            if let index = index(name) {
+                keys[index] = key
+                nodes[index] = value
+            } else {
+                names.append(name)
+                keys.append(key)
+                nodes.append(value)
             }
         }
     }
@@ -168,7 +181,7 @@ public struct YAMLObject {
             if name == "<<" {
                 merged.append(value)
             } else if keys.contains(name) {
-                values[name] = (key, value)
+                values.set(name, key: key, value: value)
             } else {
                 document.error(at: document.location(of: key), "unknown key '\(name)' in \(what)",
                                fix: Suggestion.hint(for: name, in: keys, noun: "key"))
@@ -185,9 +198,9 @@ public struct YAMLObject {
                     continue
                 }
                 for (key, value) in inner {
-                    guard let name = key.string, values[name] == nil else { continue }
+                    guard let name = key.string, !values.contains(name) else { continue }
                     if keys.contains(name) {
-                        values[name] = (key, value)
+                        values.set(name, key: key, value: value)
                     } else {
                         document.error(at: document.location(of: key), "unknown key '\(name)' in \(what)",
                                        fix: Suggestion.hint(for: name, in: keys, noun: "key"))
@@ -200,18 +213,18 @@ public struct YAMLObject {
     public var location: SourceLocation { document.location(of: node) }
 
     public func location(of key: String) -> SourceLocation {
-        values[key].map { document.location(of: $0.value) } ?? location
+        values.value(key).map { document.location(of: $0) } ?? location
     }
 
     public func keyLocation(_ key: String) -> SourceLocation? {
-        values[key].map { document.location(of: $0.key) }
+        values.key(key).map { document.location(of: $0) }
     }
 
     /// The value node for `key`, treating an empty value (`key:` or `~`) as absent.
     public func node(_ key: String, required: Bool = false) -> YAMLNode? {
-        if let value = values[key]?.value, !value.isNull { return value }
+        if let value = values.value(key), !value.isNull { return value }
         if required {
-            let place = values[key].map { document.location(of: $0.key) } ?? location
+            let place = values.key(key).map { document.location(of: $0) } ?? location
             document.error(at: place, "missing required field '\(key)' in \(what)", fix: "add a line '\(key): …'")
         }
         return nil
@@ -221,12 +234,12 @@ public struct YAMLObject {
 
     /// Where the text of `key` starts, for Markdown held in YAML.
     public func textOrigin(_ key: String) -> TextOrigin? {
-        guard let entry = values[key], case let .scalar(scalar) = entry.value else { return nil }
-        let value = document.location(of: entry.value)
+        guard let entryValue = values.value(key), let entryKey = values.key(key), case let .scalar(scalar) = entryValue else { return nil }
+        let value = document.location(of: entryValue)
         switch scalar.style {
         case .literal, .folded:
             // Content starts on the next line, indented (usually) two spaces past the key.
-            let keyColumn = document.location(of: entry.key).column
+            let keyColumn = document.location(of: entryKey).column
             return TextOrigin(path: value.path, line: value.line + 1, column: keyColumn + 2, indent: keyColumn + 1)
         case .singleQuoted, .doubleQuoted:
             return TextOrigin(path: value.path, line: value.line, column: value.column + 1)
