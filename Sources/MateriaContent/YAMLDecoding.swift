@@ -138,31 +138,27 @@ public struct YAMLObject {
     /// than the keys allowed (a dozen or so), and comparing short names costs less than hashing
     /// them (front matter is decoded for every article).
     private struct Members {
-        private var names: [String] = []
-        private var keys: [YAMLNode] = []
-        private var nodes: [YAMLNode] = []
+        private var list: [(name: String, key: YAMLNode, value: YAMLNode)] = []
 
         private func index(_ name: String) -> Int? {
-            names.withUnsafeBufferPointer { names in
-                for index in names.indices where names[index] == name { return index }
+            list.withUnsafeBufferPointer { list in
+                for index in list.indices where list[index].name == name { return index }
                 return nil
             }
         }
 
         func contains(_ name: String) -> Bool { index(name) != nil }
-        /// The key node and the value node of `name` (each read alone: no pair is copied out).
-        func key(_ name: String) -> YAMLNode? { index(name).map { keys[$0] } }
-        func value(_ name: String) -> YAMLNode? { index(name).map { nodes[$0] } }
+        /// The key node and the value node of `name` (each read alone: no triple is copied out).
+        func key(_ name: String) -> YAMLNode? { index(name).map { list[$0].key } }
+        func value(_ name: String) -> YAMLNode? { index(name).map { list[$0].value } }
 
         /// Sets `name`, replacing a value it had (a later key wins, as in a dictionary).
         mutating func set(_ name: String, key: consuming YAMLNode, value: consuming YAMLNode) {
             if let index = index(name) {
-                keys[index] = key
-                nodes[index] = value
+                list[index].key = key
+                list[index].value = value
             } else {
-                names.append(name)
-                keys.append(key)
-                nodes.append(value)
+                list.append((name, key, value))
             }
         }
     }
