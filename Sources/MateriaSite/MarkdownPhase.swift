@@ -217,8 +217,13 @@ struct MarkdownPhase {
             found.external.append((origin.location(line: external.line, column: external.column), external.url))
         }
         let sourceKey = page?.key
-        // In source order, so that the first mention gives the sentence "Mentioned in" shows.
-        for record in rendered.links.sorted(by: { ($0.line, $0.column) < ($1.line, $1.column) }) {
+        // In source order, so that the first mention gives the sentence "Mentioned in" shows. The
+        // positions are sorted, not the records (a record is four strings to copy).
+        let records = rendered.links
+        let order = records.indices.sorted { (records[$0].line, records[$0].column) < (records[$1].line, records[$1].column) }
+        found.links.reserveCapacity(found.links.count + records.count)
+        for position in order {
+            let record = records[position]
             found.links.append(SourcedLink(page: pagePath, location: origin.location(line: record.line, column: record.column),
                                            record: record, sourceKey: sourceKey))
             guard page != nil, let sourceKey, let target = record.key, target != sourceKey, Page.isEntityKey(target),
