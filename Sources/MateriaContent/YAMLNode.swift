@@ -269,7 +269,8 @@ enum FastYAML {
     }
 
     /// Whether any byte of `start..<end` is below 0x20. Eight bytes at a time: a byte `x` below
-    /// 0x20 sets bit 7 of `(x - 0x20) & ~x` (the borrow cannot reach a byte that is not).
+    /// 0x20 sets bit 7 of `(x - 0x20) & ~x`; a borrow into the next byte comes only from such a
+    /// byte, so the answer is exact.
     private static func hasControlByte(_ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
         var index = start
         let ones: UInt64 = 0x0101_0101_0101_0101, high: UInt64 = 0x8080_8080_8080_8080

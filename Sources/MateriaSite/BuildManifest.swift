@@ -195,8 +195,6 @@ struct BuildManifest {
         return manifest.inputs.isEmpty || manifest.counts.count != 5 ? nil : manifest
     }
 
-    func text() -> String { String(decoding: bytes(), as: UTF8.self) }
-
     /// The manifest file's bytes: a line per warning and per file written (written as bytes: a
     /// site of 10,000 articles has a line for every page).
     func bytes() -> [UInt8] {
