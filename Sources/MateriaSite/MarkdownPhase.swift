@@ -118,7 +118,7 @@ struct MarkdownPhase {
                                             collected: entry.collected)
                 spilled = range
             }
-            gathered.add(entry, spilled: spilled, cache: cache)
+            gathered.add(consume entry, spilled: spilled, cache: cache)
         })
         for hit in (cached ?? []).compactMap({ $0 }) { gathered.add(hit, spilled: nil, cache: nil) }
         var texts = gathered.texts
@@ -242,7 +242,7 @@ private final class GatheredTexts: @unchecked Sendable {
     var backlinks: [String: [(title: String, link: Backlink)]] = [:]
 
     /// Adds one article's HTML, links and backlinks (and stores it in `cache`); safe from any thread.
-    func add(_ entry: MarkdownCache.Entry, spilled: TextSpill.Range?, cache: MarkdownCache?) {
+    func add(_ entry: consuming MarkdownCache.Entry, spilled: TextSpill.Range?, cache: MarkdownCache?) {
         let slug = entry.article.slug.value
         let owner = Page.article(slug).key
         let answers = entry.answers.map(\.html)
@@ -252,18 +252,23 @@ private final class GatheredTexts: @unchecked Sendable {
         cache?.store(entry)
         texts.articleBodies[slug] = entry.body
         texts.faqAnswers[slug] = answers
-        Self.merge(entry.collected, owner: owner, into: &texts, &backlinks)
+        // Taken out of the entry (kept only by a cache), so that its backlinks move, not copy.
+        var found = Collected()
+        swap(&found, &entry.collected)
+        Self.merge(found, owner: owner, into: &texts, &backlinks)
     }
 
-    static func merge(_ found: Collected, owner: String, into texts: inout RenderedTexts,
+    static func merge(_ found: consuming Collected, owner: String, into texts: inout RenderedTexts,
                       _ backlinks: inout [String: [(title: String, link: Backlink)]]) {
         if !found.problems.isEmpty { texts.problems += found.problems }
         if !found.external.isEmpty { texts.externalByOwner[owner] = found.external }
         if !found.links.isEmpty { texts.linksByOwner[owner] = found.links }
         // One page's backlinks all come from that page: its title is lowercased once.
         guard let title = found.backlinks.first?.link.title.lowercased() else { return }
-        for index in found.backlinks.indices {
-            backlinks[found.backlinks[index].target, default: []].append((title, found.backlinks[index].link))
+        // Moved out from the end (the order they are added in does not matter: every list is
+        // sorted, and a page gives a target one backlink at most).
+        while let (target, link) = found.backlinks.popLast() {
+            backlinks[target, default: []].append((title, link))
         }
     }
 }
@@ -337,7 +342,7 @@ final class MarkdownCache: @unchecked Sendable {
         let body: RenderedMarkdown
         let answers: [RenderedMarkdown]
         /// Depends on the article, its title and the link table, like the HTML.
-        let collected: Collected
+        var collected: Collected
         /// Directives are written `materia` (a fenced block's info string or a `materia:` code
         /// span). Asked only when data changed during `serve`, so a build never scans for it.
         var readsData: Bool { Self.mentionsMateria(article.body) || article.faq.contains { Self.mentionsMateria($0.answer) } }
