@@ -26,6 +26,14 @@ public enum SourceText {
         return .success(text)
     }
 
+    /// The offset of the first line feed in `bytes` at or after `start`, or the end: a line's end
+    /// found with memchr(3), for the front matter split and the YAML reader.
+    static func lineEnd(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+        guard start < bytes.count, let base = bytes.baseAddress,
+              let found = memchr(base + start, 0x0A, bytes.count - start) else { return bytes.count }
+        return UnsafePointer(found.assumingMemoryBound(to: UInt8.self)) - base
+    }
+
     /// Index of the first byte that does not start or continue a well-formed UTF-8 sequence.
     static func firstInvalidUTF8(_ bytes: ArraySlice<UInt8>) -> Int? {
         var i = bytes.startIndex
@@ -98,11 +106,7 @@ public struct FrontMatter: Sendable {
             while trimmed > start, bytes[trimmed - 1] == 0x20 || bytes[trimmed - 1] == 0x09 { trimmed -= 1 }
             return trimmed != end && isFence(start, trimmed)
         }
-        func lineEnd(_ start: Int) -> Int {
-            guard start < bytes.count, let base = bytes.baseAddress else { return bytes.count }
-            guard let found = memchr(base + start, 0x0A, bytes.count - start) else { return bytes.count }
-            return UnsafePointer(found.assumingMemoryBound(to: UInt8.self)) - base
-        }
+        func lineEnd(_ start: Int) -> Int { SourceText.lineEnd(bytes, from: start) }
         let firstEnd = lineEnd(0)
         if !bytes.isEmpty, isFenceWithTrailingSpace(0, firstEnd) {
             return .failure(Diagnostic(at: SourceLocation(path: path, line: 1, column: 4),

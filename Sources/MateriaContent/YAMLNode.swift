@@ -299,7 +299,7 @@ enum FastYAML {
                 number += 1
                 // The line's end by memchr(3); a tab, carriage return or other control byte
                 // anywhere in it (tested eight bytes at a time) leaves the text to Yams.
-                let end = memchr(base + lineStart, 0x0A, count - lineStart).map { UnsafePointer($0.assumingMemoryBound(to: UInt8.self)) - base } ?? count
+                let end = SourceText.lineEnd(buffer, from: lineStart)
                 if hasControlByte(base, lineStart, end) { return false }
                 var start = lineStart
                 while start < end && buffer[start] == 0x20 { start += 1 }

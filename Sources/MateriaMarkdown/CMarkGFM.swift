@@ -823,14 +823,11 @@ public enum MarkdownRenderer {
             let id = uniqueID(for: text)
             headings.append(Heading(level: level, text: text, id: id, line: Int(cmark_node_get_start_line(node))))
             // A heading of plain text (most of them) is written here, as cmark would write it.
-            // The tags from tables by level: no interpolation for every heading of every page.
-            let tags = (1...6).contains(level) ? (Self.headingOpen[level], Self.headingClose[level]) : ("<h\(level) id=\"", "</h\(level)>\n")
-            var open = ""
-            open.reserveCapacity(tags.0.utf8.count + id.utf8.count + 2)
-            open += tags.0
+            // The tags from tables by level (cmark's headings are 1 to 6): no interpolation per heading.
+            var open = Self.headingOpen[level]  // copied once as it grows; no string in between
             open += id
             open += "\">"
-            if let block = plainTextHTML(node, open: open, close: tags.1) {
+            if let block = plainTextHTML(node, open: open, close: Self.headingClose[level]) {
                 replace(node, with: block)
                 return
             }
@@ -842,6 +839,7 @@ public enum MarkdownRenderer {
             replace(node, withHTMLBlock: html)
         }
 
+        /// `<hN id="` and `</hN>` and a line break, by level N (0 is never used).
         private static let headingOpen = (0...6).map { "<h\($0) id=\"" }
         private static let headingClose = (0...6).map { "</h\($0)>\n" }
 

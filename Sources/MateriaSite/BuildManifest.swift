@@ -52,9 +52,17 @@ public enum StableHash {
 
     static func of(_ text: String, seed: UInt64 = 0) -> UInt64 { of(Array(text.utf8), seed: seed) }
 
+    /// The hash as 16 lowercase hex digits.
     static func hex(_ value: UInt64) -> String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: 16 - digits.count) + digits
+        var digits: [UInt8] = []
+        appendHex(value, to: &digits)
+        return String(decoding: digits, as: UTF8.self)
+    }
+
+    /// `hex(value)`'s digits appended as bytes (the manifest writes one per file).
+    static func appendHex(_ value: UInt64, to out: inout [UInt8]) {
+        let digits: StaticString = "0123456789abcdef"
+        for shift in stride(from: 60, through: 0, by: -4) { out.append(digits.utf8Start[Int((value >> UInt64(shift)) & 0xF)]) }
     }
 }
 
@@ -207,10 +215,9 @@ struct BuildManifest {
         }
         var out = Array((lines.joined(separator: "\n") + "\n").utf8)
         out.reserveCapacity(out.count + files.count * 96)
-        let hexDigits: StaticString = "0123456789abcdef"
         for (path, hash) in files.sorted(by: { $0.key < $1.key }) {
             out += [0x66, 0x69, 0x6C, 0x65, 0x09]  // "file\t"
-            for shift in stride(from: 60, through: 0, by: -4) { out.append(hexDigits.utf8Start[Int((hash >> UInt64(shift)) & 0xF)]) }
+            StableHash.appendHex(hash, to: &out)
             out.append(0x09)
             var path = path
             path.withUTF8 { out.append(contentsOf: $0) }

@@ -95,16 +95,15 @@ enum JSONText {
     /// A non-negative integer's decimal digits (as `String(value)` would write them).
     static func writeDecimal(_ value: Int, to out: inout [UInt8]) {
         precondition(value >= 0)
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                      UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        withUnsafeMutableBytes(of: &digits) { buffer in
+        // Written from the last digit back (an Int has at most 19).
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { buffer in
             var start = buffer.count, rest = value
             repeat {
                 start -= 1
                 buffer[start] = UInt8(truncatingIfNeeded: 0x30 + rest % 10)
                 rest /= 10
             } while rest > 0
-            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[start...]))
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[start...]))
         }
     }
 

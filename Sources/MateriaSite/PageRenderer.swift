@@ -243,24 +243,6 @@ struct GraphExport {
         }
     }
 
-    /// A number for every key, in the order the keys are first seen.
-    struct KeyNumbers {
-        private var numbers: [String: Int] = [:]
-        private(set) var keys: [String] = []
-
-        init(capacity: Int = 0) {
-            numbers.reserveCapacity(capacity)
-            keys.reserveCapacity(capacity)
-        }
-
-        mutating func callAsFunction(_ key: String) -> Int {
-            if let known = numbers[key] { return known }
-            numbers[key] = keys.count
-            keys.append(key)
-            return keys.count - 1
-        }
-    }
-
     func file() -> OutputFile {
         var nodes: [Node] = []
         nodes.reserveCapacity(site.articles.count + site.nutrients.count + site.conditions.count + site.symptoms.count)
@@ -379,5 +361,24 @@ struct GraphExport {
         }
         out += Array("}\n".utf8)
         return out
+    }
+}
+
+/// A number for every key, in the order the keys are first seen: keys that many values name
+/// (graph edges, related-article keys) are then compared and sorted as numbers.
+struct KeyNumbers {
+    private var numbers: [String: Int] = [:]
+    private(set) var keys: [String] = []
+
+    init(capacity: Int = 0) {
+        numbers.reserveCapacity(capacity)
+        keys.reserveCapacity(capacity)
+    }
+
+    mutating func callAsFunction(_ key: String) -> Int {
+        if let known = numbers[key] { return known }
+        numbers[key] = keys.count
+        keys.append(key)
+        return keys.count - 1
     }
 }

@@ -170,22 +170,15 @@ public struct SiteResolver: Sendable {
         let candidateLimit = 64
         // Keys ("n:magnesium", "t:sleep") are numbered once; an article's keys are then a few
         // (number, weight) pairs, and scoring a candidate compares numbers, not strings.
-        var numbers: [String: Int] = [:]
-        var names: [String] = []
-        var keyIndex: [[Int]] = []
-        func number(_ key: String) -> Int {
-            if let known = numbers[key] { return known }
-            numbers[key] = names.count
-            names.append(key)
-            keyIndex.append([])
-            return names.count - 1
-        }
+        var number = KeyNumbers()
+        var keyIndex: [[Int]] = []  // the articles of each key, by the key's number
         var articleWeights: [[(key: Int, weight: Int)]] = []
         articleWeights.reserveCapacity(articles.count)
         for (position, article) in articles.enumerated() {
             var weights: [(key: Int, weight: Int)] = []
             func set(_ key: String, _ weight: Int) {
                 let key = number(key)
+                if key == keyIndex.count { keyIndex.append([]) }
                 if let existing = weights.firstIndex(where: { $0.key == key }) { weights[existing].weight = weight } else { weights.append((key, weight)) }
             }
             for id in article.nutrients { set("n:" + id.value, 3) }
@@ -195,7 +188,7 @@ public struct SiteResolver: Sendable {
             for (key, _) in weights { keyIndex[key].append(position) }
             articleWeights.append(weights)
         }
-        let index = keyIndex, keyNames = names, allWeights = articleWeights
+        let index = keyIndex, keyNames = number.keys, allWeights = articleWeights
         // Each article's list depends only on the index: computed in parallel, in input order.
         let lists = parallelMap(Array(articles.indices), jobs: jobs) { position -> [String] in
             let own = allWeights[position]
