@@ -97,8 +97,14 @@ public struct NamedValues<Value>: ExpressibleByDictionaryLiteral {
 
     /// Adds `other`'s members; for a name both have, `combine` picks the value.
     @inlinable public mutating func merge(_ other: NamedValues, uniquingKeysWith combine: (Value, Value) -> Value) {
+        // Each name is looked for once (a get and then a set looked twice).
         for (name, value) in other.storage {
-            self[name] = self[name].map { combine($0, value) } ?? value
+            let length = name.utf8.count
+            if let index = storage.firstIndex(where: { $0.name.utf8.count == length && $0.name == name }) {
+                storage[index].value = combine(storage[index].value, value)
+            } else {
+                storage.append((name, value))
+            }
         }
     }
 }
