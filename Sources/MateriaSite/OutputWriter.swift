@@ -119,25 +119,63 @@ struct OutputWriter {
         }
     }
 
-    /// `materia build` over an earlier build: writes only files whose bytes differ from what the
-    /// manifest recorded and removes files the site no longer has. The manifest is removed first
-    /// and written last, so a build killed half-way leaves none and the next one writes everything.
-    func update(_ files: [OutputFile], previous: [String: UInt64], manifest: inout BuildManifest) throws(BuildFailure) -> (written: Int, total: Int) {
+    /// Pages of a build over an earlier one that differ from the output: those whose bytes the
+    /// manifest did not record there, or whose file was removed by hand. Shared by the render
+    /// workers, which add each such page once they have staged it.
+    final class StagedPages: @unchecked Sendable {
+        let previous: [String: UInt64]
+        private let output: String
+        private let lock = NSLock()
+        private var staged: [String] = []
+
+        init(previous: [String: UInt64], output: String) {
+            self.previous = previous
+            self.output = output
+        }
+
+        /// Whether the file at `path` with bytes hashing to `hash` must be written.
+        func differs(_ path: String, _ hash: UInt64) -> Bool {
+            previous[path] != hash || access(output + "/" + path, F_OK) != 0
+        }
+
+        func add(_ path: String) {
+            lock.lock()
+            staged.append(path)
+            lock.unlock()
+        }
+
+        var paths: [String] {
+            lock.lock()
+            defer { lock.unlock() }
+            return staged.sorted()
+        }
+    }
+
+    /// `materia build` over an earlier build: moves in the pages staged because they changed
+    /// (`spilled` has the hashes of every page rendered into the staging folder or skipped), writes
+    /// the other files whose bytes differ from what the manifest recorded, removes files the site
+    /// no longer has, then drops the staging folder. The manifest is removed first and written
+    /// last, so a build killed half-way leaves none and the next one writes everything.
+    func update(_ files: [OutputFile], spilled: [String: UInt64], staged: StagedPages, from staging: URL,
+                manifest: inout BuildManifest) throws(BuildFailure) -> (written: Int, total: Int) {
+        defer { abandon(staging) }
         var all = files
         all.append(OutputFile(path: OutputWriter.markerFile, bytes: Array(OutputWriter.markerText.utf8)))
         all += try staticCopies()
         if let clash = OutputWriter.clash(in: all) { throw BuildFailure([clash]) }
-        let hashes = parallelMap(all, jobs: jobs) { StableHash.of($0.bytes) }
-        var current: [String: UInt64] = [:]
-        for (file, hash) in zip(all, hashes) { current[file.path] = hash }
+        let inMemory = all.filter { spilled[$0.path] == nil }
+        let hashes = parallelMap(inMemory, jobs: jobs) { StableHash.of($0.bytes) }
+        var current = spilled
+        current.reserveCapacity(all.count)
+        for (file, hash) in zip(inMemory, hashes) { current[file.path] = hash }
         unlink(layout.output.appendingPathComponent(BuildManifest.file).path)
         // A file removed from the output by hand is written again even if its bytes did not change.
-        let output = layout.output.path
-        let changed = all.filter { previous[$0.path] != current[$0.path] || access(output + "/" + $0.path, F_OK) != 0 }
-        try update(changed, removing: previous.keys.filter { current[$0] == nil }.sorted())
+        let changed = zip(inMemory, hashes).filter { staged.differs($0.0.path, $0.1) }.map(\.0)
+        let moved = staged.paths
+        try update(changed, removing: staged.previous.keys.filter { current[$0] == nil }.sorted(), moving: moved, from: staging.path)
         manifest.files = current
         saveManifest(manifest)
-        return (changed.count, all.count)
+        return (changed.count + moved.count, all.count)
     }
 
     /// Writes `.materia-build` (a temporary file renamed into place).
@@ -191,24 +229,15 @@ struct OutputWriter {
         return nil
     }
 
-    /// Brings an existing output folder up to date (`materia serve`): each changed file is
-    /// written beside its old version and renamed over it, so a reader never sees half a file.
-    func update(_ files: [OutputFile], removing removed: [String]) throws(BuildFailure) {
+    /// Brings an existing output folder up to date (`materia serve`, and `materia build` over an
+    /// earlier build): each changed file is written beside its old version and renamed over it,
+    /// or moved in from the staging folder, so a reader never sees half a file.
+    func update(_ files: [OutputFile], removing removed: [String], moving moved: [String] = [], from staging: String = "") throws(BuildFailure) {
         let output = layout.output.path
         let failures = parallelMap(files, jobs: jobs) { file -> String? in
-            let target = output + "/" + file.path
-            let folder = (target as NSString).deletingLastPathComponent
-            let temporary = folder + "/.materia-tmp-" + (file.path as NSString).lastPathComponent
-            do {
-                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-                guard OutputWriter.writeFile(temporary, file.bytes), rename(temporary, target) == 0 else {
-                    unlink(temporary)
-                    return file.path
-                }
-                return nil
-            } catch {
-                return file.path
-            }
+            OutputWriter.replace(output + "/" + file.path, with: file.bytes) ? nil : file.path
+        }.compactMap { $0 } + parallelMap(moved, jobs: jobs) { path -> String? in
+            OutputWriter.move(staging + "/" + path, to: output + "/" + path) ? nil : path
         }.compactMap { $0 }
         if let failed = failures.first { throw BuildFailure([cannotWrite(failed)]) }
         for path in removed {
@@ -217,6 +246,31 @@ struct OutputWriter {
             var folder = (path as NSString).deletingLastPathComponent
             while !folder.isEmpty, rmdir(output + "/" + folder) == 0 { folder = (folder as NSString).deletingLastPathComponent }
         }
+    }
+
+    /// Replaces the file at `target` atomically: written beside it under a temporary name, then renamed.
+    static func replace(_ target: String, with bytes: [UInt8]) -> Bool {
+        let folder = (target as NSString).deletingLastPathComponent
+        let temporary = folder + "/.materia-tmp-" + (target as NSString).lastPathComponent
+        guard (try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)) != nil else { return false }
+        guard writeFile(temporary, bytes), rename(temporary, target) == 0 else {
+            unlink(temporary)
+            return false
+        }
+        return true
+    }
+
+    /// Moves a staged file to `target` (one rename, its folder made if new); when the output is on
+    /// another file system than the staging folder beside it, copies the bytes instead.
+    static func move(_ source: String, to target: String) -> Bool {
+        if rename(source, target) == 0 { return true }
+        if errno == ENOENT {
+            let folder = (target as NSString).deletingLastPathComponent
+            if (try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)) != nil,
+               rename(source, target) == 0 { return true }
+        }
+        guard let data = FileManager.default.contents(atPath: source) else { return false }
+        return replace(target, with: [UInt8](data))
     }
 
     /// "PID-N": unique among the builds of this process (tests and `serve` may run several) and

@@ -33,6 +33,10 @@ struct RenderResult: Sendable {
     var hashes: [String: UInt64] = [:]
 }
 
+/// Takes a rendered page and its hash out of memory while the build goes on (see
+/// `PageRenderer.render(spill:)`); nil when done, else what went wrong.
+typealias PageSpill = @Sendable (OutputFile, UInt64) -> Diagnostic?
+
 /// Phase 4 (render): Markdown to HTML, every page through its template in parallel,
 /// then every internal link and anchor checked against the rendered pages.
 struct PageRenderer {
@@ -77,10 +81,11 @@ struct PageRenderer {
         return (files, problems)
     }
 
-    /// Renders every page, then checks every link. With `spill`, each page is handed to it as
-    /// soon as it is rendered (a build writes it into its staging folder) and only its ids and
-    /// hash are kept, so the whole site never sits in memory; those pages come back without bytes.
-    func render(_ pages: [Page], texts: RenderedTexts? = nil, spill: (@Sendable (OutputFile) -> Diagnostic?)? = nil) -> Result<RenderResult, BuildFailure> {
+    /// Renders every page, then checks every link. With `spill`, each page is handed to it with
+    /// its hash as soon as it is rendered (a build writes it into its staging folder, or skips it
+    /// when the output already holds those bytes) and only its ids and hash are kept, so the whole
+    /// site never sits in memory; those pages come back without bytes.
+    func render(_ pages: [Page], texts: RenderedTexts? = nil, spill: PageSpill? = nil) -> Result<RenderResult, BuildFailure> {
         let texts = texts ?? markdown()
         var problems = texts.problems
         var files: [OutputFile] = []
@@ -98,7 +103,8 @@ struct PageRenderer {
                     let path = page.file
                     let file = OutputFile(path: path, bytes: html)
                     let ids = targets.contains(path) ? Set(LinkChecker.ids(in: file.bytes)) : []
-                    return (path, ids, StableHash.of(file.bytes), spill(file))
+                    let hash = StableHash.of(file.bytes)
+                    return (path, ids, hash, spill(file, hash))
                 }
             }
             // The pages that list every article (home, FAQ, key points, A–Z, the article list) are

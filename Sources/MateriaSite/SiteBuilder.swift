@@ -82,18 +82,25 @@ public struct SiteBuilder {
                                files: previous.files.count, warnings: previous.warnings)
         }
         let writer = OutputWriter(layout: layout, jobs: options.jobs)
-        // Without a manifest the site goes into a staging folder, pages as soon as they are
-        // rendered (so the whole site is never held in memory), and is swapped in at the end.
-        let staging = previous == nil ? try writer.beginStaging() : nil
-        let prepared: (site: ResolvedSite, result: RenderResult, pages: Int, warnings: [Diagnostic])
-        var spill: (@Sendable (OutputFile) -> Diagnostic?)? = nil
-        if let path = staging?.path {
-            spill = { file in writer.spill(file, into: path) }
+        // Pages go into a staging folder beside the output as soon as they are rendered, so the
+        // whole site is never held in memory. Without a manifest that is every page, and the
+        // folder is swapped in at the end; with one, only pages whose bytes differ from the
+        // output's (or that are missing from it), which are then moved in one by one.
+        let staging = try writer.beginStaging()
+        let stagingPath = staging.path
+        let staged = previous.map { OutputWriter.StagedPages(previous: $0.files, output: outputPath) }
+        let spill: PageSpill = { file, hash in
+            guard let staged else { return writer.spill(file, into: stagingPath) }
+            guard staged.differs(file.path, hash) else { return nil }
+            let problem = writer.spill(file, into: stagingPath)
+            if problem == nil { staged.add(file.path) }
+            return problem
         }
+        let prepared: (site: ResolvedSite, result: RenderResult, pages: Int, warnings: [Diagnostic])
         do throws(BuildFailure) {
-            prepared = try prepare(spill: spill, textFolder: staging?.path, readHashes: readHashes)
+            prepared = try prepare(spill: spill, textFolder: stagingPath, readHashes: readHashes)
         } catch {
-            if let staging { writer.abandon(staging) }
+            writer.abandon(staging)
             throw error
         }
         if options.exitsAfterBuild { ProcessLifetime.keep(prepared) }
@@ -102,12 +109,14 @@ public struct SiteBuilder {
                                                                          site.symptoms.count, prepared.pages],
                                      warnings: prepared.warnings, files: [:])
         let total: Int
-        if let previous {
-            let (written, all) = try writer.update(prepared.result.files, previous: previous.files, manifest: &manifest)
+        let spilled = prepared.result.hashes
+        if let staged {
+            let (written, all) = try writer.update(prepared.result.files, spilled: spilled, staged: staged, from: staging,
+                                                   manifest: &manifest)
+            PhaseClock.mark("write")
             total = all
             step(5, "\(written) of \(all) files changed in \(layout.relativePath(layout.output))/ (the others were left as they were)")
-        } else if let staging {
-            let spilled = prepared.result.hashes
+        } else {
             // The inputs' fingerprint (from the hashes the load recorded) is finished while the
             // staged site is completed and swapped in.
             let files = prepared.result.files, options = self.options
@@ -128,8 +137,6 @@ public struct SiteBuilder {
             writer.saveManifest(manifest)
             PhaseClock.mark("manifest")
             step(5, "\(written.count) files to \(layout.relativePath(layout.output))/")
-        } else {
-            total = 0
         }
         return BuildReport(articles: site.articles.count, nutrients: site.nutrients.count, conditions: site.conditions.count,
                            symptoms: site.symptoms.count, pages: prepared.pages, files: total, warnings: prepared.warnings)
@@ -209,7 +216,7 @@ public struct SiteBuilder {
 
     /// Phases 1 to 4: load, validate, resolve, render (with every internal link checked).
     /// With `textFolder`, rendered article HTML waits there for the pages in a nameless file.
-    private func prepare(spill: (@Sendable (OutputFile) -> Diagnostic?)? = nil, textFolder: String? = nil,
+    private func prepare(spill: PageSpill? = nil, textFolder: String? = nil,
                          readHashes: ReadHashes? = nil) throws(BuildFailure)
         -> (site: ResolvedSite, result: RenderResult, pages: Int, warnings: [Diagnostic]) {
         var (source, templates, diagnostics) = try Self.loadAndValidate(options, readHashes: readHashes)

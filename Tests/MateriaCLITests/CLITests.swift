@@ -67,6 +67,32 @@ import MateriaTestSupport
                     == FileManager.default.contents(atPath: clean.appendingPathComponent(path).path), "\(path)")
         }
         #expect(Set(modificationTimes(clean).keys) == Set(after.keys))
+        // Changed pages were staged beside the output and moved in: no staging folder is left.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: site.path).filter { $0.hasPrefix(".materia-") } == [])
+    }
+
+    /// A rebuild over an earlier build that fails only at the link check, after every page was
+    /// rendered (and the changed ones staged), leaves every file of the output as it was.
+    @Test func aRebuildFailingAtTheLinkCheckKeepsTheOutput() throws {
+        let site = try sampleSite()
+        defer { try? FileManager.default.removeItem(at: site) }
+        #expect(try run(["build", "--quiet"], in: site).status == 0)
+        let output = site.appendingPathComponent("Output")
+        let before = modificationTimes(output)
+        let page = output.appendingPathComponent("articles/low-magnesium-lip-twitching/index.html")
+        let pageBefore = read(page)
+        usleep(20_000)
+        let article = site.appendingPathComponent("Content/articles/low-magnesium-lip-twitching.md")
+        try read(article).replacingOccurrences(of: "## Other common triggers for lip twitching",
+                                               with: "See [the missing page](/nutrients/magnesum/).\n\n## Other common triggers for lip twitching")
+            .write(to: article, atomically: true, encoding: .utf8)
+        let result = try run(["build"], in: site)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("error: broken link '/nutrients/magnesum/'"), "\(result.stderr)")
+        #expect(result.stderr.contains("Output/ was left unchanged."), "\(result.stderr)")
+        #expect(modificationTimes(output) == before)
+        #expect(read(page) == pageBefore)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: site.path).filter { $0.hasPrefix(".materia-") } == [])
     }
 
     @Test func buildsTheSampleSiteWithProgressAndEveryPageKind() throws {
