@@ -64,8 +64,8 @@ extension YAMLScalar.Style {
 }
 
 /// Reads the plain YAML most front matter is written in, without libYAML: block mappings with
-/// simple keys, block lists (of values or of mappings), one-line `[a, b]` lists, and one-line
-/// plain, single- or double-quoted values. Anything else (comments after values, block scalars,
+/// simple keys, block lists (of values or of mappings), one-line `[a, "b", 'c']` lists, and
+/// one-line plain, single- or double-quoted values. Anything else (comments after values, block scalars,
 /// escapes, anchors, tabs, multi-line values, duplicate keys, empty values…) returns nil and
 /// the caller hands the text to Yams, so results and error messages are the same either way.
 enum FastYAML {
@@ -213,29 +213,67 @@ enum FastYAML {
                     index += 1
                 }
                 return .scalar(YAMLScalar(string: String(decoding: text, as: UTF8.self), style: .singleQuoted, mark: mark))
-            case 0x5B:  // [a, b, c]
+            case 0x5B:  // [a, "b", 'c']
                 guard bytes[end - 1] == 0x5D else { return nil }
                 var items: [YAMLNode] = []
-                var itemStart = start + 1
                 let close = end - 1
-                var onlyBlanks = true
-                for index in itemStart..<close where bytes[index] != 0x20 { onlyBlanks = false; break }
-                if onlyBlanks { return .sequence([], mark: mark) }
-                while itemStart <= close {
-                    var itemEnd = itemStart
-                    while itemEnd < close && bytes[itemEnd] != 0x2C { itemEnd += 1 }
-                    var a = itemStart, b = itemEnd
-                    while a < b && bytes[a] == 0x20 { a += 1 }
-                    while b > a && bytes[b - 1] == 0x20 { b -= 1 }
-                    guard a < b, isPlain(a, b, flow: true) else { return nil }
-                    items.append(.scalar(YAMLScalar(string: String(decoding: bytes[a..<b], as: UTF8.self), style: .plain, mark: self.mark(line, a))))
-                    itemStart = itemEnd + 1
-                    if itemEnd == close { break }
+                var index = start + 1
+                while index < close && bytes[index] == 0x20 { index += 1 }
+                if index == close { return .sequence([], mark: mark) }
+                while true {
+                    // An item (spaces before it skipped), then spaces, then "," or the end.
+                    guard index < close, let (item, after) = flowItem(line, from: index, to: close) else { return nil }
+                    items.append(item)
+                    index = after
+                    while index < close && bytes[index] == 0x20 { index += 1 }
+                    if index == close { break }
+                    guard bytes[index] == 0x2C else { return nil }
+                    index += 1
+                    while index < close && bytes[index] == 0x20 { index += 1 }
                 }
                 return .sequence(items, mark: mark)
             default:
                 guard isPlain(start, end, flow: false) else { return nil }
                 return .scalar(YAMLScalar(string: String(decoding: bytes[start..<end], as: UTF8.self), style: .plain, mark: mark))
+            }
+        }
+
+        /// One item of a one-line flow list starting at `start` (not a space), ending before
+        /// `close`: a plain scalar up to the next "," (trailing spaces dropped), or a quoted one
+        /// as on a line of its own. The item and the offset just after it; nil for anything else
+        /// (an empty item, an escape, a nested list), which Yams reads.
+        func flowItem(_ line: Line, from start: Int, to close: Int) -> (YAMLNode, Int)? {
+            let mark = self.mark(line, start)
+            switch bytes[start] {
+            case 0x22:
+                var index = start + 1
+                while index < close && bytes[index] != 0x22 {
+                    if bytes[index] == 0x5C { return nil }
+                    index += 1
+                }
+                guard index < close else { return nil }
+                let text = String(decoding: bytes[(start + 1)..<index], as: UTF8.self)
+                return (.scalar(YAMLScalar(string: text, style: .doubleQuoted, mark: mark)), index + 1)
+            case 0x27:
+                var text: [UInt8] = []
+                var index = start + 1
+                while true {
+                    guard index < close else { return nil }
+                    if bytes[index] == 0x27 {
+                        guard index + 1 < close, bytes[index + 1] == 0x27 else { break }
+                        index += 1
+                    }
+                    text.append(bytes[index])
+                    index += 1
+                }
+                return (.scalar(YAMLScalar(string: String(decoding: text, as: UTF8.self), style: .singleQuoted, mark: mark)), index + 1)
+            default:
+                var end = start
+                while end < close && bytes[end] != 0x2C { end += 1 }
+                let after = end
+                while end > start && bytes[end - 1] == 0x20 { end -= 1 }
+                guard isPlain(start, end, flow: true) else { return nil }
+                return (.scalar(YAMLScalar(string: String(decoding: bytes[start..<end], as: UTF8.self), style: .plain, mark: mark)), after)
             }
         }
 
