@@ -206,14 +206,26 @@ struct BuildManifest {
     /// The manifest file's bytes: a line per warning and per file written (written as bytes: a
     /// site of 10,000 articles has a line for every page).
     func bytes() -> [UInt8] {
-        func clean(_ text: String) -> String { text.replacingOccurrences(of: "\t", with: " ").replacingOccurrences(of: "\n", with: " ") }
-        var lines = ["materia-build 1", "inputs\t\(inputs)", "counts\t" + counts.map(String.init).joined(separator: "\t")]
+        var out = Array("materia-build 1\ninputs\t\(inputs)\ncounts\t".utf8)
+        out += Array(counts.map(String.init).joined(separator: "\t").utf8)
+        out.append(0x0A)
+        /// `text` with its tabs and line breaks as spaces, then `end`.
+        func field(_ text: String, _ end: UInt8 = 0x09) {
+            var text = text
+            text.withUTF8 { bytes in
+                for byte in bytes { out.append(byte == 0x09 || byte == 0x0A ? 0x20 : byte) }
+            }
+            out.append(end)
+        }
         for warning in warnings {
             let location = warning.location
-            lines.append(["warning", clean(location.path), String(location.line), String(location.column), clean(warning.message),
-                          clean(warning.fix ?? "")].joined(separator: "\t"))
+            field("warning")
+            field(location.path)
+            field(String(location.line))
+            field(String(location.column))
+            field(warning.message)
+            field(warning.fix ?? "", 0x0A)
         }
-        var out = Array((lines.joined(separator: "\n") + "\n").utf8)
         out.reserveCapacity(out.count + files.count * 96)
         for (path, hash) in files.sorted(by: { $0.key < $1.key }) {
             out += [0x66, 0x69, 0x6C, 0x65, 0x09]  // "file\t"
