@@ -72,6 +72,10 @@ public enum StableHash {
 /// fingerprint has nothing to do; any other build rewrites only files whose bytes changed.
 struct BuildManifest {
     static let file = ".materia-build"
+    /// The inputs line of a manifest `materia serve` wrote: its session does not fingerprint the
+    /// inputs, and no fingerprint (16 hex digits) equals this, so a build there never takes the
+    /// output for up to date; it still writes only the files whose bytes differ.
+    static let sessionInputs = "materia-serve"
     var inputs: String
     var counts: [Int]
     var warnings: [Diagnostic]

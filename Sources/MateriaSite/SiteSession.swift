@@ -26,6 +26,7 @@ public final class SiteSession: @unchecked Sendable {
     private let loadCache = LoadCache()
     private let markdownCache = MarkdownCache()
     private let relatedCache = RelatedCache()
+    private let manifests = SessionManifests()
     private var last: Snapshot?
 
     /// The last good build: what its pages were rendered from, and what was written.
@@ -56,6 +57,11 @@ public final class SiteSession: @unchecked Sendable {
 
     public init(options: BuildOptions) {
         self.options = options
+    }
+
+    /// Waits until the output's manifest, written after each rebuild, is on disk.
+    func flushManifest() {
+        manifests.flush()
     }
 
     /// Loads, checks and renders the site again and brings the output folder up to date.
@@ -131,10 +137,19 @@ public final class SiteSession: @unchecked Sendable {
         for (path, hash) in hashed { hashes[path] = hash }
         let writer = OutputWriter(layout: layout, jobs: options.jobs)
         let written: [String], removed: [String]
+        // What the output holds: the last rebuild's files, or on the first, those of the manifest
+        // an earlier session or build left there (a restarted preview then writes only what
+        // differs, not the whole site).
+        let outputPath = layout.output.path
+        let known = previous?.hashes ?? (FileManager.default.fileExists(atPath: outputPath + "/" + OutputWriter.markerFile)
+                                         ? BuildManifest.read(layout.output)?.files : nil)
         do {
-            if let previous {
-                let changed = files.filter { previous.hashes[$0.path] != hashes[$0.path] }
-                removed = previous.hashes.keys.filter { hashes[$0] == nil }.sorted()
+            if let known {
+                let changed = files.filter {
+                    known[$0.path] != hashes[$0.path] || (previous == nil && access(outputPath + "/" + $0.path, F_OK) != 0)
+                }
+                removed = known.keys.filter { hashes[$0] == nil }.sorted()
+                manifests.removeSaved(from: layout.output)
                 try writer.update(changed, removing: removed)
                 written = changed.map(\.path).sorted()
             } else {
@@ -147,6 +162,9 @@ public final class SiteSession: @unchecked Sendable {
             last = nil
             return .failure(error)
         }
+        manifests.save(BuildManifest(inputs: BuildManifest.sessionInputs,
+                                     counts: [site.articles.count, site.nutrients.count, site.conditions.count, site.symptoms.count, pages.count],
+                                     warnings: [], files: hashes), to: layout.output)
         var ids = previous?.ids.filter { pageFiles.contains($0.key) } ?? [:]
         ids.merge(renderedIDs) { $1 }
         var entries: [String: MarkdownCache.Entry] = [:]
@@ -269,10 +287,15 @@ public final class SiteSession: @unchecked Sendable {
             return state.hashes[file.path] != hash
         }
         do {
+            manifests.removeSaved(from: layout.output)
             try OutputWriter(layout: layout, jobs: options.jobs).update(written, removing: [])
         } catch {
             return .failure(error)
         }
+        manifests.save(BuildManifest(inputs: BuildManifest.sessionInputs,
+                                     counts: [state.site.articles.count, state.site.nutrients.count, state.site.conditions.count,
+                                              state.site.symptoms.count, state.pageCount],
+                                     warnings: [], files: state.hashes), to: layout.output)
         state.ids.merge(renderedIDs) { $1 }
         for entry in rendered { markdownCache.store(entry) }
         let report = RebuildReport(written: written.map(\.path).sorted(), removed: [], pagesRendered: files.count,
@@ -296,6 +319,36 @@ public final class SiteSession: @unchecked Sendable {
         }).check(links)
     }
 
+}
+
+/// The manifest (`.materia-build`) of a session's output, kept as `materia build` keeps its own:
+/// removed before a rebuild changes any file and written once the output is complete, so a
+/// manifest there always tells the truth about the files. A restarted session reads it and writes
+/// only what differs. It is written on a queue of its own, after the rebuild has reported (a
+/// site of 10,000 pages has a 700 KB manifest); the next rebuild waits for it before removing it.
+final class SessionManifests: @unchecked Sendable {
+    private let queue = DispatchQueue(label: "materia.session-manifest")
+
+    func removeSaved(from output: URL) {
+        queue.sync { _ = unlink(output.appendingPathComponent(BuildManifest.file).path) }
+    }
+
+    func save(_ manifest: BuildManifest, to output: URL) {
+        queue.async {
+            let target = output.appendingPathComponent(BuildManifest.file).path
+            let temporary = target + ".tmp"
+            if OutputWriter.writeFile(temporary, manifest.bytes()) {
+                rename(temporary, target)
+            } else {
+                unlink(temporary)
+            }
+        }
+    }
+
+    /// Waits for a manifest being written (tests read it).
+    func flush() {
+        queue.sync {}
+    }
 }
 
 /// Which pages of a rebuilt site may differ from the last build: those whose own content, or

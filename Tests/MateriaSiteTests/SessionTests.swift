@@ -10,7 +10,7 @@ import MateriaContent
     final class Sandbox {
         let root: URL
         let output: URL
-        let session: SiteSession
+        var session: SiteSession
         /// Paths changed since the last rebuild, as the watcher would report them.
         var changed: [String] = []
 
@@ -92,6 +92,43 @@ import MateriaContent
 
     static let article = "Content/articles/low-magnesium-lip-twitching.md"
     static let articlePage = "articles/low-magnesium-lip-twitching/index.html"
+
+    /// A restarted session (`materia serve` run again) finds the manifest its predecessor left and
+    /// writes only the files that differ: none when nothing changed, and otherwise the edited
+    /// article's page and any file removed from the output by hand.
+    @Test func aRestartedSessionWritesOnlyWhatDiffers() throws {
+        let site = try Sandbox()
+        let first = try #require(site.rebuildAndCompare("first build"))
+        #expect(first.written.count > first.pages)
+        site.session.flushManifest()
+        let manifest = try #require(BuildManifest.read(site.output))
+        #expect(manifest.inputs == BuildManifest.sessionInputs)
+        #expect(Set(manifest.files.keys) == Set(readTree(site.output).keys))
+
+        site.session = SiteSession(options: Sandbox.options(root: site.root, output: site.output))
+        let again = try #require(site.rebuildAndCompare("restart, nothing changed"))
+        #expect(again.written.isEmpty && again.removed.isEmpty)
+
+        try site.replace(Self.article, "## Other common triggers for lip twitching", with: "One more line.\n\n## Other common triggers for lip twitching")
+        try FileManager.default.removeItem(at: site.output.appendingPathComponent("symptoms/nausea/index.html"))
+        site.session.flushManifest()
+        site.session = SiteSession(options: Sandbox.options(root: site.root, output: site.output))
+        site.changed = []
+        let edited = try #require(site.rebuildAndCompare("restart after an edit and a deleted page"))
+        #expect(edited.written.contains(Self.articlePage))
+        #expect(edited.written.contains("symptoms/nausea/index.html"))
+        #expect(!edited.written.contains("conditions/dehydration/index.html"))
+        #expect(edited.written.count < 10, "\(edited.written)")
+
+        // A build into the session's output is never "up to date" by the session's manifest, and
+        // writes only what differs (here the fingerprinted asset names the preview leaves plain).
+        site.session.flushManifest()
+        var options = Sandbox.options(root: site.root, output: site.output)
+        options.fingerprintAssets = true
+        let report = try SiteBuilder(options: options).build()
+        #expect(report.files > 0)
+        #expect(BuildManifest.read(site.output)?.inputs != BuildManifest.sessionInputs)
+    }
 
     @Test func everyKindOfEditMatchesACleanBuild() throws {
         let site = try Sandbox()
