@@ -24,7 +24,9 @@ let package = Package(
         .target(name: "CMarkGFMInlineChars", linkerSettings: [.linkedLibrary("dl")]),
         // A bump allocator per thread for cmark-gfm: a document's nodes are released all at once.
         .target(name: "CMarkGFMArena"),
-        .target(name: "MateriaMarkdown", dependencies: ["CCMarkGFM", "CMarkGFMInlineChars", "CMarkGFMArena"]),
+        // Whole-document byte scans, sixteen bytes at a time (SSE2).
+        .target(name: "CTextScan"),
+        .target(name: "MateriaMarkdown", dependencies: ["CCMarkGFM", "CMarkGFMInlineChars", "CMarkGFMArena", "CTextScan"]),
         // One Linux system call Swift's Glibc module does not expose: an atomic folder exchange.
         .target(name: "CAtomicSwap"),
         .target(name: "MateriaContent", dependencies: [.product(name: "Yams", package: "Yams")]),

@@ -1,6 +1,7 @@
 import CCMarkGFM
 import CMarkGFMArena
 import CMarkGFMInlineChars
+import CTextScan
 import Foundation
 
 // The only file in Materia that calls cmark-gfm. Every cmark object belongs to the document being
@@ -161,28 +162,14 @@ public enum MarkdownRenderer {
         return rendered
     }
 
-    /// 1 for the bytes that separate words (space, tab, line feed, carriage return).
-    private static let spaceBytes: [UInt8] = (0..<256).map { (value: Int) -> UInt8 in
-        value == 0x20 || value == 0x0A || value == 0x09 || value == 0x0D ? 1 : 0
-    }
-
+    /// Words separated by spaces, tabs, line feeds and carriage returns, counted sixteen bytes at
+    /// a time (CTextScan; a byte-by-byte loop here was 2 % of a build's instructions).
     static func countWords(_ source: String) -> Int {
-        // A word starts wherever a non-space byte follows a space (or the start): counted
-        // without branches, one table lookup per byte. (Eight bytes at a time with word-wide
-        // comparisons was tried: no faster, four separators cost as much as the lookups.)
-        var count = 0
-        var previousSpace = 1
         var source = source
-        source.withUTF8 { bytes in
-            spaceBytes.withUnsafeBufferPointer { space in
-                for byte in bytes {
-                    let isSpace = Int(space[Int(byte)])
-                    count &+= previousSpace & (isSpace ^ 1)
-                    previousSpace = isSpace
-                }
-            }
+        return source.withUTF8 { bytes in
+            guard let base = bytes.baseAddress else { return 0 }
+            return materia_count_words(base, bytes.count)
         }
-        return count
     }
 
     /// Rewrites the parsed tree in place before it is rendered.

@@ -149,7 +149,7 @@ import MateriaTestSupport
             }
             return count
         }
-        let positions = everyPosition(of: [" ", "\n", "\t", "\r", "  ", "\u{1F}", "!"], lengths: [1, 7, 8, 9, 15, 16, 17, 24])
+        let positions = everyPosition(of: [" ", "\n", "\t", "\r", "  ", "\u{1F}", "!"], lengths: [1, 7, 8, 9, 15, 16, 17, 24, 31, 32, 33, 47])
         let samples = ["", " ", "word", "é漢字 ünï", "\u{0B}\u{0C}x y", String(repeating: "ab cd\t", count: 9)]
             + positions + positions.map { $0.replacingOccurrences(of: "x", with: " ") }
         for sample in samples {
