@@ -38,9 +38,12 @@ def run(command, cwd=None):
 def corpus(n):
     site = "/tmp/materia-bench-%d" % n
     stamp = os.path.join(site, ".generated")
-    if not os.path.exists(stamp):
+    sys.path.insert(0, HERE)
+    import generate
+    made = "%d articles, shape %d" % (n, generate.VERSION)
+    if not os.path.exists(stamp) or open(stamp).read() != made:
         subprocess.run([sys.executable, os.path.join(HERE, "generate.py"), site, "-n", str(n)], check=True)
-        open(stamp, "w").write(str(n))
+        open(stamp, "w").write(made)
     # The site's templates and settings follow the repository.
     shutil.rmtree(os.path.join(site, "Templates"))
     shutil.copytree(os.path.join(REPO, "Templates"), os.path.join(site, "Templates"))
@@ -76,11 +79,14 @@ def main():
     hugo_site = hugo_out = None
     if hugo:
         hugo_site = "/tmp/materia-bench-hugo-%d" % args.n
-        if not os.path.isdir(os.path.join(hugo_site, "content", "articles")) or \
-                len(os.listdir(os.path.join(hugo_site, "content", "articles"))) != args.n:
+        # Made again whenever the corpus was (the same stamp).
+        made = open(os.path.join(site, ".generated")).read()
+        hugo_stamp = os.path.join(hugo_site, ".generated")
+        if not os.path.exists(hugo_stamp) or open(hugo_stamp).read() != made:
             shutil.rmtree(hugo_site, ignore_errors=True)
             shutil.copytree(os.path.join(HERE, "hugo-site"), hugo_site)
             shutil.copytree(articles, os.path.join(hugo_site, "content", "articles"))
+            open(hugo_stamp, "w").write(made)
         hugo_out = os.path.join(args.dest, "materia-bench-hugo-out-%d" % args.n)
         warm(hugo_site)
     print("corpus: %d articles (%s), output to %s, %d runs, %d cores, load %s" % (

@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """Materia's own benchmark corpus: N synthetic articles in Materia's site layout.
 
-Each article is shaped like a real knowledge-base article: about 1,200 words, 6 to 8 headings
-(some with subheadings), two lists, one pipe table, 3 to 6 links to other articles, front
-matter with title, summary, dates, reviewer, tags, nutrients, key points and a FAQ. The text is
-random words from a small health vocabulary, seeded, so the same N gives the same bytes.
+Each article is shaped like a real knowledge-base article (and like ../shared/bench/gen_corpus.py's):
+a body of about 1,200 words with 6 to 8 headings (some with subheadings), two lists, one pipe
+table, 3 to 6 links to other articles, inline emphasis, strong text, code and strikethrough and
+the odd bare URL; front matter with title, summary, dates, reviewer, tags (plain or quoted),
+nutrients, key points and a FAQ. The text is random words from a small health vocabulary,
+seeded, so the same N gives the same bytes.
 The site gets the repository's data files, templates and settings.
 
 Usage: generate.py OUT -n N [--seed S]
@@ -26,13 +28,35 @@ WORDS = ("intake level blood serum muscle nerve bone heart kidney absorption die
 TAGS = ["diet", "safety", "supplements", "symptoms", "testing", "women", "men", "elderly", "children", "sport"]
 
 
-def sentence(rng, low=8, high=20):
+# Version of the corpus's shape: the benchmark generates its corpus again when this changes.
+VERSION = 2
+
+
+def marks(rng):
+    """None to two inline marks for a sentence of the body, as authors use them."""
+    options = ["*%s*" % rng.choice(WORDS), "_%s_" % rng.choice(WORDS), "**%s %s**" % (rng.choice(WORDS), rng.choice(WORDS)),
+               "`%d mg`" % rng.randint(5, 900), "~~%s %s~~" % (rng.choice(WORDS), rng.choice(WORDS))]
+    return rng.sample(options, rng.randint(0, 2))
+
+
+def sentence(rng, low=8, high=20, marked=False):
     words = [rng.choice(WORDS) for _ in range(rng.randint(low, high))]
-    return words[0].capitalize() + " " + " ".join(words[1:]) + rng.choice([".", ".", ".", "?", "!"])
+    words[0] = words[0].capitalize()
+    if marked:
+        for mark in marks(rng):
+            words.insert(rng.randint(1, len(words)), mark)
+    return " ".join(words) + rng.choice([".", ".", ".", "?", "!"])
 
 
-def paragraph(rng, sentences=None):
-    return " ".join(sentence(rng) for _ in range(sentences or rng.randint(3, 6)))
+def paragraph(rng, sentences=None, marked=True):
+    text = " ".join(sentence(rng, marked=marked) for _ in range(sentences or rng.randint(3, 6)))
+    if marked and rng.random() < 0.05:
+        text += " More at https://ods.od.nih.gov/factsheets/."
+    return text
+
+
+def body_words(lines):
+    return sum(len(line.split()) for line in lines)
 
 
 def title_of(index):
@@ -50,13 +74,14 @@ def article(index, n, rng):
     day = "2026-%02d-%02d" % (rng.randint(1, 10), rng.randint(1, 28))
     lines = ["---", 'title: "%s"' % title_of(index), "slug: %s" % slug_of(index),
              'summary: "%s"' % sentence(rng, 14, 24).replace('"', ""), "date: %s" % day, "reviewed: %s" % day,
-             'reviewer: "Dr. Reviewer %d"' % rng.randint(1, 40), "tags: [%s]" % ", ".join(rng.sample(TAGS, 3)),
+             'reviewer: "Dr. Reviewer %d"' % rng.randint(1, 40),
+             "tags: [%s]" % ", ".join(('"%s"' if rng.random() < 0.5 else "%s") % tag for tag in rng.sample(TAGS, 3)),
              "nutrients: [%s]" % ", ".join(nutrients), "key_points:"]
     lines += ['  - "%s"' % sentence(rng, 8, 16) for _ in range(rng.randint(3, 5))]
     lines.append("faq:")
     for _ in range(rng.randint(2, 4)):
         lines.append('  - question: "%s?"' % sentence(rng, 6, 10).rstrip(".!?"))
-        lines.append('    answer: "%s"' % paragraph(rng, 2))
+        lines.append('    answer: "%s"' % paragraph(rng, 2, marked=False))
     lines += ["---", ""]
     body = [paragraph(rng), ""]
     links = rng.sample(range(n), min(n - 1, rng.randint(3, 6))) if n > 1 else []
@@ -81,11 +106,10 @@ def article(index, n, rng):
             body += ["### %s" % sentence(rng, 2, 4).rstrip(".!?"), "", paragraph(rng), ""]
     for other in links:
         body += ["Related: [%s](/articles/%s/)." % (title_of(other), slug_of(other)), ""]
-    text = "\n".join(lines + body)
-    # Pad to about 1,200 words, as real articles are.
-    while len(text.split()) < 1150:
-        text += "\n" + paragraph(rng) + "\n"
-    return text
+    # A body of about 1,200 words, as real articles have.
+    while body_words(body) < 1200:
+        body += [paragraph(rng), ""]
+    return "\n".join(lines + body)
 
 
 def main():
