@@ -448,12 +448,15 @@ public struct AutolinkMatcher: Sendable {
     }
 
     /// Matches in the UTF-8 `buffer` (byte ranges), left to right; `accept` decides whether a match
-    /// is used (and records it). `done` says when nothing more can be accepted, to stop early.
+    /// is used (and records it). `done` says when nothing more can be accepted, to stop early (it
+    /// is asked after each accepted match: the caller knows whether it is done before calling).
     func matches(in buffer: UnsafeBufferPointer<UInt8>, accept: (AutolinkTerm) -> Bool, done: () -> Bool)
         -> [(start: Int, end: Int, term: AutolinkTerm)] {
+        // The state below is changed only in the scan loop, never inside a nested function: a
+        // nested function that changed it (and was passed to a closure) made every call pay for
+        // dynamic exclusivity checks on it.
         var result: [(start: Int, end: Int, term: AutolinkTerm)] = []
-        var finished = done()
-        guard !finished else { return result }
+        var finished = false
         withTables { tables in
         slotHashes.withUnsafeBufferPointer { slotHashes in slotEntries.withUnsafeBufferPointer { slotEntries in
         hashedEntries.withUnsafeBufferPointer { hashedEntries in wordRanges.withUnsafeBufferPointer { wordRanges in
@@ -483,9 +486,9 @@ public struct AutolinkMatcher: Sendable {
                 return true
             }
 
-            /// Tries `entries` (longest first) at the candidate in `words[0]`; the first that
-            /// matches moves `position` past it (and is recorded if `accept` takes it).
-            func tryEntries(_ entries: UnsafeBufferPointer<Entry>) {
+            /// The first of `entries` (longest first) that matches at the candidate in `words[0]`:
+            /// where the match ends, and its term's index.
+            func longestMatch(_ entries: UnsafeBufferPointer<Entry>) -> (end: Int, term: Int)? {
                 var scanned = 1
                 /// Whether the text has a word `offset` after the candidate (scanned on demand).
                 func has(_ offset: Int) -> Bool {
@@ -527,35 +530,37 @@ public struct AutolinkMatcher: Sendable {
                         }
                     }
                     guard matched else { continue }
-                    // The longest term at this place decides: if its entity is already linked, the
-                    // whole span is left alone rather than linking a shorter term inside it.
-                    let end = words[entry.wordCount - 1].end
-                    let term = terms[entry.term]
-                    if accept(term) {
-                        result.append((words[0].start, end, term))
-                        finished = done()
-                    }
-                    position = end
-                    return
+                    return (words[entry.wordCount - 1].end, entry.term)
                 }
+                return nil
             }
 
             while !finished, let first = Self.nextWord(buffer, from: position, tables) {
                 position = first.end
                 guard first.candidate else { continue }
                 words[0] = (first.start, first.end, first.ascii)
+                var match: (end: Int, term: Int)?
                 if first.ascii {
                     var slot = Int(truncatingIfNeeded: first.hash) & mask
                     while !slotEntries[slot].isEmpty {
                         if slotHashes[slot] == first.hash {
-                            tryEntries(UnsafeBufferPointer(rebasing: hashedEntries[slotEntries[slot]]))
+                            match = longestMatch(UnsafeBufferPointer(rebasing: hashedEntries[slotEntries[slot]]))
                             break
                         }
                         slot = (slot + 1) & mask
                     }
                 } else if let entries = byFirstWord[Self.text(Array(buffer[first.start..<first.end])[...], lowercased: true)] {
-                    entries.withUnsafeBufferPointer { tryEntries($0) }
+                    match = entries.withUnsafeBufferPointer { longestMatch($0) }
                 }
+                guard let match else { continue }
+                // The longest term at this place decides: if its entity is already linked, the
+                // whole span is left alone rather than linking a shorter term inside it.
+                let term = terms[match.term]
+                if accept(term) {
+                    result.append((first.start, match.end, term))
+                    finished = done()
+                }
+                position = match.end
             }
         } } } } } } }
         return result
