@@ -149,7 +149,7 @@ public final class SiteSession: @unchecked Sendable {
                     known[$0.path] != hashes[$0.path] || (previous == nil && access(outputPath + "/" + $0.path, F_OK) != 0)
                 }
                 removed = known.keys.filter { hashes[$0] == nil }.sorted()
-                manifests.removeSaved(from: layout.output)
+                if !changed.isEmpty || !removed.isEmpty { manifests.removeSaved(from: layout.output) }
                 try writer.update(changed, removing: removed)
                 written = changed.map(\.path).sorted()
             } else {
@@ -162,9 +162,11 @@ public final class SiteSession: @unchecked Sendable {
             last = nil
             return .failure(error)
         }
-        manifests.save(BuildManifest(inputs: BuildManifest.sessionInputs,
-                                     counts: [site.articles.count, site.nutrients.count, site.conditions.count, site.symptoms.count, pages.count],
-                                     warnings: [], files: hashes), to: layout.output)
+        if previous == nil || !written.isEmpty || !removed.isEmpty {
+            manifests.save(BuildManifest(inputs: BuildManifest.sessionInputs,
+                                         counts: [site.articles.count, site.nutrients.count, site.conditions.count, site.symptoms.count, pages.count],
+                                         warnings: [], files: hashes), to: layout.output)
+        }
         var ids = previous?.ids.filter { pageFiles.contains($0.key) } ?? [:]
         ids.merge(renderedIDs) { $1 }
         var entries: [String: MarkdownCache.Entry] = [:]
@@ -286,16 +288,18 @@ public final class SiteSession: @unchecked Sendable {
             defer { state.hashes[file.path] = hash }
             return state.hashes[file.path] != hash
         }
-        do {
-            manifests.removeSaved(from: layout.output)
-            try OutputWriter(layout: layout, jobs: options.jobs).update(written, removing: [])
-        } catch {
-            return .failure(error)
+        if !written.isEmpty {
+            do {
+                manifests.removeSaved(from: layout.output)
+                try OutputWriter(layout: layout, jobs: options.jobs).update(written, removing: [])
+            } catch {
+                return .failure(error)
+            }
+            manifests.save(BuildManifest(inputs: BuildManifest.sessionInputs,
+                                         counts: [state.site.articles.count, state.site.nutrients.count, state.site.conditions.count,
+                                                  state.site.symptoms.count, state.pageCount],
+                                         warnings: [], files: state.hashes), to: layout.output)
         }
-        manifests.save(BuildManifest(inputs: BuildManifest.sessionInputs,
-                                     counts: [state.site.articles.count, state.site.nutrients.count, state.site.conditions.count,
-                                              state.site.symptoms.count, state.pageCount],
-                                     warnings: [], files: state.hashes), to: layout.output)
         state.ids.merge(renderedIDs) { $1 }
         for entry in rendered { markdownCache.store(entry) }
         let report = RebuildReport(written: written.map(\.path).sorted(), removed: [], pagesRendered: files.count,
