@@ -86,6 +86,16 @@ static void *allocate_malloced(size_t size) {
     return h + 1;
 }
 
+// Hands out `need` bytes (header included) at the end of chunk `c`, which has room for them.
+static inline void *carve(chunk *c, size_t size, size_t need) {
+    header *h = (header *)(c->data + c->used);
+    h->size = size;
+    h->kind = IN_CHUNK;
+    c->last = c->used;
+    c->used += need;
+    return h + 1;
+}
+
 static void *allocate(size_t size) {
     size_t need = sizeof(header) + round_up(size);
     if (need > LARGE_SIZE) return allocate_malloced(size);
@@ -104,12 +114,7 @@ static void *allocate(size_t size) {
         state.current = c;
         state.chunks += 1;
     }
-    header *h = (header *)(c->data + c->used);
-    h->size = size;
-    h->kind = IN_CHUNK;
-    c->last = c->used;
-    c->used += need;
-    return h + 1;
+    return carve(c, size, need);
 }
 
 // A block this arena did not hand out (a pointer from another allocator) is a bug to stop at,
@@ -133,12 +138,7 @@ static inline void *bump(size_t size) {
     size_t need = sizeof(header) + ((size + ALIGN - 1) & ~(size_t)(ALIGN - 1));
     chunk *c = state.current;
     if (!c || c->size - c->used < need || need > LARGE_SIZE) return NULL;
-    header *h = (header *)(c->data + c->used);
-    h->size = size;
-    h->kind = IN_CHUNK;
-    c->last = c->used;
-    c->used += need;
-    return h + 1;
+    return carve(c, size, need);
 }
 
 static void *arena_calloc(size_t count, size_t size) {
