@@ -190,29 +190,9 @@ enum FastYAML {
             let first = bytes[start]
             let mark = self.mark(line, start)
             switch first {
-            case 0x22:  // "…": no escapes, closed on this line, nothing after it
-                guard end - start >= 2, bytes[end - 1] == 0x22 else { return nil }
-                let inner = bytes[(start + 1)..<(end - 1)]
-                // Two memchr(3) scans, not two generic passes over every title and summary.
-                let plain = inner.withUnsafeBufferPointer { buffer in
-                    guard let base = buffer.baseAddress else { return true }
-                    return memchr(base, 0x22, buffer.count) == nil && memchr(base, 0x5C, buffer.count) == nil
-                }
-                guard plain else { return nil }
-                return .scalar(YAMLScalar(string: String(decoding: inner, as: UTF8.self), style: .doubleQuoted, mark: mark))
-            case 0x27:  // '…' with '' for a quote
-                guard end - start >= 2, bytes[end - 1] == 0x27 else { return nil }
-                var text: [UInt8] = []
-                var index = start + 1
-                while index < end - 1 {
-                    if bytes[index] == 0x27 {
-                        guard index + 1 < end - 1, bytes[index + 1] == 0x27 else { return nil }
-                        index += 1
-                    }
-                    text.append(bytes[index])
-                    index += 1
-                }
-                return .scalar(YAMLScalar(string: String(decoding: text, as: UTF8.self), style: .singleQuoted, mark: mark))
+            case 0x22, 0x27:  // quoted, with nothing after the closing quote
+                guard let (scalar, after) = quoted(line, from: start, limit: end), after == end else { return nil }
+                return scalar
             case 0x5B:  // [a, "b", 'c']
                 guard bytes[end - 1] == 0x5D else { return nil }
                 var items: [YAMLNode] = []
@@ -243,31 +223,11 @@ enum FastYAML {
         /// as on a line of its own. The item and the offset just after it; nil for anything else
         /// (an empty item, an escape, a nested list), which Yams reads.
         func flowItem(_ line: Line, from start: Int, to close: Int) -> (YAMLNode, Int)? {
-            let mark = self.mark(line, start)
             switch bytes[start] {
-            case 0x22:
-                var index = start + 1
-                while index < close && bytes[index] != 0x22 {
-                    if bytes[index] == 0x5C { return nil }
-                    index += 1
-                }
-                guard index < close else { return nil }
-                let text = String(decoding: bytes[(start + 1)..<index], as: UTF8.self)
-                return (.scalar(YAMLScalar(string: text, style: .doubleQuoted, mark: mark)), index + 1)
-            case 0x27:
-                var text: [UInt8] = []
-                var index = start + 1
-                while true {
-                    guard index < close else { return nil }
-                    if bytes[index] == 0x27 {
-                        guard index + 1 < close, bytes[index + 1] == 0x27 else { break }
-                        index += 1
-                    }
-                    text.append(bytes[index])
-                    index += 1
-                }
-                return (.scalar(YAMLScalar(string: String(decoding: text, as: UTF8.self), style: .singleQuoted, mark: mark)), index + 1)
+            case 0x22, 0x27:
+                return quoted(line, from: start, limit: close)
             default:
+                let mark = self.mark(line, start)
                 var end = start
                 while end < close && bytes[end] != 0x2C { end += 1 }
                 let after = end
@@ -275,6 +235,37 @@ enum FastYAML {
                 guard isPlain(start, end, flow: true) else { return nil }
                 return (.scalar(YAMLScalar(string: String(decoding: bytes[start..<end], as: UTF8.self), style: .plain, mark: mark)), after)
             }
+        }
+
+        /// The quoted scalar that starts at `start` (`"…"` without escapes, or `'…'` with `''` for a
+        /// quote) and closes before `limit`, and the offset just after its closing quote; nil when
+        /// it does not close there or holds an escape (Yams reads those).
+        func quoted(_ line: Line, from start: Int, limit: Int) -> (YAMLNode, Int)? {
+            let mark = self.mark(line, start)
+            if bytes[start] == 0x22 {
+                // Two memchr(3) scans, not two generic passes over every title and summary.
+                return bytes.withUnsafeBufferPointer { buffer -> (YAMLNode, Int)? in
+                    let from = start + 1
+                    guard from < limit, let base = buffer.baseAddress,
+                          let found = memchr(base + from, 0x22, limit - from) else { return nil }
+                    let close = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+                    guard memchr(base + from, 0x5C, close - from) == nil else { return nil }
+                    let text = String(decoding: buffer[from..<close], as: UTF8.self)
+                    return (.scalar(YAMLScalar(string: text, style: .doubleQuoted, mark: mark)), close + 1)
+                }
+            }
+            var text: [UInt8] = []
+            var index = start + 1
+            while true {
+                guard index < limit else { return nil }
+                if bytes[index] == 0x27 {
+                    guard index + 1 < limit, bytes[index + 1] == 0x27 else { break }
+                    index += 1
+                }
+                text.append(bytes[index])
+                index += 1
+            }
+            return (.scalar(YAMLScalar(string: String(decoding: text, as: UTF8.self), style: .singleQuoted, mark: mark)), index + 1)
         }
 
         /// A plain scalar that means itself: no indicator first, no ": " or " #" inside, no
