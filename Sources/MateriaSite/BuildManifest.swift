@@ -166,6 +166,30 @@ struct BuildManifest {
         for path in folders { listTree(path, into: &paths) }
     }
 
+    /// The manifest an earlier build or preview left in `output`, trusted only in a folder that
+    /// Materia made (one holding its marker file).
+    static func previous(in output: URL) -> BuildManifest? {
+        guard FileManager.default.fileExists(atPath: output.appendingPathComponent(OutputWriter.markerFile).path) else { return nil }
+        return read(output)
+    }
+
+    /// Removes the manifest from `output`, before any of its files changes: a build or preview
+    /// stopped half-way then leaves none, and the next one writes every file.
+    static func remove(from output: URL) {
+        unlink(output.appendingPathComponent(file).path)
+    }
+
+    /// Writes the manifest into `output` (a temporary file renamed into place), once its files are.
+    func save(in output: URL) {
+        let target = output.appendingPathComponent(BuildManifest.file).path
+        let temporary = target + ".tmp"
+        if OutputWriter.writeFile(temporary, bytes()) {
+            rename(temporary, target)
+        } else {
+            unlink(temporary)
+        }
+    }
+
     static func read(_ output: URL) -> BuildManifest? {
         guard let data = FileManager.default.contents(atPath: output.appendingPathComponent(file).path) else { return nil }
         var manifest = BuildManifest(inputs: "", counts: [], warnings: [], files: [:])

@@ -168,21 +168,14 @@ struct OutputWriter {
         var current = spilled
         current.reserveCapacity(all.count)
         for (file, hash) in zip(inMemory, hashes) { current[file.path] = hash }
-        unlink(layout.output.appendingPathComponent(BuildManifest.file).path)
+        BuildManifest.remove(from: layout.output)
         // A file removed from the output by hand is written again even if its bytes did not change.
         let changed = zip(inMemory, hashes).filter { staged.differs($0.0.path, $0.1) }.map(\.0)
         let moved = staged.paths
         try update(changed, removing: staged.previous.keys.filter { current[$0] == nil }.sorted(), moving: moved, from: staging.path)
         manifest.files = current
-        saveManifest(manifest)
+        manifest.save(in: layout.output)
         return (changed.count + moved.count, all.count)
-    }
-
-    /// Writes `.materia-build` (a temporary file renamed into place).
-    func saveManifest(_ manifest: BuildManifest) {
-        let target = layout.output.appendingPathComponent(BuildManifest.file).path
-        let temporary = target + ".tmp"
-        if FileManager.default.createFile(atPath: temporary, contents: Data(manifest.bytes())) { rename(temporary, target) }
     }
 
     /// Creates every folder the files need, one depth at a time and each depth in parallel (a

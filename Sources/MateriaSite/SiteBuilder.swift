@@ -65,8 +65,7 @@ public struct SiteBuilder {
         let layout = options.layout
         if let problem = OutputWriter.checkOutput(layout) { throw BuildFailure([problem]) }
         PhaseClock.mark("start")
-        let markerExists = FileManager.default.fileExists(atPath: layout.output.appendingPathComponent(OutputWriter.markerFile).path)
-        let previous = markerExists ? BuildManifest.read(layout.output) : nil
+        let previous = BuildManifest.previous(in: layout.output)
         // With an earlier manifest, the whole fingerprint is taken first: it may show that
         // nothing changed. Without one, the articles are hashed as the load reads them.
         let pending = BuildManifest.PendingFingerprint(layout, options, deferArticles: previous == nil)
@@ -134,7 +133,7 @@ public struct SiteBuilder {
             manifest.files = Dictionary(uniqueKeysWithValues: parallelMap(written, jobs: options.jobs) { file in
                 (file.path, spilled[file.path] ?? StableHash.of(file.bytes))
             })
-            writer.saveManifest(manifest)
+            manifest.save(in: layout.output)
             PhaseClock.mark("manifest")
             step(5, "\(written.count) files to \(layout.relativePath(layout.output))/")
         }

@@ -141,8 +141,7 @@ public final class SiteSession: @unchecked Sendable {
         // an earlier session or build left there (a restarted preview then writes only what
         // differs, not the whole site).
         let outputPath = layout.output.path
-        let known = previous?.hashes ?? (FileManager.default.fileExists(atPath: outputPath + "/" + OutputWriter.markerFile)
-                                         ? BuildManifest.read(layout.output)?.files : nil)
+        let known = previous?.hashes ?? BuildManifest.previous(in: layout.output)?.files
         do {
             if let known {
                 let changed = files.filter {
@@ -334,19 +333,11 @@ final class SessionManifests: @unchecked Sendable {
     private let queue = DispatchQueue(label: "materia.session-manifest")
 
     func removeSaved(from output: URL) {
-        queue.sync { _ = unlink(output.appendingPathComponent(BuildManifest.file).path) }
+        queue.sync { BuildManifest.remove(from: output) }
     }
 
     func save(_ manifest: BuildManifest, to output: URL) {
-        queue.async {
-            let target = output.appendingPathComponent(BuildManifest.file).path
-            let temporary = target + ".tmp"
-            if OutputWriter.writeFile(temporary, manifest.bytes()) {
-                rename(temporary, target)
-            } else {
-                unlink(temporary)
-            }
-        }
+        queue.async { manifest.save(in: output) }
     }
 
     /// Waits for a manifest being written (tests read it).
