@@ -11,6 +11,8 @@ Usage: bench.py [-n 10000] [--runs 3] [--dest /tmp]   (--dest /dev/shm for tmpfs
 """
 import argparse, os, shutil, statistics, subprocess, sys, time
 
+import generate  # beside this script (Python puts a script's folder first on its path)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 ENV = dict(os.environ, MATERIA_TODAY="2026-11-22")
@@ -38,8 +40,6 @@ def run(command, cwd=None):
 def corpus(n):
     site = "/tmp/materia-bench-%d" % n
     stamp = os.path.join(site, ".generated")
-    sys.path.insert(0, HERE)
-    import generate
     made = "%d articles, shape %d" % (n, generate.VERSION)
     if not os.path.exists(stamp) or open(stamp).read() != made:
         subprocess.run([sys.executable, os.path.join(HERE, "generate.py"), site, "-n", str(n)], check=True)
