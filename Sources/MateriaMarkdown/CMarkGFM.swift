@@ -611,7 +611,7 @@ public enum MarkdownRenderer {
                 // Scanned in place, in cmark's buffer: the text is copied only when a name is found.
                 guard let literal = cmark_node_get_literal(node) else { continue }
                 let found = literal.withMemoryRebound(to: UInt8.self, capacity: 1) { start in
-                    matcher.matches(in: UnsafeBufferPointer(start: start, count: strlen(literal)), accept: { term in
+                    matcher.matches(inCString: start, accept: { term in
                         guard linked.insert(term.key).inserted else { return false }
                         linkedCount += 1  // every term's key is one of the matcher's
                         return true

@@ -1,3 +1,4 @@
+import CTextScan
 import Foundation
 
 /// Where a link in Markdown points, as the site resolves it.
@@ -172,13 +173,8 @@ public struct AutolinkMatcher: Sendable {
     /// The most words a term has.
     private let longestTerm: Int
     let keys: Set<String>
-    /// Byte length and a bit per hash (`byteHash`, low bits) of every term's lowercased first
-    /// word: an ASCII word that fails these checks starts no term and never becomes a string.
-    private let firstLengths: [Bool]
-    private let firstHashBits: [UInt64]
-    /// A bit per pair of first two bytes (lowercased) of the first words: most words of a text
-    /// are ruled out after two bytes, before they are hashed.
-    private let firstPairBits: [UInt64]
+    /// The first-word filters, read by `materia_next_term_word` (CTextScan) and by `nextWord`.
+    private let filter: FirstWordFilter
     private static let hashBitCount = 1 << 16
 
     public init(_ terms: [AutolinkTerm]) {
@@ -215,19 +211,7 @@ public struct AutolinkMatcher: Sendable {
         byFirstWord = ordered
         longestTerm = longest
         keys = Set(terms.map(\.key))
-        var lengths = [Bool](repeating: false, count: 256)
-        var pairs = [UInt64](repeating: 0, count: 65_536 / 64)
-        var bits = [UInt64](repeating: 0, count: AutolinkMatcher.hashBitCount / 64)
-        for key in ordered.keys {
-            let bytes = Array(key.utf8)
-            lengths[min(bytes.count, 255)] = true
-            if bytes.count >= 2 { pairs[(Int(bytes[0]) << 8 | Int(bytes[1])) >> 6] |= 1 << UInt64(bytes[1] & 63) }
-            let bit = Int(truncatingIfNeeded: AutolinkMatcher.byteHash(bytes)) & (AutolinkMatcher.hashBitCount - 1)
-            bits[bit >> 6] |= 1 << UInt64(bit & 63)
-        }
-        firstLengths = lengths
-        firstHashBits = bits
-        firstPairBits = pairs
+        filter = FirstWordFilter(firstWords: ordered.keys.map { Array($0.utf8) })
         var hashed: [UInt64: [Entry]] = [:]
         // Sorted keys: entries of words that share a hash are grouped in the same order every run.
         for key in ordered.keys.sorted() where key.utf8.allSatisfy({ $0 < 0x80 }) {
@@ -338,20 +322,59 @@ public struct AutolinkMatcher: Sendable {
         let byteClass: UnsafeBufferPointer<UInt8>
         let lowercase: UnsafeBufferPointer<UInt8>
         let pairs: UnsafeBufferPointer<UInt64>
-        let lengths: UnsafeBufferPointer<Bool>
+        let lengths: UnsafeBufferPointer<UInt8>
         let hashBits: UnsafeBufferPointer<UInt64>
+    }
+
+    /// Byte length and a bit per hash (`byteHash`, low 16 bits) of every term's lowercased first
+    /// word, and a bit per pair of its first two bytes: an ASCII word that fails these checks
+    /// starts no term and never becomes a string. Most words of a text are ruled out by their
+    /// first two bytes, before they are hashed. Made once per site, in memory of its own, so
+    /// that the C scan and `nextWord` read it through plain pointers.
+    private final class FirstWordFilter: @unchecked Sendable {
+        let pairs: UnsafeMutableBufferPointer<UInt64>
+        let lengths: UnsafeMutableBufferPointer<UInt8>
+        let hashBits: UnsafeMutableBufferPointer<UInt64>
+        /// A bit per `materia_word_signature` of the first words, for `materia_next_term_word`
+        /// (with `hashBits`).
+        let signatures: UnsafeMutableBufferPointer<UInt64>
+        let scan: UnsafeMutablePointer<materia_autolink_filter>
+
+        init(firstWords: [[UInt8]]) {
+            pairs = .allocate(capacity: 65_536 / 64)
+            pairs.initialize(repeating: 0)
+            lengths = .allocate(capacity: 256)
+            lengths.initialize(repeating: 0)
+            hashBits = .allocate(capacity: AutolinkMatcher.hashBitCount / 64)
+            hashBits.initialize(repeating: 0)
+            signatures = .allocate(capacity: 65_536 / 64)
+            signatures.initialize(repeating: 0)
+            for bytes in firstWords where !bytes.isEmpty {
+                let signature = Int(materia_word_signature(bytes[0], bytes.count > 1 ? bytes[1] : 0, bytes[bytes.count - 1], bytes.count))
+                signatures[signature >> 6] |= 1 << UInt64(signature & 63)
+                lengths[min(bytes.count, 255)] = 1
+                if bytes.count >= 2 { pairs[(Int(bytes[0]) << 8 | Int(bytes[1])) >> 6] |= 1 << UInt64(bytes[1] & 63) }
+                let bit = Int(truncatingIfNeeded: AutolinkMatcher.byteHash(bytes)) & (AutolinkMatcher.hashBitCount - 1)
+                hashBits[bit >> 6] |= 1 << UInt64(bit & 63)
+            }
+            scan = .allocate(capacity: 1)
+            scan.initialize(to: materia_autolink_filter(signatures: UnsafePointer(signatures.baseAddress), hash_bits: UnsafePointer(hashBits.baseAddress)))
+        }
+
+        deinit {
+            pairs.deallocate()
+            lengths.deallocate()
+            hashBits.deallocate()
+            signatures.deallocate()
+            scan.deallocate()
+        }
     }
 
     private func withTables<R>(_ body: (Tables) -> R) -> R {
         AutolinkMatcher.byteClass.withUnsafeBufferPointer { byteClass in
             AutolinkMatcher.lowercase.withUnsafeBufferPointer { lowercase in
-                firstPairBits.withUnsafeBufferPointer { pairs in
-                    firstLengths.withUnsafeBufferPointer { lengths in
-                        firstHashBits.withUnsafeBufferPointer { hashBits in
-                            body(Tables(byteClass: byteClass, lowercase: lowercase, pairs: pairs, lengths: lengths, hashBits: hashBits))
-                        }
-                    }
-                }
+                body(Tables(byteClass: byteClass, lowercase: lowercase, pairs: UnsafeBufferPointer(filter.pairs),
+                            lengths: UnsafeBufferPointer(filter.lengths), hashBits: UnsafeBufferPointer(filter.hashBits)))
             }
         }
     }
@@ -412,7 +435,7 @@ public struct AutolinkMatcher: Sendable {
                 return (start, index, false, 0, true)
             }
         }
-        guard tables.lengths[min(length, 255)] else { return (start, index, false, 0, true) }
+        guard tables.lengths[min(length, 255)] != 0 else { return (start, index, false, 0, true) }
         let hash = byteHash(bytes, start, index, lowercase: lowercase)
         let bit = Int(truncatingIfNeeded: hash) & (AutolinkMatcher.hashBitCount - 1)
         return (start, index, tables.hashBits[bit >> 6] & (1 << UInt64(bit & 63)) != 0, hash, true)
@@ -447,14 +470,20 @@ public struct AutolinkMatcher: Sendable {
         return hash
     }
 
-    /// Matches in the UTF-8 `buffer` (byte ranges), left to right; `accept` decides whether a match
-    /// is used (and records it). `done` says when nothing more can be accepted, to stop early (it
-    /// is asked after each accepted match: the caller knows whether it is done before calling).
-    func matches(in buffer: UnsafeBufferPointer<UInt8>, accept: (AutolinkTerm) -> Bool, done: () -> Bool)
+    /// Matches in the UTF-8 C string `text` (byte ranges), left to right; `accept` decides whether a
+    /// match is used (and records it). `done` says when nothing more can be accepted, to stop early
+    /// (it is asked after each accepted match: the caller knows whether it is done before calling).
+    func matches(inCString text: UnsafePointer<UInt8>, accept: (AutolinkTerm) -> Bool, done: () -> Bool)
         -> [(start: Int, end: Int, term: AutolinkTerm)] {
+        // The scan in C relies on the NUL that ends the text.
+        let buffer = UnsafeBufferPointer(start: text, count: strlen(UnsafeRawPointer(text).assumingMemoryBound(to: CChar.self)))
         // The state below is changed only in the scan loop, never inside a nested function: a
         // nested function that changed it (and was passed to a closure) made every call pay for
         // dynamic exclusivity checks on it.
+        // Most texts hold no word that may start a term: they are done with before any set-up.
+        let base = text
+        var start = materia_term_word()
+        guard materia_next_term_word(base, buffer.count, 0, filter.scan, &start) != 0 else { return [] }
         var result: [(start: Int, end: Int, term: AutolinkTerm)] = []
         var finished = false
         withTables { tables in
@@ -464,7 +493,7 @@ public struct AutolinkMatcher: Sendable {
         // The words of the text from the candidate on, scanned only as far as a term needs them.
         withUnsafeTemporaryAllocation(of: (start: Int, end: Int, ascii: Bool).self, capacity: longestTerm) { words in
             let mask = slotHashes.count - 1
-            var position = 0
+            var position = start.start
 
             /// Whether the text's word `range` is word `offset` of `entry` (lowercased unless the
             /// term is case-sensitive). ASCII words are compared on bytes; others as strings.
@@ -535,7 +564,18 @@ public struct AutolinkMatcher: Sendable {
                 return nil
             }
 
-            while !finished, let first = Self.nextWord(buffer, from: position, tables) {
+            var found = start
+            while !finished, materia_next_term_word(base, buffer.count, position, filter.scan, &found) != 0 {
+                // ASCII words that start no term are passed over in C; a word with other
+                // characters is decoded here.
+                let first: (start: Int, end: Int, candidate: Bool, hash: UInt64, ascii: Bool)
+                if found.slow == 0 {
+                    first = (found.start, found.end, true, found.hash, true)
+                } else if let word = Self.nextWord(buffer, from: found.start, tables) {
+                    first = word
+                } else {
+                    break
+                }
                 position = first.end
                 guard first.candidate else { continue }
                 words[0] = (first.start, first.end, first.ascii)

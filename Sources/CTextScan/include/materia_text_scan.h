@@ -2,9 +2,44 @@
 #define MATERIA_TEXT_SCAN_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /// How many words `bytes` holds: a word starts at every byte that is not a space, line feed, tab
 /// or carriage return and follows one of those (or the start).
 size_t materia_count_words(const unsigned char *bytes, size_t count);
+
+/// The auto-link matcher's first-word filters, built once per site, for every word that starts a
+/// term (lowercased): a bit per `materia_word_signature` and a bit per low 16 bits of the word's
+/// FNV-1a hash.
+typedef struct {
+    const uint64_t *signatures;  // 1,024 words
+    const uint64_t *hash_bits;   // 1,024 words: bit (hash & 0xFFFF)
+} materia_autolink_filter;
+
+/// 16 bits made of an ASCII word's first, second (0 for a word of one byte) and last bytes, case
+/// folded (0x20 set: it lowercases letters and leaves digits, "-" and a 0 as they are), and its
+/// length: most words of a text are ruled out by this bit before they are hashed.
+static inline unsigned materia_word_signature(unsigned char first, unsigned char second, unsigned char last, long length) {
+    uint32_t packed = ((uint32_t)first | (uint32_t)second << 8 | (uint32_t)last << 16 | 0x202020u) ^
+                      (uint32_t)(length < 255 ? length : 255) << 24;
+    return (packed * 0x9E3779B1u) >> 16;
+}
+
+/// A word `materia_next_term_word` found: [start, end) and its hash, or, when `slow` is 1, only
+/// `start`: a place where a character that is not ASCII has to be decoded to find the next word
+/// (from `start` on, the caller's own scan takes over for one word).
+typedef struct {
+    long start;
+    long end;
+    uint64_t hash;
+    int slow;
+} materia_term_word;
+
+/// The next word of `text` at or after `from` that may start a term: an ASCII word (letters,
+/// digits and "_", inner hyphens joining them) that passes the filters, or a place to decode.
+/// ASCII words that fail the filters are passed over. 0 when no such word is left. `text` is a
+/// C string of `count` bytes: `text[count]` is the first NUL.
+int materia_next_term_word(const unsigned char *text, long count, long from,
+                           const materia_autolink_filter *filter, materia_term_word *word);
 
 #endif
