@@ -186,4 +186,66 @@ struct StubSite: MarkdownEnvironment {
             }
         }
     }
+
+    /// The matcher (its word scan in C, with filters on each word's bytes and length) finds the same
+    /// terms as a plain scan over `words(in:)`, on texts of mixed case, digits, "_", hyphens, one-
+    /// and two-byte words and characters that are not ASCII, next to and inside the terms.
+    @Test func matchesAgreeWithAPlainScanOfTheWords() {
+        let terms = [("magnesium", false), ("Mg", true), ("low magnesium", false), ("low blood magnesium", false), ("vitamin B6", false),
+                     ("B6", true), ("vitamin B12", false), ("x-ray", false), ("café au lait", false), ("D", true), ("a_b", false)]
+            .map { AutolinkTerm(text: $0.0, key: "k:" + $0.0, path: "p/", caseSensitive: $0.1) }
+        let matcher = AutolinkMatcher(terms)
+        let vocabulary = ["magnesium", "Magnesium", "MAGNESIUM", "mg", "Mg", "MG", "low", "Low", "blood", "vitamin", "Vitamin", "B6", "b6",
+                          "B12", "x-ray", "X-Ray", "café", "CAFÉ", "au", "lait", "magnesiumé", "émagnesium", "magnesium_x", "a_b", "A_B",
+                          "mag-nesium", "the", "of", "2", "naïve", "D", "d", "lowmagnesium", "x", "ray", "µg"]
+        let separators = [" ", " ", " ", "  ", ", ", ". ", "-", "—", "’", "\n", "(", ")", "_", "é"]
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next(_ bound: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        // Longest first, as the matcher orders a first word's terms (no two of these tie).
+        let ordered = terms.map { term -> (term: AutolinkTerm, words: [String]) in
+            let bytes = Array(term.text.utf8)
+            return (term, AutolinkMatcher.words(in: bytes).map { String(decoding: bytes[$0.start..<$0.end], as: UTF8.self) })
+        }.sorted { $0.words.joined(separator: " ").count > $1.words.joined(separator: " ").count }
+        var found = 0
+        for _ in 0..<3_000 {
+            var text = ""
+            for index in 0..<(1 + next(24)) {
+                if index > 0 { text += separators[next(separators.count)] }
+                text += vocabulary[next(vocabulary.count)]
+            }
+            let bytes = Array(text.utf8)
+            let words = AutolinkMatcher.words(in: bytes)
+            func word(_ index: Int) -> String { String(decoding: bytes[words[index].start..<words[index].end], as: UTF8.self) }
+            var expected: [String] = []
+            var index = 0
+            while index < words.count {
+                let match = ordered.first { candidate in
+                    guard index + candidate.words.count <= words.count else { return false }
+                    return candidate.words.indices.allSatisfy { offset in
+                        let same = candidate.term.caseSensitive ? word(index + offset) == candidate.words[offset]
+                            : word(index + offset).lowercased() == candidate.words[offset].lowercased()
+                        let spaced = offset == 0 || bytes[words[index + offset - 1].end..<words[index + offset].start].allSatisfy { $0 == 0x20 }
+                        return same && spaced
+                    }
+                }
+                guard let match else {
+                    index += 1
+                    continue
+                }
+                expected.append("\(words[index].start)-\(words[index + match.words.count - 1].end) \(match.term.text)")
+                index += match.words.count
+            }
+            let actual = text.withCString { pointer in
+                pointer.withMemoryRebound(to: UInt8.self, capacity: bytes.count + 1) { start in
+                    matcher.matches(inCString: start, accept: { _ in true }, done: { false }).map { "\($0.start)-\($0.end) \($0.term.text)" }
+                }
+            }
+            #expect(actual == expected, "\(text)")
+            found += expected.count
+        }
+        #expect(found > 1_000)
+    }
 }
