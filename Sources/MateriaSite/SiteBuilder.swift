@@ -20,6 +20,9 @@ public struct BuildOptions: Sendable {
     /// memory is left for the exit to reclaim instead of being freed string by string, which
     /// took 0.25 s on one thread at 10,000 articles. Long-lived callers (tests) keep the default.
     public var exitsAfterBuild = false
+    /// Rendered article HTML kept in memory before the rest goes to a temporary file (see
+    /// `TextSpill`); tests lower it to build through the file.
+    var textMemoryBudget = TextSpill.defaultMemoryBudget
 
     public init(layout: SiteLayout, includeDrafts: Bool = false, jobs: Int = ProcessInfo.processInfo.activeProcessorCount) {
         self.layout = layout
@@ -242,7 +245,7 @@ public struct SiteBuilder {
         let stripped = site.withoutArticleBodies(jobs: options.jobs)
         releaseInBackground(consume site, jobs: options.jobs)
         site = stripped
-        let texts = renderer(site).markdown(bodies: bodies, spill: textFolder.flatMap(TextSpill.init(folder:)))
+        let texts = renderer(site).markdown(bodies: bodies, spill: textFolder.flatMap { TextSpill(folder: $0, memoryBudget: options.textMemoryBudget) })
         PhaseClock.mark("markdown")
         let result = try renderer(site).render(pages, texts: texts, spill: spill).get()
         step(4, "\(pages.count) pages, \(result.texts.linkCount) internal links checked")
