@@ -25,6 +25,16 @@ public enum ByteText {
         }.map { String(decoding: $0, as: UTF8.self) } ?? text
     }
 
+    /// `replacing` with the result as UTF-8 bytes (not validated again into a String), or nil
+    /// when nothing matches.
+    public static func replacedBytes(_ text: String, _ old: String, with new: String) -> [UInt8]? {
+        guard !old.isEmpty else { return nil }
+        var text = text, old = old, new = new
+        return text.withUTF8 { bytes in
+            old.withUTF8 { needle in new.withUTF8 { replaced(bytes, needle, $0) } }
+        }
+    }
+
     /// `replacing` on UTF-8 bytes; `text` itself when nothing matches.
     public static func replacing(_ text: [UInt8], _ old: String, with new: String) -> [UInt8] {
         guard !old.isEmpty else { return text }

@@ -133,6 +133,11 @@ public enum SiteLink {
         ByteText.replacing(html, prefix, with: root)
     }
 
+    /// `complete` with the result as UTF-8 bytes; nil when `html` has no link to complete.
+    public static func completedBytes(_ html: String, root: String) -> [UInt8]? {
+        ByteText.replacedBytes(html, prefix, with: root)
+    }
+
     /// `complete` on UTF-8 bytes.
     public static func complete(_ html: [UInt8], root: String) -> [UInt8] {
         ByteText.replacing(html, prefix, with: root)

@@ -52,7 +52,11 @@ public struct RenderedTexts: Sendable {
     /// text, or read back from the spill as bytes (never made a String: it goes straight into
     /// the page).
     func articleHTML(_ slug: String, root: String) throws(TextSpill.ReadFailure) -> TemplateValue {
-        guard let range = spilledHTML[slug], let spill else { return .text(SiteLink.complete(articleBodies[slug]?.html ?? "", root: root)) }
+        guard let range = spilledHTML[slug], let spill else {
+            // Kept in memory: the links are completed into bytes, not made a String again.
+            let html = articleBodies[slug]?.html ?? ""
+            return SiteLink.completedBytes(html, root: root).map(TemplateValue.bytes) ?? .text(html)
+        }
         guard let html = spill.load(range) else { throw TextSpill.ReadFailure(slug: slug) }
         return .bytes(SiteLink.complete(html, root: root))
     }
@@ -125,8 +129,10 @@ struct MarkdownPhase {
         gathered.texts = RenderedTexts()
         var backlinks = gathered.backlinks
         gathered.backlinks = [:]
+        var sources = gathered.sources
+        gathered.sources = []
         func merge(_ found: Collected, owner: String) {
-            GatheredTexts.merge(found, owner: owner, into: &texts, &backlinks)
+            GatheredTexts.merge(found, owner: owner, into: &texts, &backlinks, &sources)
         }
         func collect(_ rendered: RenderedMarkdown, origin: TextOrigin, page: Page?, shownOn pagePath: String) {
             var found = Collected()
@@ -152,12 +158,19 @@ struct MarkdownPhase {
         collect(disclaimer, origin: site.config.disclaimerOrigin ?? TextOrigin(path: "materia.yaml", line: 1), page: nil,
                 shownOn: Page.disclaimer.path)
         // Each target's list is sorted on its own, the lists side by side (a nutrient's list can
-        // hold most of the site's articles).
-        let targets = Array(backlinks.keys), lists = backlinks
+        // hold most of the site's articles), by the rank of its linking page: the pages are put in
+        // order (by title, then by key) once, not again in every list (at 100,000 articles the
+        // lists' string comparisons took 0.7 s of CPU).
+        let order = sources.indices.sorted {
+            sources[$0].title != sources[$1].title ? sources[$0].title < sources[$1].title : sources[$0].key < sources[$1].key
+        }
+        var rank = [Int](repeating: 0, count: sources.count)
+        for (position, source) in order.enumerated() { rank[source] = position }
+        let targets = Array(backlinks.keys), lists = backlinks, ranks = rank
         backlinks = [:]
         let sorted = parallelMap(targets, jobs: jobs) { target in
-            // By title, then by linking page; compared field by field (no tuples of copied strings).
-            lists[target]!.sorted { $0.title != $1.title ? $0.title < $1.title : $0.link.sourceKey < $1.link.sourceKey }.map(\.link)
+            let list = lists[target]!
+            return list.indices.sorted { ranks[list[$0].source] < ranks[list[$1].source] }.map { list[$0].link }
         }
         texts.backlinks = Dictionary(uniqueKeysWithValues: zip(targets, sorted))
         // Neither is needed any more: freed beside the pages instead of before them.
@@ -238,8 +251,10 @@ struct MarkdownPhase {
 private final class GatheredTexts: @unchecked Sendable {
     private let lock = NSLock()
     var texts = RenderedTexts()
-    /// Backlinks per target, each with its linking page's title lowercased (the sort key).
-    var backlinks: [String: [(title: String, link: Backlink)]] = [:]
+    /// Backlinks per target, each with its linking page's place in `sources`.
+    var backlinks: [String: [(source: Int, link: Backlink)]] = [:]
+    /// The pages that give backlinks, as merged: title lowercased and key (the sort keys).
+    var sources: [(title: String, key: String)] = []
 
     /// Adds one article's HTML, links and backlinks (and stores it in `cache`); safe from any thread.
     func add(_ entry: consuming MarkdownCache.Entry, spilled: TextSpill.Range?, cache: MarkdownCache?) {
@@ -255,20 +270,22 @@ private final class GatheredTexts: @unchecked Sendable {
         // Taken out of the entry (kept only by a cache), so that its backlinks move, not copy.
         var found = Collected()
         swap(&found, &entry.collected)
-        Self.merge(found, owner: owner, into: &texts, &backlinks)
+        Self.merge(found, owner: owner, into: &texts, &backlinks, &sources)
     }
 
     static func merge(_ found: consuming Collected, owner: String, into texts: inout RenderedTexts,
-                      _ backlinks: inout [String: [(title: String, link: Backlink)]]) {
+                      _ backlinks: inout [String: [(source: Int, link: Backlink)]], _ sources: inout [(title: String, key: String)]) {
         if !found.problems.isEmpty { texts.problems += found.problems }
         if !found.external.isEmpty { texts.externalByOwner[owner] = found.external }
         if !found.links.isEmpty { texts.linksByOwner[owner] = found.links }
         // One page's backlinks all come from that page: its title is lowercased once.
-        guard let title = found.backlinks.first?.link.title.lowercased() else { return }
+        guard let first = found.backlinks.first?.link else { return }
+        let source = sources.count
+        sources.append((first.title.lowercased(), first.sourceKey))
         // Moved out from the end (the order they are added in does not matter: every list is
         // sorted, and a page gives a target one backlink at most).
         while let (target, link) = found.backlinks.popLast() {
-            backlinks[target, default: []].append((title, link))
+            backlinks[target, default: []].append((source, link))
         }
     }
 }
