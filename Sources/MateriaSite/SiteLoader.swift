@@ -303,21 +303,38 @@ extension SiteLoader {
         var info = stat()
         guard fstat(descriptor, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
         // The size fstat gives, plus one byte: a file that has not grown fills all but that byte,
-        // and the read that finds the end needs no larger array (nor a copy into one).
-        var bytes = [UInt8](repeating: 0, count: Int(info.st_size) + 1)
+        // and the read that finds the end needs no larger array (nor a copy into one). The array
+        // is read into uninitialized (zeroing it first was 0.4 % of a build's instructions).
+        let capacity = Int(info.st_size) + 1
+        var failed = false
+        var bytes = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, initialized in
+            initialized = readAll(descriptor, into: UnsafeMutableRawBufferPointer(buffer), failed: &failed)
+        }
+        // A file that grew since fstat filled the extra byte: the rest is read on, in pieces.
+        while !failed && bytes.count >= capacity {
+            let before = bytes.count
+            bytes.append(contentsOf: repeatElement(0, count: 4096))
+            let added = bytes.withUnsafeMutableBytes { readAll(descriptor, into: UnsafeMutableRawBufferPointer(rebasing: $0[before...]), failed: &failed) }
+            bytes.removeSubrange((before + added)...)
+            if added < 4096 { break }
+        }
+        return failed ? nil : bytes
+    }
+
+    /// Reads until `buffer` is full or the file ends: the bytes read.
+    private static func readAll(_ descriptor: Int32, into buffer: UnsafeMutableRawBufferPointer, failed: inout Bool) -> Int {
         var filled = 0
-        while true {
-            if filled == bytes.count { bytes.append(contentsOf: repeatElement(0, count: 4096)) }
-            let count = bytes.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress! + filled, $0.count - filled) }
+        while filled < buffer.count {
+            let count = Glibc.read(descriptor, buffer.baseAddress! + filled, buffer.count - filled)
             if count < 0 {
                 if errno == EINTR { continue }
-                return nil
+                failed = true
+                break
             }
             if count == 0 { break }
             filled += count
         }
-        bytes.removeSubrange(filled...)
-        return bytes
+        return filled
     }
 }
 
