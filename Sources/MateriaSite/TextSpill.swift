@@ -19,17 +19,9 @@ final class TextSpill: @unchecked Sendable {
     private let descriptor: Int32
     private let lock = NSLock()
     private var end = 0
-    /// The first texts stay in memory while they add up to no more than `memoryBudget` bytes (0:
-    /// none do). By default a site of up to about 10,000 articles (98 MB of HTML) never writes its
-    /// HTML and reads it back, which cost it 3 % of its CPU time in system calls; a larger site
-    /// keeps at most this much more in memory than before.
-    static let defaultMemoryBudget = 128 << 20
-    private let memoryBudget: Int
-    private var kept = 0
 
     /// Nil when the file system cannot make such a file; the HTML then stays in memory.
-    init?(folder: String, memoryBudget: Int = TextSpill.defaultMemoryBudget) {
-        self.memoryBudget = memoryBudget
+    init?(folder: String) {
         // O_TMPFILE (Linux): __O_TMPFILE | O_DIRECTORY, not imported into Swift as a constant.
         let descriptor = open(folder, 0o20_000_000 | O_DIRECTORY | O_RDWR, 0o600)
         guard descriptor >= 0 else { return nil }
@@ -38,16 +30,10 @@ final class TextSpill: @unchecked Sendable {
 
     deinit { close(descriptor) }
 
-    /// Writes `text`; nil when it stays in memory (within `memoryBudget`, or when it could not be
-    /// written): the caller keeps it.
+    /// Writes `text`; nil when it could not be written (the caller keeps it in memory).
     func store(_ text: String) -> Range? {
         text.withUTF8InPlace { bytes -> Range? in
             lock.lock()
-            if memoryBudget > 0, kept + bytes.count <= memoryBudget {
-                kept += bytes.count
-                lock.unlock()
-                return nil
-            }
             let offset = end
             end += bytes.count
             lock.unlock()

@@ -17,7 +17,7 @@ import Testing
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("materia-spill-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let spill = try #require(TextSpill(folder: folder.path, memoryBudget: 0))
+        let spill = try #require(TextSpill(folder: folder.path))
         let texts = (0..<500).map { "<p>Article \($0): magnésium, 漢字, \(String(repeating: "x", count: $0 * 7))</p>\n" } + [""]
         nonisolated(unsafe) var ranges = [TextSpill.Range?](repeating: nil, count: texts.count)
         let lock = NSLock()
@@ -32,20 +32,6 @@ import Testing
         // Nameless: nothing is left in the folder.
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty)
     }
-
-    /// Texts that fit in the memory budget stay with the caller (nil); the first one that does not
-    /// fit, and every one after it that does not, goes to the file.
-    @Test func textsWithinTheMemoryBudgetAreNotWritten() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("materia-spill-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let spill = try #require(TextSpill(folder: folder.path, memoryBudget: 10))
-        #expect(spill.store("<p>a</p>") == nil)  // 8 bytes kept
-        let written = try #require(spill.store("<p>b</p>"))  // 16 would not fit
-        #expect(spill.store("é") == nil)  // 10 bytes kept
-        #expect(spill.load(written) == Array("<p>b</p>".utf8))
-        #expect(spill.store("x") != nil)
-    }
 }
 
 extension BuildMemoryTests {
@@ -55,7 +41,7 @@ extension BuildMemoryTests {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         var texts = RenderedTexts()
-        texts.spill = try #require(TextSpill(folder: folder.path, memoryBudget: 0))
+        texts.spill = try #require(TextSpill(folder: folder.path))
         texts.spilledHTML["kept"] = try #require(texts.spill?.store("<p><a href=\"materia-root:x/\">kept</a></p>\n"))
         texts.spilledHTML["lost"] = TextSpill.Range(offset: 1_000_000, count: 16)
         // Read back as bytes, with the page's way to the site root in place of the link prefix.
