@@ -331,11 +331,12 @@ public struct AutolinkMatcher: Sendable {
         let hashBits: UnsafeBufferPointer<UInt64>
     }
 
-    /// Byte length and a bit per hash (`byteHash`, low 16 bits) of every term's lowercased first
-    /// word, and a bit per pair of its first two bytes: an ASCII word that fails these checks
-    /// starts no term and never becomes a string. Most words of a text are ruled out by their
-    /// first two bytes, before they are hashed. Made once per site, in memory of its own, so
-    /// that the C scan and `nextWord` read it through plain pointers.
+    /// Filters on every term's lowercased first word: an ASCII word that fails them starts no term
+    /// and never becomes a string. The C scan (`materia_next_term_word`) checks a bit per
+    /// signature (first, second and last bytes and length), then a bit per hash (`byteHash`, low
+    /// 16 bits); `nextWord`, for words beside characters that are not ASCII, checks a bit per pair
+    /// of first two bytes, the length, then the hash bit. Made once per site, in memory of its
+    /// own, so that both read the tables through plain pointers.
     private final class FirstWordFilter: @unchecked Sendable {
         let pairs: UnsafeMutableBufferPointer<UInt64>
         let lengths: UnsafeMutableBufferPointer<UInt8>
@@ -482,13 +483,12 @@ public struct AutolinkMatcher: Sendable {
         -> [(start: Int, end: Int, term: AutolinkTerm)] {
         // The scan in C relies on the NUL that ends the text.
         let buffer = UnsafeBufferPointer(start: text, count: strlen(UnsafeRawPointer(text).assumingMemoryBound(to: CChar.self)))
+        // Most texts hold no word that may start a term: they are done with before any set-up.
+        var start = materia_term_word()
+        guard materia_next_term_word(text, buffer.count, 0, filter.scan, &start) != 0 else { return [] }
         // The state below is changed only in the scan loop, never inside a nested function: a
         // nested function that changed it (and was passed to a closure) made every call pay for
         // dynamic exclusivity checks on it.
-        // Most texts hold no word that may start a term: they are done with before any set-up.
-        let base = text
-        var start = materia_term_word()
-        guard materia_next_term_word(base, buffer.count, 0, filter.scan, &start) != 0 else { return [] }
         var result: [(start: Int, end: Int, term: AutolinkTerm)] = []
         var finished = false
         withTables { tables in
@@ -569,8 +569,9 @@ public struct AutolinkMatcher: Sendable {
                 return nil
             }
 
+            // The loop starts at the first word found above (it is found again, from its start).
             var found = start
-            while !finished, materia_next_term_word(base, buffer.count, position, filter.scan, &found) != 0 {
+            while !finished, materia_next_term_word(text, buffer.count, position, filter.scan, &found) != 0 {
                 // ASCII words that start no term are passed over in C; a word with other
                 // characters is decoded here.
                 let first: (start: Int, end: Int, candidate: Bool, hash: UInt64, ascii: Bool)
