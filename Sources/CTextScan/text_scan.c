@@ -53,47 +53,171 @@ static inline unsigned char lower(unsigned char byte) {
     return (unsigned char)(byte - 'A') < 26 ? byte + 32 : byte;
 }
 
+// The word at or after `at`: 1 with [*start, *end) for an ASCII word (letters, digits and "_",
+// inner hyphens joining them), 2 with *start when a character that is not ASCII is in or next to
+// it (or is the next character that is not a space or punctuation), 0 at the end of the text.
+static inline int scan_word(const unsigned char *at, const unsigned char **start, const unsigned char **end) {
+    unsigned char kind;
+    while ((kind = byte_class[*at]) == 0) at++;
+    if (kind == 3) return 0;
+    *start = at;
+    if (kind == 2) return 2;
+    at++;
+    for (;;) {
+        while (byte_class[*at] == 1) at++;
+        // An inner hyphen joins two words ("x-ray"); the byte after it is at most the NUL.
+        if (*at != '-') break;
+        kind = byte_class[at[1]];
+        if (kind == 1) {
+            at += 2;
+            continue;
+        }
+        if (kind == 2) return 2;
+        break;
+    }
+    if (byte_class[*at] == 2) return 2;
+    *end = at;
+    return 1;
+}
+
+static inline uint64_t word_hash(const unsigned char *start, const unsigned char *end) {
+    uint64_t hash = 0xcbf29ce484222325ULL;
+    for (const unsigned char *byte = start; byte < end; byte++) hash = (hash ^ lower(*byte)) * 0x100000001b3ULL;
+    return hash;
+}
+
 int materia_next_term_word(const unsigned char *text, long count, long from,
                            const materia_autolink_filter *filter, materia_term_word *word) {
-    (void)count;  // the NUL at text[count] ends every loop below: no bounds to check
-    const unsigned char *at = text + from;
+    (void)count;  // the NUL at text[count] ends every loop: no bounds to check
+    const unsigned char *at = text + from, *start = at, *end = at;
     for (;;) {
-        // Up to the next word: the bytes between words are nearly always ASCII.
-        unsigned char kind;
-        while ((kind = byte_class[*at]) == 0) at++;
-        if (kind == 3) return 0;
-        const unsigned char *start = at;
-        if (kind == 2) goto decode;
-        at++;
-        for (;;) {
-            while (byte_class[*at] == 1) at++;
-            // An inner hyphen joins two words ("x-ray"); the byte after it is at most the NUL.
-            if (*at != '-') break;
-            kind = byte_class[at[1]];
-            if (kind == 1) {
-                at += 2;
-                continue;
-            }
-            if (kind == 2) goto decode;
-            break;
+        int found = scan_word(at, &start, &end);
+        if (found == 0) return 0;
+        if (found == 2) {
+            // A character that is not ASCII in or next to the word: the caller decodes from here.
+            word->start = start - text;
+            word->slow = 1;
+            return 1;
         }
-        if (byte_class[*at] == 2) goto decode;
-        long length = at - start;
-        unsigned signature = materia_word_signature(start[0], length > 1 ? start[1] : 0, at[-1], length);
+        at = end;
+        long length = end - start;
+        unsigned signature = materia_word_signature(start[0], length > 1 ? start[1] : 0, end[-1], length);
         if (!(filter->signatures[signature >> 6] >> (signature & 63) & 1)) continue;
-        uint64_t hash = 0xcbf29ce484222325ULL;
-        for (const unsigned char *byte = start; byte < at; byte++) hash = (hash ^ lower(*byte)) * 0x100000001b3ULL;
+        uint64_t hash = word_hash(start, end);
         unsigned bit = (unsigned)hash & 0xFFFF;
         if (!(filter->hash_bits[bit >> 6] >> (bit & 63) & 1)) continue;
         word->start = start - text;
-        word->end = at - text;
+        word->end = end - text;
         word->hash = hash;
         word->slow = 0;
         return 1;
-    decode:
-        // A character that is not ASCII in or next to the word: the caller decodes from here.
-        word->start = start - text;
-        word->slow = 1;
+    }
+}
+
+enum { most_words = 32 };
+
+// Whether the text's word [start, end) is word `offset` of `entry`.
+static inline int word_equals(const materia_autolink_table *table, const materia_autolink_entry *entry, int offset,
+                              const unsigned char *start, const unsigned char *end) {
+    int index = entry->first_word + offset;
+    long length = table->word_lengths[index];
+    if (end - start != length) return 0;
+    const unsigned char *expected = table->word_bytes + table->word_starts[index];
+    for (long at = 0; at < length; at++) {
+        unsigned char byte = entry->case_sensitive ? start[at] : lower(start[at]);
+        if (byte != expected[at]) return 0;
+    }
+    return 1;
+}
+
+// The longest of `entries` that matches at the text's word [first_start, first_end): 1 with its
+// end and term, 0 for none, -1 when a later word needs decoding or a term is too long.
+static int longest_match(const unsigned char *first_start, const unsigned char *first_end, const materia_autolink_entry *entries,
+                         int count, const materia_autolink_table *table, const unsigned char **end, long *term) {
+    const unsigned char *starts[most_words], *ends[most_words];
+    starts[0] = first_start;
+    ends[0] = first_end;
+    int scanned = 1, second_asked = 0, have_second = 0;
+    uint64_t second = 0;
+    for (int index = 0; index < count; index++) {
+        const materia_autolink_entry *entry = &entries[index];
+        if (entry->word_count > most_words) return -1;
+        if (entry->has_second_hash) {
+            if (!second_asked) {
+                second_asked = 1;
+                if (scanned < 2) {
+                    int found = scan_word(ends[0], &starts[1], &ends[1]);
+                    if (found == 2) return -1;
+                    if (found == 1) scanned = 2;
+                }
+                if (scanned > 1) {
+                    second = word_hash(starts[1], ends[1]);
+                    have_second = 1;
+                }
+            }
+            if (have_second && second != entry->second_hash) continue;
+        }
+        int matched = 1;
+        for (int offset = 0; offset < entry->word_count; offset++) {
+            // The text's words are read only as far as a term needs them.
+            if (offset == scanned) {
+                int found = scan_word(ends[offset - 1], &starts[offset], &ends[offset]);
+                if (found == 2) return -1;
+                if (found == 0) {
+                    matched = 0;
+                    break;
+                }
+                scanned++;
+            }
+            if (!word_equals(table, entry, offset, starts[offset], ends[offset])) {
+                matched = 0;
+                break;
+            }
+            // Words of a term are separated by spaces only in the text.
+            if (offset > 0) {
+                const unsigned char *gap = ends[offset - 1];
+                while (gap < starts[offset] && *gap == ' ') gap++;
+                if (gap != starts[offset]) {
+                    matched = 0;
+                    break;
+                }
+            }
+        }
+        if (matched) {
+            *end = ends[entry->word_count - 1];
+            *term = entry->term;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int materia_next_term_match(const unsigned char *text, long count, long from,
+                            const materia_autolink_table *table, materia_term_match *match) {
+    long position = from;
+    materia_term_word word;
+    while (materia_next_term_word(text, count, position, &table->filter, &word)) {
+        if (word.slow) {
+            match->start = word.start;
+            match->slow = 1;
+            return 1;
+        }
+        position = word.end;
+        long slot = (long)(word.hash & (uint64_t)table->slot_mask);
+        while (table->slot_count[slot] != 0 && table->slot_hashes[slot] != word.hash) slot = (slot + 1) & table->slot_mask;
+        if (table->slot_count[slot] == 0) continue;
+        const unsigned char *end;
+        long term;
+        int found = longest_match(text + word.start, text + word.end, table->entries + table->slot_begin[slot],
+                                  table->slot_count[slot], table, &end, &term);
+        if (found == 0) continue;
+        match->start = word.start;
+        match->slow = found < 0;
+        if (found > 0) {
+            match->end = end - text;
+            match->term = term;
+        }
         return 1;
     }
+    return 0;
 }

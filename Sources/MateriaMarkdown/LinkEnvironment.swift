@@ -216,7 +216,6 @@ public struct AutolinkMatcher: Sendable {
         byFirstWord = ordered
         longestTerm = longest
         keys = Set(terms.map(\.key))
-        filter = FirstWordFilter(firstWords: ordered.keys.map { Array($0.utf8) })
         var hashed: [UInt64: [Entry]] = [:]
         // Sorted keys: entries of words that share a hash are grouped in the same order every run.
         for key in ordered.keys.sorted() where key.utf8.allSatisfy({ $0 < 0x80 }) {
@@ -238,6 +237,8 @@ public struct AutolinkMatcher: Sendable {
         self.slotHashes = slotHashes
         self.slotEntries = slotEntries
         hashedEntries = flat
+        filter = FirstWordFilter(firstWords: ordered.keys.map { Array($0.utf8) }, slotHashes: slotHashes, slotEntries: slotEntries,
+                                 entries: flat, wordRanges: ranges, wordBytes: bytes)
     }
 
     /// FNV-1a over all of `bytes`, ASCII letters lowercased: for building the tables.
@@ -344,9 +345,19 @@ public struct AutolinkMatcher: Sendable {
         /// A bit per `materia_word_signature` of the first words, for `materia_next_term_word`
         /// (with `hashBits`).
         let signatures: UnsafeMutableBufferPointer<UInt64>
-        let scan: UnsafeMutablePointer<materia_autolink_filter>
+        /// The terms of ASCII first words for `materia_next_term_match`: the slots, entries and
+        /// words of the matcher's own tables, copied into C's layout.
+        let table: UnsafeMutablePointer<materia_autolink_table>
+        private let slotHashes: UnsafeMutableBufferPointer<UInt64>
+        private let slotBegin: UnsafeMutableBufferPointer<Int32>
+        private let slotCount: UnsafeMutableBufferPointer<Int32>
+        private let entries: UnsafeMutableBufferPointer<materia_autolink_entry>
+        private let wordStarts: UnsafeMutableBufferPointer<Int32>
+        private let wordLengths: UnsafeMutableBufferPointer<Int32>
+        private let wordBytes: UnsafeMutableBufferPointer<UInt8>
 
-        init(firstWords: [[UInt8]]) {
+        init(firstWords: [[UInt8]], slotHashes: [UInt64], slotEntries: [Range<Int>], entries: [Entry], wordRanges: [Range<Int>],
+             wordBytes: [UInt8]) {
             pairs = .allocate(capacity: 65_536 / 64)
             pairs.initialize(repeating: 0)
             lengths = .allocate(capacity: 256)
@@ -363,16 +374,40 @@ public struct AutolinkMatcher: Sendable {
                 let bit = Int(truncatingIfNeeded: AutolinkMatcher.byteHash(bytes)) & (AutolinkMatcher.hashBitCount - 1)
                 hashBits[bit >> 6] |= 1 << UInt64(bit & 63)
             }
-            scan = .allocate(capacity: 1)
-            scan.initialize(to: materia_autolink_filter(signatures: UnsafePointer(signatures.baseAddress), hash_bits: UnsafePointer(hashBits.baseAddress)))
+            func copy<T>(_ values: [T]) -> UnsafeMutableBufferPointer<T> {
+                let buffer = UnsafeMutableBufferPointer<T>.allocate(capacity: max(values.count, 1))
+                _ = buffer.initialize(from: values)
+                return buffer
+            }
+            self.slotHashes = copy(slotHashes)
+            slotBegin = copy(slotEntries.map { Int32($0.lowerBound) })
+            slotCount = copy(slotEntries.map { Int32($0.count) })
+            self.entries = copy(entries.map { entry in
+                materia_autolink_entry(first_word: Int32(entry.firstWord), word_count: Int32(entry.wordCount), term: Int32(entry.term),
+                                       case_sensitive: entry.caseSensitive ? 1 : 0, has_second_hash: entry.secondHash == nil ? 0 : 1,
+                                       second_hash: entry.secondHash ?? 0)
+            })
+            wordStarts = copy(wordRanges.map { Int32($0.lowerBound) })
+            wordLengths = copy(wordRanges.map { Int32($0.count) })
+            self.wordBytes = copy(wordBytes)
+            table = .allocate(capacity: 1)
+            table.initialize(to: materia_autolink_table(
+                filter: materia_autolink_filter(signatures: UnsafePointer(signatures.baseAddress), hash_bits: UnsafePointer(hashBits.baseAddress)),
+                slot_hashes: UnsafePointer(self.slotHashes.baseAddress), slot_begin: UnsafePointer(slotBegin.baseAddress),
+                slot_count: UnsafePointer(slotCount.baseAddress), slot_mask: slotHashes.count - 1,
+                entries: UnsafePointer(self.entries.baseAddress), word_starts: UnsafePointer(wordStarts.baseAddress),
+                word_lengths: UnsafePointer(wordLengths.baseAddress), word_bytes: UnsafePointer(self.wordBytes.baseAddress)))
         }
 
         deinit {
-            pairs.deallocate()
-            lengths.deallocate()
-            hashBits.deallocate()
-            signatures.deallocate()
-            scan.deallocate()
+            for buffer in [UnsafeMutableRawPointer(pairs.baseAddress), UnsafeMutableRawPointer(lengths.baseAddress),
+                           UnsafeMutableRawPointer(hashBits.baseAddress), UnsafeMutableRawPointer(signatures.baseAddress),
+                           UnsafeMutableRawPointer(slotHashes.baseAddress), UnsafeMutableRawPointer(slotBegin.baseAddress),
+                           UnsafeMutableRawPointer(slotCount.baseAddress), UnsafeMutableRawPointer(entries.baseAddress),
+                           UnsafeMutableRawPointer(wordStarts.baseAddress), UnsafeMutableRawPointer(wordLengths.baseAddress),
+                           UnsafeMutableRawPointer(wordBytes.baseAddress), UnsafeMutableRawPointer(table)] {
+                buffer?.deallocate()
+            }
         }
     }
 
@@ -481,16 +516,39 @@ public struct AutolinkMatcher: Sendable {
     /// (it is asked after each accepted match: the caller knows whether it is done before calling).
     func matches(inCString text: UnsafePointer<UInt8>, accept: (AutolinkTerm) -> Bool, done: () -> Bool)
         -> [(start: Int, end: Int, term: AutolinkTerm)] {
-        // The scan in C relies on the NUL that ends the text.
-        let buffer = UnsafeBufferPointer(start: text, count: strlen(UnsafeRawPointer(text).assumingMemoryBound(to: CChar.self)))
-        // Most texts hold no word that may start a term: they are done with before any set-up.
-        var start = materia_term_word()
-        guard materia_next_term_word(text, buffer.count, 0, filter.scan, &start) != 0 else { return [] }
-        // The state below is changed only in the scan loop, never inside a nested function: a
-        // nested function that changed it (and was passed to a closure) made every call pay for
-        // dynamic exclusivity checks on it.
+        // The scan in C (`materia_next_term_match`) relies on the NUL that ends the text. It finds
+        // the matches of ASCII words; a word beside a character that is not ASCII is decoded here.
+        let count = strlen(UnsafeRawPointer(text).assumingMemoryBound(to: CChar.self))
+        var found = materia_term_match()
+        // Most texts hold no term: they are done with after the scan.
+        guard materia_next_term_match(text, count, 0, filter.table, &found) != 0 else { return [] }
         var result: [(start: Int, end: Int, term: AutolinkTerm)] = []
-        var finished = false
+        var position = 0
+        repeat {
+            let match: (start: Int, end: Int, term: Int)
+            if found.slow == 0 {
+                match = (found.start, found.end, found.term)
+            } else {
+                guard let step = decodedMatch(in: UnsafeBufferPointer(start: text, count: count), at: found.start) else { break }
+                position = step.next
+                guard let decoded = step.match else { continue }
+                match = decoded
+            }
+            // The longest term at this place decides: if its entity is already linked, the whole
+            // span is left alone rather than linking a shorter term inside it.
+            let term = terms[match.term]
+            if accept(term) {
+                result.append((match.start, match.end, term))
+                if done() { break }
+            }
+            position = match.end
+        } while materia_next_term_match(text, count, position, filter.table, &found) != 0
+        return result
+    }
+
+    /// The word at or after `start` decoded here (it is beside a character that is not ASCII):
+    /// where to go on from, and the longest term that matches at it; nil when no word is left.
+    private func decodedMatch(in buffer: UnsafeBufferPointer<UInt8>, at start: Int) -> (next: Int, match: (start: Int, end: Int, term: Int)?)? {
         withTables { tables in
         slotHashes.withUnsafeBufferPointer { slotHashes in slotEntries.withUnsafeBufferPointer { slotEntries in
         hashedEntries.withUnsafeBufferPointer { hashedEntries in wordRanges.withUnsafeBufferPointer { wordRanges in
@@ -498,7 +556,6 @@ public struct AutolinkMatcher: Sendable {
         // The words of the text from the candidate on, scanned only as far as a term needs them.
         withUnsafeTemporaryAllocation(of: (start: Int, end: Int, ascii: Bool).self, capacity: longestTerm) { words in
             let mask = slotHashes.count - 1
-            var position = start.start
 
             /// Whether the text's word `range` is word `offset` of `entry` (lowercased unless the
             /// term is case-sensitive). ASCII words are compared on bytes; others as strings.
@@ -569,47 +626,24 @@ public struct AutolinkMatcher: Sendable {
                 return nil
             }
 
-            // The loop starts at the first word found above (it is found again, from its start).
-            var found = start
-            while !finished, materia_next_term_word(text, buffer.count, position, filter.scan, &found) != 0 {
-                // ASCII words that start no term are passed over in C; a word with other
-                // characters is decoded here.
-                let first: (start: Int, end: Int, candidate: Bool, hash: UInt64, ascii: Bool)
-                if found.slow == 0 {
-                    first = (found.start, found.end, true, found.hash, true)
-                } else if let word = Self.nextWord(buffer, from: found.start, tables) {
-                    first = word
-                } else {
-                    break
-                }
-                position = first.end
-                guard first.candidate else { continue }
-                words[0] = (first.start, first.end, first.ascii)
-                var match: (end: Int, term: Int)?
-                if first.ascii {
-                    var slot = Int(truncatingIfNeeded: first.hash) & mask
-                    while !slotEntries[slot].isEmpty {
-                        if slotHashes[slot] == first.hash {
-                            match = longestMatch(UnsafeBufferPointer(rebasing: hashedEntries[slotEntries[slot]]))
-                            break
-                        }
-                        slot = (slot + 1) & mask
+            guard let first = Self.nextWord(buffer, from: start, tables) else { return nil }
+            guard first.candidate else { return (first.end, nil) }
+            words[0] = (first.start, first.end, first.ascii)
+            var match: (end: Int, term: Int)?
+            if first.ascii {
+                var slot = Int(truncatingIfNeeded: first.hash) & mask
+                while !slotEntries[slot].isEmpty {
+                    if slotHashes[slot] == first.hash {
+                        match = longestMatch(UnsafeBufferPointer(rebasing: hashedEntries[slotEntries[slot]]))
+                        break
                     }
-                } else if let entries = byFirstWord[Self.text(Array(buffer[first.start..<first.end])[...], lowercased: true)] {
-                    match = entries.withUnsafeBufferPointer { longestMatch($0) }
+                    slot = (slot + 1) & mask
                 }
-                guard let match else { continue }
-                // The longest term at this place decides: if its entity is already linked, the
-                // whole span is left alone rather than linking a shorter term inside it.
-                let term = terms[match.term]
-                if accept(term) {
-                    result.append((first.start, match.end, term))
-                    finished = done()
-                }
-                position = match.end
+            } else if let entries = byFirstWord[Self.text(Array(buffer[first.start..<first.end])[...], lowercased: true)] {
+                match = entries.withUnsafeBufferPointer { longestMatch($0) }
             }
+            return (first.end, match.map { (first.start, $0.end, $0.term) })
         } } } } } } }
-        return result
     }
 }
 

@@ -42,4 +42,46 @@ typedef struct {
 int materia_next_term_word(const unsigned char *text, long count, long from,
                            const materia_autolink_filter *filter, materia_term_word *word);
 
+/// One term of the auto-link matcher: its words (`first_word` ..< `first_word + word_count` in
+/// the table's words, lowercased unless case-sensitive) and its number; `second_hash` (when
+/// `has_second_hash`) is the FNV-1a hash of its second word, lowercased.
+typedef struct {
+    int32_t first_word;
+    int32_t word_count;
+    int32_t term;
+    uint8_t case_sensitive;
+    uint8_t has_second_hash;
+    uint64_t second_hash;
+} materia_autolink_entry;
+
+/// The auto-link matcher's terms of ASCII first words: an open-addressing table from the hash of
+/// a first word (lowercased) to its entries, longest term first (`slot_count` 0: an empty slot).
+typedef struct {
+    materia_autolink_filter filter;
+    const uint64_t *slot_hashes;
+    const int32_t *slot_begin;
+    const int32_t *slot_count;
+    long slot_mask;
+    const materia_autolink_entry *entries;
+    const int32_t *word_starts;   // into word_bytes
+    const int32_t *word_lengths;
+    const unsigned char *word_bytes;
+} materia_autolink_table;
+
+/// A term `materia_next_term_match` found: bytes [start, end) of the text and the term's number;
+/// or, when `slow` is 1, only `start`: a word that may start a term where a character that is
+/// not ASCII (or a term of more than 32 words) has to be handled by the caller's own scan.
+typedef struct {
+    long start;
+    long end;
+    long term;
+    int slow;
+} materia_term_match;
+
+/// The next place at or after `from` where the longest term that starts at a word matches (whole
+/// words, separated by spaces only in the text), or a place for the caller to decide. 0 when
+/// there is none. `text` is a C string of `count` bytes.
+int materia_next_term_match(const unsigned char *text, long count, long from,
+                            const materia_autolink_table *table, materia_term_match *match);
+
 #endif
