@@ -86,9 +86,20 @@ static inline uint64_t word_hash(const unsigned char *start, const unsigned char
     return hash;
 }
 
-int materia_next_term_word(const unsigned char *text, long count, long from,
-                           const materia_autolink_filter *filter, materia_term_word *word) {
-    (void)count;  // the NUL at text[count] ends every loop: no bounds to check
+// A word `next_term_word` found: [start, end) and its hash, or, when `slow` is 1, only `start`:
+// a place where a character that is not ASCII has to be decoded to find the next word (the
+// caller's own scan takes over there).
+typedef struct {
+    long start;
+    long end;
+    uint64_t hash;
+    int slow;
+} term_word;
+
+// The next word at or after `from` that may start a term: an ASCII word that passes the
+// filters, or a place to decode. ASCII words that fail the filters are passed over. 0 when no
+// such word is left. `text` ends with a NUL, which ends every loop: no bounds to check.
+static int next_term_word(const unsigned char *text, long from, const materia_autolink_filter *filter, term_word *word) {
     const unsigned char *at = text + from, *start = at, *end = at;
     for (;;) {
         int found = scan_word(at, &start, &end);
@@ -194,9 +205,10 @@ static int longest_match(const unsigned char *first_start, const unsigned char *
 
 int materia_next_term_match(const unsigned char *text, long count, long from,
                             const materia_autolink_table *table, materia_term_match *match) {
+    (void)count;  // the NUL at text[count] ends the scan
     long position = from;
-    materia_term_word word;
-    while (materia_next_term_word(text, count, position, &table->filter, &word)) {
+    term_word word;
+    while (next_term_word(text, position, &table->filter, &word)) {
         if (word.slow) {
             match->start = word.start;
             match->slow = 1;

@@ -178,8 +178,8 @@ public struct AutolinkMatcher: Sendable {
     /// The most words a term has.
     private let longestTerm: Int
     let keys: Set<String>
-    /// The first-word filters, read by `materia_next_term_word` (CTextScan) and by `nextWord`.
-    private let filter: FirstWordFilter
+    /// The tables of the scan in C (`materia_next_term_match`, CTextScan) and `nextWord`'s filters.
+    private let filter: ScanTables
     private static let hashBitCount = 1 << 16
 
     public init(_ terms: [AutolinkTerm]) {
@@ -237,7 +237,7 @@ public struct AutolinkMatcher: Sendable {
         self.slotHashes = slotHashes
         self.slotEntries = slotEntries
         hashedEntries = flat
-        filter = FirstWordFilter(firstWords: ordered.keys.map { Array($0.utf8) }, slotHashes: slotHashes, slotEntries: slotEntries,
+        filter = ScanTables(firstWords: ordered.keys.map { Array($0.utf8) }, slotHashes: slotHashes, slotEntries: slotEntries,
                                  entries: flat, wordRanges: ranges, wordBytes: bytes)
     }
 
@@ -333,17 +333,16 @@ public struct AutolinkMatcher: Sendable {
     }
 
     /// Filters on every term's lowercased first word: an ASCII word that fails them starts no term
-    /// and never becomes a string. The C scan (`materia_next_term_word`) checks a bit per
+    /// and never becomes a string. The C scan (`materia_next_term_match`) checks a bit per
     /// signature (first, second and last bytes and length), then a bit per hash (`byteHash`, low
     /// 16 bits); `nextWord`, for words beside characters that are not ASCII, checks a bit per pair
     /// of first two bytes, the length, then the hash bit. Made once per site, in memory of its
     /// own, so that both read the tables through plain pointers.
-    private final class FirstWordFilter: @unchecked Sendable {
+    private final class ScanTables: @unchecked Sendable {
         let pairs: UnsafeMutableBufferPointer<UInt64>
         let lengths: UnsafeMutableBufferPointer<UInt8>
         let hashBits: UnsafeMutableBufferPointer<UInt64>
-        /// A bit per `materia_word_signature` of the first words, for `materia_next_term_word`
-        /// (with `hashBits`).
+        /// A bit per `materia_word_signature` of the first words, for the C scan (with `hashBits`).
         let signatures: UnsafeMutableBufferPointer<UInt64>
         /// The terms of ASCII first words for `materia_next_term_match`: the slots, entries and
         /// words of the matcher's own tables, copied into C's layout.

@@ -25,23 +25,6 @@ static inline unsigned materia_word_signature(unsigned char first, unsigned char
     return (packed * 0x9E3779B1u) >> 16;
 }
 
-/// A word `materia_next_term_word` found: [start, end) and its hash, or, when `slow` is 1, only
-/// `start`: a place where a character that is not ASCII has to be decoded to find the next word
-/// (from `start` on, the caller's own scan takes over for one word).
-typedef struct {
-    long start;
-    long end;
-    uint64_t hash;
-    int slow;
-} materia_term_word;
-
-/// The next word of `text` at or after `from` that may start a term: an ASCII word (letters,
-/// digits and "_", inner hyphens joining them) that passes the filters, or a place to decode.
-/// ASCII words that fail the filters are passed over. 0 when no such word is left. `text` is a
-/// C string of `count` bytes: `text[count]` is the first NUL.
-int materia_next_term_word(const unsigned char *text, long count, long from,
-                           const materia_autolink_filter *filter, materia_term_word *word);
-
 /// One term of the auto-link matcher: its words (`first_word` ..< `first_word + word_count` in
 /// the table's words, lowercased unless case-sensitive) and its number; `second_hash` (when
 /// `has_second_hash`) is the FNV-1a hash of its second word, lowercased.
