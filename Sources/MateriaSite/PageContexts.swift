@@ -125,8 +125,15 @@ struct PageContexts: Sendable {
         case .symptom(let id): context.merge(symptom(site.symptomByID[id]!, links)) { $1 }
         }
         if let backlinks = texts.backlinks[page.key] {
-            context["mentioned_in"] = .objects(backlinks.map { ["title": .text($0.title), "href": .text(links.to($0.path)), "context": .text($0.context),
-                                                                "kind": .text(String(decoding: $0.sourceKey.utf8.prefix { $0 != 0x3A }, as: UTF8.self))] })
+            // Read in place: a copy of each backlink was four retains and four releases (of
+            // strings all over the heap, on a nutrient page of a large site) for one use each.
+            context["mentioned_in"] = .objects(backlinks.withUnsafeBufferPointer { backlinks in
+                backlinks.indices.map { index in
+                    ["title": .text(backlinks[index].title), "href": .text(links.to(backlinks[index].path)),
+                     "context": .text(backlinks[index].context),
+                     "kind": .text(String(decoding: backlinks[index].sourceKey.utf8.prefix { $0 != 0x3A }, as: UTF8.self))]
+                }
+            })
         }
         var title = site.config.title
         if case .text(let text)? = context["title"] { title = text }
