@@ -80,6 +80,72 @@ static inline int scan_word(const unsigned char *at, const unsigned char **start
     return 1;
 }
 
+#if defined(__SSE2__)
+// The text read sixteen bytes at a time, as bit masks (bit k: byte k of the block): the bytes of
+// words (letters, digits, "_") and the bytes that end a gap (a word's byte, a byte that is not
+// ASCII, or the NUL). Blocks are aligned, so a block holding any byte of the text lies in the
+// text's pages: the bytes before the text and after its NUL that a block also holds are read but
+// never used (their bits are masked off, and no block after the NUL's is read).
+typedef struct {
+    const unsigned char *block;
+    unsigned word;
+    unsigned stop;
+} block_masks;
+
+static inline __m128i bytes_in_range(__m128i bytes, unsigned char low, unsigned char high) {
+    __m128i above = _mm_cmpeq_epi8(_mm_max_epu8(bytes, _mm_set1_epi8((char)low)), bytes);
+    __m128i below = _mm_cmpeq_epi8(_mm_min_epu8(bytes, _mm_set1_epi8((char)high)), bytes);
+    return _mm_and_si128(above, below);
+}
+
+static inline void load_block(block_masks *masks, const unsigned char *block) {
+    __m128i bytes = _mm_load_si128((const __m128i *)block);
+    __m128i word = _mm_or_si128(_mm_or_si128(bytes_in_range(bytes, '0', '9'),
+                                             bytes_in_range(_mm_or_si128(bytes, _mm_set1_epi8(0x20)), 'a', 'z')),
+                                _mm_cmpeq_epi8(bytes, _mm_set1_epi8('_')));
+    masks->block = block;
+    masks->word = (unsigned)_mm_movemask_epi8(word);
+    // Bytes that are not ASCII have their top bit set; NUL compares equal to zero.
+    masks->stop = masks->word | (unsigned)_mm_movemask_epi8(bytes) |
+                  (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, _mm_setzero_si128()));
+}
+
+// The first byte at or after `at` that ends a gap (`gap` 1) or that is not a word's byte (`gap`
+// 0). Such a byte is always found: the NUL is both.
+static inline const unsigned char *first_in_blocks(block_masks *masks, const unsigned char *at, int gap) {
+    const unsigned char *block = (const unsigned char *)((uintptr_t)at & ~(uintptr_t)15);
+    if (block != masks->block) load_block(masks, block);
+    unsigned bits = (gap ? masks->stop : ~masks->word & 0xFFFFu) & (0xFFFFu << (at - block));
+    while (bits == 0) {
+        load_block(masks, masks->block + 16);
+        bits = gap ? masks->stop : ~masks->word & 0xFFFFu;
+    }
+    return masks->block + __builtin_ctz(bits);
+}
+
+// `scan_word` on blocks: the same words, the same results.
+static inline int scan_word_in_blocks(block_masks *masks, const unsigned char *at, const unsigned char **start,
+                                      const unsigned char **end) {
+    at = first_in_blocks(masks, at, 1);
+    unsigned char kind = byte_class[*at];
+    if (kind == 3) return 0;
+    *start = at;
+    if (kind == 2) return 2;
+    for (;;) {
+        at = first_in_blocks(masks, at + 1, 0);
+        // An inner hyphen joins two words ("x-ray"); the byte after it is at most the NUL.
+        if (*at != '-') break;
+        kind = byte_class[at[1]];
+        if (kind == 2) return 2;
+        if (kind != 1) break;
+        at++;
+    }
+    if (byte_class[*at] == 2) return 2;
+    *end = at;
+    return 1;
+}
+#endif
+
 static inline uint64_t word_hash(const unsigned char *start, const unsigned char *end) {
     uint64_t hash = 0xcbf29ce484222325ULL;
     for (const unsigned char *byte = start; byte < end; byte++) hash = (hash ^ lower(*byte)) * 0x100000001b3ULL;
@@ -101,8 +167,15 @@ typedef struct {
 // such word is left. `text` ends with a NUL, which ends every loop: no bounds to check.
 static int next_term_word(const unsigned char *text, long from, const materia_autolink_filter *filter, term_word *word) {
     const unsigned char *at = text + from, *start = at, *end = at;
+#if defined(__SSE2__)
+    block_masks masks = {0};
+#endif
     for (;;) {
+#if defined(__SSE2__)
+        int found = scan_word_in_blocks(&masks, at, &start, &end);
+#else
         int found = scan_word(at, &start, &end);
+#endif
         if (found == 0) return 0;
         if (found == 2) {
             // A character that is not ASCII in or next to the word: the caller decodes from here.
