@@ -276,9 +276,8 @@ static int longest_match(const unsigned char *first_start, const unsigned char *
     return 0;
 }
 
-int materia_next_term_match(const unsigned char *text, long count, long from,
+int materia_next_term_match(const unsigned char *text, long from,
                             const materia_autolink_table *table, materia_term_match *match) {
-    (void)count;  // the NUL at text[count] ends the scan
     long position = from;
     term_word word;
     while (next_term_word(text, position, &table->filter, &word)) {

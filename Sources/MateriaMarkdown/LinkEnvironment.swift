@@ -517,10 +517,15 @@ public struct AutolinkMatcher: Sendable {
         -> [(start: Int, end: Int, term: AutolinkTerm)] {
         // The scan in C (`materia_next_term_match`) relies on the NUL that ends the text. It finds
         // the matches of ASCII words; a word beside a character that is not ASCII is decoded here.
-        let count = strlen(UnsafeRawPointer(text).assumingMemoryBound(to: CChar.self))
+        // The length is needed only to decode (most texts are scanned to their NUL and done with).
+        var length = -1
+        func count() -> Int {
+            if length < 0 { length = strlen(UnsafeRawPointer(text).assumingMemoryBound(to: CChar.self)) }
+            return length
+        }
         var found = materia_term_match()
         // Most texts hold no term: they are done with after the scan.
-        guard materia_next_term_match(text, count, 0, filter.table, &found) != 0 else { return [] }
+        guard materia_next_term_match(text, 0, filter.table, &found) != 0 else { return [] }
         var result: [(start: Int, end: Int, term: AutolinkTerm)] = []
         var position = 0
         repeat {
@@ -528,7 +533,7 @@ public struct AutolinkMatcher: Sendable {
             if found.slow == 0 {
                 match = (found.start, found.end, found.term)
             } else {
-                guard let step = decodedMatch(in: UnsafeBufferPointer(start: text, count: count), at: found.start) else { break }
+                guard let step = decodedMatch(in: UnsafeBufferPointer(start: text, count: count()), at: found.start) else { break }
                 position = step.next
                 guard let decoded = step.match else { continue }
                 match = decoded
@@ -541,7 +546,7 @@ public struct AutolinkMatcher: Sendable {
                 if done() { break }
             }
             position = match.end
-        } while materia_next_term_match(text, count, position, filter.table, &found) != 0
+        } while materia_next_term_match(text, position, filter.table, &found) != 0
         return result
     }
 

@@ -63,8 +63,8 @@ typedef struct {
 
 /// The next place at or after `from` where the longest term that starts at a word matches (whole
 /// words, separated by spaces only in the text), or a place for the caller to decide. 0 when
-/// there is none. `text` is a C string of `count` bytes.
-int materia_next_term_match(const unsigned char *text, long count, long from,
+/// there is none. `text` is a C string: its NUL ends the scan.
+int materia_next_term_match(const unsigned char *text, long from,
                             const materia_autolink_table *table, materia_term_match *match);
 
 #endif
