@@ -266,8 +266,12 @@ struct PageContexts: Sendable {
         if !toc.isEmpty { context["toc"] = .objects(toc) }
         let answers = texts.faqAnswers[slug] ?? []
         if !article.faq.isEmpty {
-            context["faq"] = .objects(article.faq.enumerated().map { index, entry -> TemplateObject in
-                ["question": .text(entry.question), "answer_html": .text(SiteLink.complete(answers[index], root: links.root)), "id": "faq-\(index + 1)"]
+            // Entries read in place: a copy of one is five retains and five releases.
+            context["faq"] = .objects(article.faq.withUnsafeBufferPointer { faq in
+                faq.indices.map { index -> TemplateObject in
+                    ["question": .text(faq[index].question), "answer_html": .text(SiteLink.complete(answers[index], root: links.root)),
+                     "id": "faq-\(index + 1)"]
+                }
             })
         }
         if !article.references.isEmpty { context["references"] = citations(article.references) }
@@ -421,9 +425,9 @@ struct PageContexts: Sendable {
             // anchor must point back to the article.
             let articleHref = links.article(article.slug.value)
             let anchor = "href=\"\(articleHref)#"
-            for (index, entry) in article.faq.enumerated() {
+            for index in article.faq.indices {
                 groups[key, default: []].append([
-                    "question": .text(entry.question),
+                    "question": .text(article.faq[index].question),
                     "answer_html": .text(ByteText.replacing(SiteLink.complete(answers[index], root: links.root),
                                                             "href=\"#", with: anchor)),
                     "id": "\(article.slug.value)-\(index + 1)",
