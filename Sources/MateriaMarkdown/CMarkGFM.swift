@@ -310,13 +310,13 @@ public enum MarkdownRenderer {
             (Int(cmark_node_get_start_line(node)), Int(cmark_node_get_start_column(node)) + offset)
         }
 
-        /// Whether an ancestor of `node` is a link or an image (or, with `orHeading`, a heading).
-        /// Asked for every text node: no array of types is made for it.
-        private func isInLinkOrImage(_ node: OpaquePointer, orHeading: Bool = false) -> Bool {
+        /// Whether an ancestor of `node` is a link or an image (asked of the few text nodes with
+        /// "[[" in them; the walk that finds the text nodes tells the auto-links which are covered).
+        private func isInLinkOrImage(_ node: OpaquePointer) -> Bool {
             var parent = cmark_node_parent(node)
             while let current = parent {
                 let type = cmark_node_get_type(current)
-                if type == CMARK_NODE_LINK || type == CMARK_NODE_IMAGE || (orHeading && type == CMARK_NODE_HEADING) { return true }
+                if type == CMARK_NODE_LINK || type == CMARK_NODE_IMAGE { return true }
                 parent = cmark_node_parent(current)
             }
             return false
@@ -407,19 +407,28 @@ public enum MarkdownRenderer {
 
         /// cmark splits text at every bracket; wikilinks and names are found in whole runs of text.
         /// Joins runs of adjacent text nodes into their first node, and returns the document's
-        /// text nodes in order, each with its section (the number of headings before it).
-        private func mergeAdjacentText(_ document: OpaquePointer) -> [(node: OpaquePointer, section: Int)] {
-            var texts: [(node: OpaquePointer, section: Int)] = []
+        /// text nodes in order, each with its section (the number of headings before it) and
+        /// whether it is covered: inside a link, an image or a heading.
+        private func mergeAdjacentText(_ document: OpaquePointer) -> [(node: OpaquePointer, section: Int, covered: Bool)] {
+            var texts: [(node: OpaquePointer, section: Int, covered: Bool)] = []
             var section = 0
+            // How many links, images and headings the walk is inside: their text is never auto-linked.
+            var covering = 0
             guard let iterator = cmark_iter_new(document) else { return [] }
             while cmark_iter_next(iterator) != CMARK_EVENT_DONE {
-                guard cmark_iter_get_event_type(iterator) == CMARK_EVENT_ENTER, let node = cmark_iter_get_node(iterator) else { continue }
+                guard let node = cmark_iter_get_node(iterator) else { continue }
                 let type = cmark_node_get_type(node)
+                let isCover = type == CMARK_NODE_LINK || type == CMARK_NODE_IMAGE || type == CMARK_NODE_HEADING
+                guard cmark_iter_get_event_type(iterator) == CMARK_EVENT_ENTER else {
+                    if isCover { covering -= 1 }
+                    continue
+                }
+                if isCover { covering += 1 }
                 if type == CMARK_NODE_HEADING { section += 1 }
-                if type == CMARK_NODE_TEXT { texts.append((node, section)) }
+                if type == CMARK_NODE_TEXT { texts.append((node, section, covering > 0)) }
             }
             cmark_iter_free(iterator)
-            var kept: [(node: OpaquePointer, section: Int)] = []
+            var kept: [(node: OpaquePointer, section: Int, covered: Bool)] = []
             kept.reserveCapacity(texts.count)
             var index = 0
             while index < texts.count {
@@ -466,17 +475,17 @@ public enum MarkdownRenderer {
         /// `[[target]]`, `[[target|label]]`, `[[target#heading]]` become links; unknown targets are problems.
         /// Wikilinks in `texts` become links; returns the text nodes as they are afterwards (a node
         /// with links in it gives way to its runs of text).
-        private mutating func insertWikilinks(_ texts: [(node: OpaquePointer, section: Int)], _ environment: any MarkdownEnvironment)
-            -> [(node: OpaquePointer, section: Int)] {
-            var result: [(node: OpaquePointer, section: Int)] = []
+        private mutating func insertWikilinks(_ texts: [(node: OpaquePointer, section: Int, covered: Bool)], _ environment: any MarkdownEnvironment)
+            -> [(node: OpaquePointer, section: Int, covered: Bool)] {
+            var result: [(node: OpaquePointer, section: Int, covered: Bool)] = []
             result.reserveCapacity(texts.count)
-            for (node, section) in texts {
+            for (node, section, covered) in texts {
                 var replaced: [OpaquePointer]?
                 defer {
                     if let replaced {
-                        for piece in replaced where cmark_node_get_type(piece) == CMARK_NODE_TEXT { result.append((piece, section)) }
+                        for piece in replaced where cmark_node_get_type(piece) == CMARK_NODE_TEXT { result.append((piece, section, covered)) }
                     } else {
-                        result.append((node, section))
+                        result.append((node, section, covered))
                     }
                 }
                 // Checked on the C string: most text nodes hold no "[[" and never become Strings.
@@ -586,7 +595,7 @@ public enum MarkdownRenderer {
         }
 
         /// The first mention of a name or alias from the data links to its page.
-        private mutating func insertAutolinks(_ texts: [(node: OpaquePointer, section: Int)], _ environment: any MarkdownEnvironment) {
+        private mutating func insertAutolinks(_ texts: [(node: OpaquePointer, section: Int, covered: Bool)], _ environment: any MarkdownEnvironment) {
             let matcher = environment.autolinkMatcher
             guard !matcher.isEmpty else { return }
             // Entities linked on purpose anywhere in the text are not linked again automatically.
@@ -600,7 +609,7 @@ public enum MarkdownRenderer {
             var linkedCount = explicitCount
             var currentSection = 0
             let first = options.autolink == .first
-            for (node, section) in texts where !isInLinkOrImage(node, orHeading: true) {
+            for (node, section, covered) in texts where !covered {
                 if options.autolink == .firstPerSection && section != currentSection {
                     currentSection = section
                     linked = explicit
