@@ -992,13 +992,13 @@ public enum MarkdownRenderer {
             let base = Slug.make(text, fallback: "section")
             var candidate = base
             var counter = 1
-            while usedIDs.contains(candidate) || options.reservedIDs.contains(candidate) || MarkdownRenderer.isFootnoteID(candidate) {
+            // Room for an article's headings at once, not grown one doubling at a time.
+            if usedIDs.isEmpty { usedIDs.reserveCapacity(16) }
+            // The insert is the test for "used" too: a free id is hashed and looked up once.
+            while options.reservedIDs.contains(candidate) || MarkdownRenderer.isFootnoteID(candidate) || !usedIDs.insert(candidate).inserted {
                 candidate = "\(base)-\(counter)"
                 counter += 1
             }
-            // Room for an article's headings at once, not grown one doubling at a time.
-            if usedIDs.isEmpty { usedIDs.reserveCapacity(16) }
-            usedIDs.insert(candidate)
             return candidate
         }
     }
