@@ -77,7 +77,17 @@ public struct NamedValues<Value>: ExpressibleByDictionaryLiteral {
     @inlinable public init(dictionaryLiteral elements: (String, Value)...) {
         storage = []
         storage.reserveCapacity(elements.count)
-        for (name, value) in elements { self[name] = value }
+        // Each value is copied once, from the literal into its member (through the setter it
+        // was copied out of the literal, wrapped as an optional and copied again).
+        elements.withUnsafeBufferPointer { elements in
+            for index in elements.indices {
+                if let existing = firstIndex(of: elements[index].0) {
+                    storage[existing].value = elements[index].1
+                } else {
+                    storage.append(Member(name: elements[index].0, value: elements[index].1))
+                }
+            }
+        }
     }
 
     @inlinable public var isEmpty: Bool { storage.isEmpty }
