@@ -7,6 +7,21 @@
 #include <emmintrin.h>
 #endif
 
+// The word scan reads whole aligned blocks, a few bytes before a text and after its NUL included
+// (never outside the text's pages). AddressSanitizer would report those reads: under it the byte
+// loop scans instead.
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define MATERIA_ADDRESS_SANITIZER 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define MATERIA_ADDRESS_SANITIZER 1
+#endif
+#if defined(__SSE2__) && !defined(MATERIA_ADDRESS_SANITIZER)
+#define MATERIA_BLOCK_SCAN 1
+#endif
+
 static unsigned is_space(unsigned char byte) {
     return byte == ' ' || byte == '\n' || byte == '\t' || byte == '\r';
 }
@@ -80,7 +95,7 @@ static inline int scan_word(const unsigned char *at, const unsigned char **start
     return 1;
 }
 
-#if defined(__SSE2__)
+#if defined(MATERIA_BLOCK_SCAN)
 // The text read sixteen bytes at a time, as bit masks (bit k: byte k of the block): the bytes of
 // words (letters, digits, "_") and the bytes that end a gap (a word's byte, a byte that is not
 // ASCII, or the NUL). Blocks are aligned, so a block holding any byte of the text lies in the
@@ -167,11 +182,11 @@ typedef struct {
 // such word is left. `text` ends with a NUL, which ends every loop: no bounds to check.
 static int next_term_word(const unsigned char *text, long from, const materia_autolink_filter *filter, term_word *word) {
     const unsigned char *at = text + from, *start = at, *end = at;
-#if defined(__SSE2__)
+#if defined(MATERIA_BLOCK_SCAN)
     block_masks masks = {0};
 #endif
     for (;;) {
-#if defined(__SSE2__)
+#if defined(MATERIA_BLOCK_SCAN)
         int found = scan_word_in_blocks(&masks, at, &start, &end);
 #else
         int found = scan_word(at, &start, &end);
