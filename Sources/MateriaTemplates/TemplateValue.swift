@@ -51,9 +51,8 @@ public enum TemplateValue: Sendable {
 /// lookup compares a few short names (mostly stored inline, compared without hashing).
 public struct NamedValues<Value>: ExpressibleByDictionaryLiteral {
     /// A name and its value. A struct, not a tuple: an array of tuples is copied and destroyed
-    /// by the runtime's generic tuple functions, element by element and field by field (freeing
-    /// a page's contexts spent 2.4 % of a build's instructions in them), an array of structs by
-    /// the struct's own code.
+    /// by the runtime's generic tuple functions, element by element and field by field through
+    /// type metadata, an array of structs by the struct's own code.
     @frozen public struct Member {
         public let name: String
         public var value: Value
@@ -118,8 +117,7 @@ public struct NamedValues<Value>: ExpressibleByDictionaryLiteral {
     }
 
     /// The place of the member named `name`. Names of different lengths differ, so most members
-    /// are ruled out without comparing text; and members are compared in place, through the
-    /// buffer (`firstIndex(where:)` copied each member out: two retains and two releases).
+    /// are ruled out without comparing text; members are compared in place, through the buffer.
     @inlinable func firstIndex(of name: String) -> Int? {
         let length = name.utf8.count
         return storage.withUnsafeBufferPointer { members in
