@@ -125,8 +125,8 @@ struct PageContexts: Sendable {
         case .symptom(let id): context.merge(symptom(site.symptomByID[id]!, links)) { $1 }
         }
         if let backlinks = texts.backlinks[page.key] {
-            // Read in place: a copy of each backlink was four retains and four releases (of
-            // strings all over the heap, on a nutrient page of a large site) for one use each.
+            // Read in place: a copy of each backlink was four retains and four releases (one per
+            // string) for one use of each string.
             context["mentioned_in"] = .objects(backlinks.withUnsafeBufferPointer { backlinks in
                 backlinks.indices.map { index in
                     ["title": .text(backlinks[index].title), "href": .text(links.to(backlinks[index].path)),
