@@ -260,22 +260,33 @@ public enum MarkdownRenderer {
             var tables: [OpaquePointer] = []
             var codeBlocks: [OpaquePointer] = []
             var codeSpans: [OpaquePointer] = []
+            // The text nodes, as `textNodes(in:)` finds them: the steps before the wikilinks change
+            // no text node unless raw HTML is escaped into text, and only then is the tree walked again.
+            var texts: [(node: OpaquePointer, section: Int, covered: Bool)] = []
+            var section = 0, covering = 0
 
             guard let iterator = cmark_iter_new(document) else { return }
             while cmark_iter_next(iterator) != CMARK_EVENT_DONE {
-                guard cmark_iter_get_event_type(iterator) == CMARK_EVENT_ENTER,
-                      let node = cmark_iter_get_node(iterator) else { continue }
+                guard let node = cmark_iter_get_node(iterator) else { continue }
                 let type = cmark_node_get_type(node)
+                let isCover = type == CMARK_NODE_LINK || type == CMARK_NODE_IMAGE || type == CMARK_NODE_HEADING
+                guard cmark_iter_get_event_type(iterator) == CMARK_EVENT_ENTER else {
+                    if isCover { covering -= 1 }
+                    continue
+                }
+                if isCover { covering += 1 }
                 switch type {
+                case CMARK_NODE_TEXT: texts.append((node, section, covering > 0))
                 case CMARK_NODE_HTML_INLINE: rawInline.append(node)
                 case CMARK_NODE_HTML_BLOCK: rawBlocks.append(node)
                 case CMARK_NODE_LINK, CMARK_NODE_IMAGE: links.append(node)
                 case CMARK_NODE_ITEM: items.append(node)
-                case CMARK_NODE_HEADING: headingNodes.append(node)
+                case CMARK_NODE_HEADING:
+                    headingNodes.append(node)
+                    section += 1
                 case CMARK_NODE_CODE_BLOCK: codeBlocks.append(node)
                 case CMARK_NODE_CODE: codeSpans.append(node)
-                case CMARK_NODE_TEXT, CMARK_NODE_PARAGRAPH, CMARK_NODE_SOFTBREAK, CMARK_NODE_LINEBREAK, CMARK_NODE_EMPH,
-                     CMARK_NODE_STRONG, CMARK_NODE_LIST:
+                case CMARK_NODE_PARAGRAPH, CMARK_NODE_SOFTBREAK, CMARK_NODE_LINEBREAK, CMARK_NODE_EMPH, CMARK_NODE_STRONG, CMARK_NODE_LIST:
                     break  // the common nodes, which are no table
                 default:
                     if isTable(node) { tables.append(node) }
@@ -292,9 +303,11 @@ public enum MarkdownRenderer {
                 for node in codeBlocks { renderDirective(node, environment, inline: false) }
                 for node in codeSpans { renderDirective(node, environment, inline: true) }
                 for node in links { rewriteLink(node, environment) }
-                // One walk finds the text nodes; each step hands on the list as it leaves it.
-                let texts = insertWikilinks(mergeAdjacentText(document), environment)
-                if options.autolink != .off { insertAutolinks(texts, environment) }
+                // Each step hands on the list of text nodes as it leaves it.
+                let escapedRawHTML = !options.allowRawHTML && !(rawInline.isEmpty && rawBlocks.isEmpty)
+                let merged = mergeAdjacentText(escapedRawHTML ? textNodes(in: document) : texts)
+                let linked = insertWikilinks(merged, environment)
+                if options.autolink != .off { insertAutolinks(linked, environment) }
                 readContexts()
             }
             for node in items { labelTaskItem(node) }
@@ -405,11 +418,9 @@ public enum MarkdownRenderer {
             }
         }
 
-        /// cmark splits text at every bracket; wikilinks and names are found in whole runs of text.
-        /// Joins runs of adjacent text nodes into their first node, and returns the document's
-        /// text nodes in order, each with its section (the number of headings before it) and
-        /// whether it is covered: inside a link, an image or a heading.
-        private func mergeAdjacentText(_ document: OpaquePointer) -> [(node: OpaquePointer, section: Int, covered: Bool)] {
+        /// The document's text nodes in order, each with its section (the number of headings
+        /// before it) and whether it is covered: inside a link, an image or a heading.
+        private func textNodes(in document: OpaquePointer) -> [(node: OpaquePointer, section: Int, covered: Bool)] {
             var texts: [(node: OpaquePointer, section: Int, covered: Bool)] = []
             var section = 0
             // How many links, images and headings the walk is inside: their text is never auto-linked.
@@ -428,6 +439,13 @@ public enum MarkdownRenderer {
                 if type == CMARK_NODE_TEXT { texts.append((node, section, covering > 0)) }
             }
             cmark_iter_free(iterator)
+            return texts
+        }
+
+        /// cmark splits text at every bracket; wikilinks and names are found in whole runs of text.
+        /// Joins runs of adjacent text nodes (`texts`, in document order) into their first node,
+        /// and returns the text nodes left.
+        private func mergeAdjacentText(_ texts: [(node: OpaquePointer, section: Int, covered: Bool)]) -> [(node: OpaquePointer, section: Int, covered: Bool)] {
             var kept: [(node: OpaquePointer, section: Int, covered: Bool)] = []
             kept.reserveCapacity(texts.count)
             var index = 0

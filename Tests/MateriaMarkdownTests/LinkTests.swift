@@ -133,6 +133,18 @@ struct StubSite: MarkdownEnvironment {
         #expect(out.links.map(\.column) == [1, 61])
     }
 
+    @Test func escapedRawHTMLJoinsTheTextAroundIt() {
+        // Escaped raw HTML becomes text nodes after the tree's first walk: the text nodes are
+        // found again, so the paragraph's runs are joined and the next paragraph's wikilink and
+        // name are still whole.
+        let out = render("a <b>bold</b> b and <i>c</i>\n\nSee [[magnesium]] and low magnesium.\n")
+        #expect(out.html.contains("<p>a &lt;b&gt;bold&lt;/b&gt; b and &lt;i&gt;c&lt;/i&gt;</p>"))
+        #expect(out.html.contains("See <a href=\"materia-root:nutrients/magnesium/\">magnesium</a> and "
+                                  + "<a href=\"materia-root:conditions/hypomagnesemia/\">low magnesium</a>."))
+        #expect(out.links.map(\.kind) == [.wikilink, .autolink])
+        #expect(out.problems.isEmpty)
+    }
+
     @Test func autolinksPerSectionRepeatAfterHeadings() {
         let out = render("magnesium one.\n\n## Next\n\nmagnesium two.\n", autolink: .firstPerSection)
         #expect(out.links.count == 2)
