@@ -161,12 +161,6 @@ static inline int scan_word_in_blocks(block_masks *masks, const unsigned char *a
 }
 #endif
 
-static inline uint64_t word_hash(const unsigned char *start, const unsigned char *end) {
-    uint64_t hash = 0xcbf29ce484222325ULL;
-    for (const unsigned char *byte = start; byte < end; byte++) hash = (hash ^ lower(*byte)) * 0x100000001b3ULL;
-    return hash;
-}
-
 // A word `next_term_word` found: [start, end) and its hash, or, when `slow` is 1, only `start`:
 // a place where a character that is not ASCII has to be decoded to find the next word (the
 // caller's own scan takes over there).
@@ -202,7 +196,7 @@ static int next_term_word(const unsigned char *text, long from, const materia_au
         long length = end - start;
         unsigned signature = materia_word_signature(start[0], length > 1 ? start[1] : 0, end[-1], length);
         if (!(filter->signatures[signature >> 6] >> (signature & 63) & 1)) continue;
-        uint64_t hash = word_hash(start, end);
+        uint64_t hash = materia_word_hash(start, (size_t)(end - start));
         unsigned bit = (unsigned)hash & 0xFFFF;
         if (!(filter->hash_bits[bit >> 6] >> (bit & 63) & 1)) continue;
         word->start = start - text;
@@ -250,7 +244,7 @@ static int longest_match(const unsigned char *first_start, const unsigned char *
                     if (found == 1) scanned = 2;
                 }
                 if (scanned > 1) {
-                    second = word_hash(starts[1], ends[1]);
+                    second = materia_word_hash(starts[1], (size_t)(ends[1] - starts[1]));
                     have_second = 1;
                 }
             }

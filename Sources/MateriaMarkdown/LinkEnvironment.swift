@@ -243,9 +243,7 @@ public struct AutolinkMatcher: Sendable {
 
     /// FNV-1a over all of `bytes`, ASCII letters lowercased: for building the tables.
     static func byteHash(_ bytes: [UInt8]) -> UInt64 {
-        bytes.withUnsafeBufferPointer { buffer in
-            lowercase.withUnsafeBufferPointer { byteHash(buffer, 0, buffer.count, lowercase: $0) }
-        }
+        bytes.withUnsafeBufferPointer { byteHash($0, 0, $0.count) }
     }
 
     var isEmpty: Bool { byFirstWord.isEmpty }
@@ -476,7 +474,7 @@ public struct AutolinkMatcher: Sendable {
             }
         }
         guard tables.lengths[min(length, 255)] != 0 else { return (start, index, false, 0, true) }
-        let hash = byteHash(bytes, start, index, lowercase: lowercase)
+        let hash = byteHash(bytes, start, index)
         let bit = Int(truncatingIfNeeded: hash) & (AutolinkMatcher.hashBitCount - 1)
         return (start, index, tables.hashBits[bit >> 6] & (1 << UInt64(bit & 63)) != 0, hash, true)
     }
@@ -499,15 +497,12 @@ public struct AutolinkMatcher: Sendable {
         return (~isWord & high).trailingZeroBitCount / 8
     }
 
-    /// FNV-1a over bytes `start..<end`, ASCII letters lowercased through the `lowercase` table.
+    /// FNV-1a over bytes `start..<end`, ASCII letters lowercased: `materia_word_hash`, the one
+    /// definition the C scan uses too.
     @inline(__always)
-    private static func byteHash(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int,
-                                 lowercase: UnsafeBufferPointer<UInt8>) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for position in start..<end {
-            hash = (hash ^ UInt64(lowercase[Int(bytes[position])])) &* 0x0000_0100_0000_01B3
-        }
-        return hash
+    private static func byteHash(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> UInt64 {
+        guard let base = bytes.baseAddress, start < end else { return materia_word_hash(nil, 0) }
+        return materia_word_hash(base + start, end - start)
     }
 
     /// Matches in the UTF-8 C string `text` (byte ranges), left to right; `accept` decides whether a
@@ -603,7 +598,7 @@ public struct AutolinkMatcher: Sendable {
                         if !secondAsked {
                             secondAsked = true
                             if has(1) && words[1].ascii {
-                                secondHash = Self.byteHash(buffer, words[1].start, words[1].end, lowercase: tables.lowercase)
+                                secondHash = Self.byteHash(buffer, words[1].start, words[1].end)
                             }
                         }
                         if let secondHash, secondHash != expected { continue }
