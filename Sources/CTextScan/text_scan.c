@@ -64,10 +64,6 @@ static const unsigned char byte_class[256] = {
     [0x80 ... 0xFF] = 2,
 };
 
-static inline unsigned char lower(unsigned char byte) {
-    return (unsigned char)(byte - 'A') < 26 ? byte + 32 : byte;
-}
-
 // The word at or after `at`: 1 with [*start, *end) for an ASCII word (letters, digits and "_",
 // inner hyphens joining them), 2 with *start when a character that is not ASCII is in or next to
 // it (or is the next character that is not a space or punctuation), 0 at the end of the text.
@@ -217,7 +213,7 @@ static inline int word_equals(const materia_autolink_table *table, const materia
     if (end - start != length) return 0;
     const unsigned char *expected = table->word_bytes + table->word_starts[index];
     for (long at = 0; at < length; at++) {
-        unsigned char byte = entry->case_sensitive ? start[at] : lower(start[at]);
+        unsigned char byte = entry->case_sensitive ? start[at] : materia_ascii_lower(start[at]);
         if (byte != expected[at]) return 0;
     }
     return 1;

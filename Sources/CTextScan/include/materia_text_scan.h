@@ -8,13 +8,17 @@
 /// or carriage return and follows one of those (or the start).
 size_t materia_count_words(const unsigned char *bytes, size_t count);
 
+/// `byte`, lowercased when it is an ASCII capital letter.
+static inline unsigned char materia_ascii_lower(unsigned char byte) {
+    return (unsigned char)(byte - 'A') < 26 ? (unsigned char)(byte + 32) : byte;
+}
+
 /// FNV-1a over `count` bytes, ASCII letters lowercased: the hash of a word in the auto-link
 /// matcher's tables, the same for the C scan and the Swift code that builds the tables.
 static inline uint64_t materia_word_hash(const unsigned char *bytes, size_t count) {
     uint64_t hash = 0xcbf29ce484222325ULL;
     for (const unsigned char *end = bytes + count; bytes < end; bytes++) {
-        unsigned char byte = *bytes;
-        hash = (hash ^ (unsigned char)((unsigned char)(byte - 'A') < 26 ? byte + 32 : byte)) * 0x100000001b3ULL;
+        hash = (hash ^ materia_ascii_lower(*bytes)) * 0x100000001b3ULL;
     }
     return hash;
 }
