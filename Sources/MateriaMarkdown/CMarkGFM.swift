@@ -260,33 +260,27 @@ public enum MarkdownRenderer {
             var tables: [OpaquePointer] = []
             var codeBlocks: [OpaquePointer] = []
             var codeSpans: [OpaquePointer] = []
-            // The text nodes, as `textNodes(in:)` finds them: the steps before the wikilinks change
-            // no text node unless raw HTML is escaped into text, and only then is the tree walked again.
-            var texts: [(node: OpaquePointer, section: Int, covered: Bool)] = []
-            var section = 0, covering = 0
+            // The text nodes: the steps before the wikilinks change no text node unless raw HTML is
+            // escaped into text, and only then is the tree walked again (`textNodes(in:)`).
+            var texts = TextNodes()
 
             guard let iterator = cmark_iter_new(document) else { return }
             while cmark_iter_next(iterator) != CMARK_EVENT_DONE {
                 guard let node = cmark_iter_get_node(iterator) else { continue }
                 let type = cmark_node_get_type(node)
-                let isCover = type == CMARK_NODE_LINK || type == CMARK_NODE_IMAGE || type == CMARK_NODE_HEADING
-                guard cmark_iter_get_event_type(iterator) == CMARK_EVENT_ENTER else {
-                    if isCover { covering -= 1 }
-                    continue
-                }
-                if isCover { covering += 1 }
+                let entering = cmark_iter_get_event_type(iterator) == CMARK_EVENT_ENTER
+                texts.step(node, type, entering: entering)
+                guard entering else { continue }
                 switch type {
-                case CMARK_NODE_TEXT: texts.append((node, section, covering > 0))
                 case CMARK_NODE_HTML_INLINE: rawInline.append(node)
                 case CMARK_NODE_HTML_BLOCK: rawBlocks.append(node)
                 case CMARK_NODE_LINK, CMARK_NODE_IMAGE: links.append(node)
                 case CMARK_NODE_ITEM: items.append(node)
-                case CMARK_NODE_HEADING:
-                    headingNodes.append(node)
-                    section += 1
+                case CMARK_NODE_HEADING: headingNodes.append(node)
                 case CMARK_NODE_CODE_BLOCK: codeBlocks.append(node)
                 case CMARK_NODE_CODE: codeSpans.append(node)
-                case CMARK_NODE_PARAGRAPH, CMARK_NODE_SOFTBREAK, CMARK_NODE_LINEBREAK, CMARK_NODE_EMPH, CMARK_NODE_STRONG, CMARK_NODE_LIST:
+                case CMARK_NODE_TEXT, CMARK_NODE_PARAGRAPH, CMARK_NODE_SOFTBREAK, CMARK_NODE_LINEBREAK, CMARK_NODE_EMPH,
+                     CMARK_NODE_STRONG, CMARK_NODE_LIST:
                     break  // the common nodes, which are no table
                 default:
                     if isTable(node) { tables.append(node) }
@@ -305,7 +299,7 @@ public enum MarkdownRenderer {
                 for node in links { rewriteLink(node, environment) }
                 // Each step hands on the list of text nodes as it leaves it.
                 let escapedRawHTML = !options.allowRawHTML && !(rawInline.isEmpty && rawBlocks.isEmpty)
-                let merged = mergeAdjacentText(escapedRawHTML ? textNodes(in: document) : texts)
+                let merged = mergeAdjacentText(escapedRawHTML ? textNodes(in: document) : texts.list)
                 let linked = insertWikilinks(merged, environment)
                 if options.autolink != .off { insertAutolinks(linked, environment) }
                 readContexts()
@@ -418,28 +412,38 @@ public enum MarkdownRenderer {
             }
         }
 
-        /// The document's text nodes in order, each with its section (the number of headings
-        /// before it) and whether it is covered: inside a link, an image or a heading.
+        /// The document's text nodes, found by a walk of their own (see `TextNodes`).
         private func textNodes(in document: OpaquePointer) -> [(node: OpaquePointer, section: Int, covered: Bool)] {
-            var texts: [(node: OpaquePointer, section: Int, covered: Bool)] = []
-            var section = 0
-            // How many links, images and headings the walk is inside: their text is never auto-linked.
-            var covering = 0
+            var texts = TextNodes()
             guard let iterator = cmark_iter_new(document) else { return [] }
             while cmark_iter_next(iterator) != CMARK_EVENT_DONE {
                 guard let node = cmark_iter_get_node(iterator) else { continue }
-                let type = cmark_node_get_type(node)
+                texts.step(node, cmark_node_get_type(node), entering: cmark_iter_get_event_type(iterator) == CMARK_EVENT_ENTER)
+            }
+            cmark_iter_free(iterator)
+            return texts.list
+        }
+
+        /// The text nodes a walk over the tree passes, in order, each with its section (the
+        /// number of headings before it) and whether it is covered: inside a link, an image or a
+        /// heading (their text is never auto-linked). Told of every node the walk enters and leaves.
+        private struct TextNodes {
+            private(set) var list: [(node: OpaquePointer, section: Int, covered: Bool)] = []
+            private var section = 0
+            /// How many links, images and headings the walk is inside.
+            private var covering = 0
+
+            @inline(__always)
+            mutating func step(_ node: OpaquePointer, _ type: cmark_node_type, entering: Bool) {
                 let isCover = type == CMARK_NODE_LINK || type == CMARK_NODE_IMAGE || type == CMARK_NODE_HEADING
-                guard cmark_iter_get_event_type(iterator) == CMARK_EVENT_ENTER else {
+                guard entering else {
                     if isCover { covering -= 1 }
-                    continue
+                    return
                 }
                 if isCover { covering += 1 }
                 if type == CMARK_NODE_HEADING { section += 1 }
-                if type == CMARK_NODE_TEXT { texts.append((node, section, covering > 0)) }
+                if type == CMARK_NODE_TEXT { list.append((node, section, covering > 0)) }
             }
-            cmark_iter_free(iterator)
-            return texts
         }
 
         /// cmark splits text at every bracket; wikilinks and names are found in whole runs of text.
