@@ -188,25 +188,56 @@ public struct SiteResolver: Sendable {
             for (key, _) in weights { keyIndex[key].append(position) }
             articleWeights.append(weights)
         }
-        let index = keyIndex, keyNames = number.keys, allWeights = articleWeights
+        // An article's keys in order of their number, so that two articles' shared keys are found
+        // by one merge of their lists.
+        for position in articleWeights.indices { articleWeights[position].sort { $0.key < $1.key } }
+        // Each key's place in the order candidates are gathered in: rarest first, then by name
+        // (compared once here, not again for every article that has the key).
+        let keyNames = number.keys
+        var rank = [Int](repeating: 0, count: keyIndex.count)
+        for (place, key) in keyIndex.indices.sorted(by: { (keyIndex[$0].count, keyNames[$0]) < (keyIndex[$1].count, keyNames[$1]) }).enumerated() {
+            rank[key] = place
+        }
+        let index = keyIndex, allWeights = articleWeights, keyRank = rank
         // Each article's list depends only on the index: computed in parallel, in input order.
         let lists = parallelMap(Array(articles.indices), jobs: jobs) { position -> [String] in
             let own = allWeights[position]
-            let keys = own.map(\.key).sorted { (index[$0].count, keyNames[$0]) < (index[$1].count, keyNames[$1]) }
-            // At most `candidateLimit` of them, so whether one is already in is looked up in the
-            // list itself: each key's list names an article once, so it meets at most as many known
-            // ones as there are candidates, and a set would cost more than it saves.
+            let keys = own.map(\.key).sorted { keyRank[$0] < keyRank[$1] }
+            // At most `candidateLimit` of them; whether one is already in is asked of a small
+            // open-addressing set beside the list (asked of the list itself, it was a scan of up to
+            // 64 numbers for every article a key names).
             var candidates: [Int] = []
             candidates.reserveCapacity(candidateLimit)
-            gather: for key in keys {
-                for other in index[key] where other != position && !candidates.contains(other) {
-                    candidates.append(other)
-                    if candidates.count >= candidateLimit { break gather }
+            withUnsafeTemporaryAllocation(of: Int.self, capacity: 4 * candidateLimit) { slots in
+                slots.initialize(repeating: -1)
+                let mask = slots.count - 1
+                gather: for key in keys {
+                    for other in index[key] where other != position {
+                        var slot = (other &* 0x9E37_79B9) & mask
+                        while slots[slot] != -1 && slots[slot] != other { slot = (slot + 1) & mask }
+                        if slots[slot] == other { continue }
+                        slots[slot] = other
+                        candidates.append(other)
+                        if candidates.count >= candidateLimit { break gather }
+                    }
                 }
             }
+            // The weight of the keys both articles have: one merge of the two lists, in key order.
             var scored = candidates.map { other -> (Int, Int) in
                 let theirs = allWeights[other]
-                return (other, own.reduce(0) { sum, mine in sum + (theirs.contains { $0.key == mine.key } ? mine.weight : 0) })
+                var score = 0, mine = 0, their = 0
+                while mine < own.count && their < theirs.count {
+                    if own[mine].key == theirs[their].key {
+                        score += own[mine].weight
+                        mine += 1
+                        their += 1
+                    } else if own[mine].key < theirs[their].key {
+                        mine += 1
+                    } else {
+                        their += 1
+                    }
+                }
+                return (other, score)
             }
             // Candidates are distinct, so no two compare equal and any sort gives the same order.
             scored.sort { ($1.1, $0.0) < ($0.1, $1.0) }
