@@ -32,15 +32,26 @@ size_t materia_count_words(const unsigned char *bytes, size_t count) {
 #if defined(__SSE2__)
     const __m128i space = _mm_set1_epi8(' '), line_feed = _mm_set1_epi8('\n');
     const __m128i tab = _mm_set1_epi8('\t'), carriage_return = _mm_set1_epi8('\r');
-    for (; index + 16 <= count; index += 16) {
-        __m128i block = _mm_loadu_si128((const __m128i *)(bytes + index));
-        __m128i spaces = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(block, space), _mm_cmpeq_epi8(block, line_feed)),
-                                      _mm_or_si128(_mm_cmpeq_epi8(block, tab), _mm_cmpeq_epi8(block, carriage_return)));
-        unsigned mask = (unsigned)_mm_movemask_epi8(spaces);  // bit k: byte k is a space
-        unsigned after_space = (mask << 1) | previous_space;  // bit k: byte k - 1 is one
-        words += (size_t)__builtin_popcount(~mask & after_space & 0xFFFFu);
-        previous_space = mask >> 15;
+    // Byte 15 of the block before: all ones when that byte was a space (the start counts as one).
+    __m128i before = _mm_set1_epi8((char)0xFF);
+    while (index + 16 <= count) {
+        // Starts are counted in sixteen byte lanes (each adds at most 1 a block, so at most 255
+        // blocks before the lanes are summed), not by a population count of a mask per block.
+        __m128i lanes = _mm_setzero_si128();
+        for (int blocks = 0; blocks < 255 && index + 16 <= count; blocks++, index += 16) {
+            __m128i block = _mm_loadu_si128((const __m128i *)(bytes + index));
+            __m128i spaces = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(block, space), _mm_cmpeq_epi8(block, line_feed)),
+                                          _mm_or_si128(_mm_cmpeq_epi8(block, tab), _mm_cmpeq_epi8(block, carriage_return)));
+            // Byte k: byte k - 1 is a space (byte 0: the last byte of the block before).
+            __m128i after_space = _mm_or_si128(_mm_slli_si128(spaces, 1), _mm_srli_si128(before, 15));
+            // A start is all ones; subtracting it adds one to its lane.
+            lanes = _mm_sub_epi8(lanes, _mm_andnot_si128(spaces, after_space));
+            before = spaces;
+        }
+        __m128i sums = _mm_sad_epu8(lanes, _mm_setzero_si128());  // two sums of eight lanes
+        words += (size_t)_mm_cvtsi128_si32(sums) + (size_t)_mm_cvtsi128_si32(_mm_srli_si128(sums, 8));
     }
+    previous_space = (unsigned)_mm_movemask_epi8(before) >> 15;
 #endif
     for (; index < count; index++) {
         unsigned space_here = is_space(bytes[index]);
