@@ -837,18 +837,19 @@ public enum MarkdownRenderer {
         /// cmark-gfm gives headings no ids; each gets a unique slug for the table of contents.
         private mutating func anchorHeading(_ node: OpaquePointer) {
             let level = Int(cmark_node_get_heading_level(node))
+            // A heading of plain text (most of them) is one text node: its text is read once, for
+            // the slug and for the HTML, which is written here as cmark would write it.
+            if let literal = Self.onlyText(of: node) {
+                let text = ByteText.trimmingSpaces(String(cString: literal))
+                let id = uniqueID(for: text)
+                headings.append(Heading(level: level, text: text, id: id, line: Int(cmark_node_get_start_line(node))))
+                // The tags from tables by level (cmark's headings are 1 to 6): no interpolation per heading.
+                replace(node, with: plainTextHTML(literal, open: Self.headingOpen[level], id, "\">", close: Self.headingClose[level]))
+                return
+            }
             let text = plainText(node)
             let id = uniqueID(for: text)
             headings.append(Heading(level: level, text: text, id: id, line: Int(cmark_node_get_start_line(node))))
-            // A heading of plain text (most of them) is written here, as cmark would write it.
-            // The tags from tables by level (cmark's headings are 1 to 6): no interpolation per heading.
-            var open = Self.headingOpen[level]  // copied once as it grows; no string in between
-            open += id
-            open += "\">"
-            if let block = plainTextHTML(node, open: open, close: Self.headingClose[level]) {
-                replace(node, with: block)
-                return
-            }
             var html = renderNode(node)
             let openTag = "<h\(level)>"
             if html.hasPrefix(openTag) {
@@ -865,8 +866,8 @@ public enum MarkdownRenderer {
         /// first: inline literals point into their block's buffer, so they must not outlive it.
         private func flattenHeading(_ node: OpaquePointer) {
             let level = Int(cmark_node_get_heading_level(node))
-            if let block = plainTextHTML(node, open: "<p><strong>", close: "</strong></p>\n") {
-                replace(node, with: block)
+            if let literal = Self.onlyText(of: node) {
+                replace(node, with: plainTextHTML(literal, open: "<p><strong>", "", "", close: "</strong></p>\n"))
                 return
             }
             var html = renderNode(node)
@@ -926,18 +927,27 @@ public enum MarkdownRenderer {
             replace(table, with: makeNode(CMARK_NODE_HTML_BLOCK, literal: html[...]))
         }
 
-        /// An HTML block node of `open`, the node's only child's text escaped as cmark escapes text
-        /// (`&`, `<`, `>`, `"`), and `close`; nil unless the node holds exactly one text node.
-        /// The bytes are made once, NUL-terminated, and handed to cmark as they are.
-        private func plainTextHTML(_ node: OpaquePointer, open: String, close: String) -> OpaquePointer? {
+        /// The literal of the node's only child when that child is a text node (a heading of plain
+        /// text); nil otherwise.
+        private static func onlyText(of node: OpaquePointer) -> UnsafePointer<CChar>? {
             guard let child = cmark_node_first_child(node), cmark_node_next(child) == nil,
-                  cmark_node_get_type(child) == CMARK_NODE_TEXT, let pointer = cmark_node_get_literal(child) else { return nil }
-            let text = UnsafeRawPointer(pointer).assumingMemoryBound(to: UInt8.self)
-            let count = strlen(pointer)
+                  cmark_node_get_type(child) == CMARK_NODE_TEXT else { return nil }
+            return cmark_node_get_literal(child)
+        }
+
+        /// An HTML block node of `open` (its three parts), the text `literal` escaped as cmark
+        /// escapes text (`&`, `<`, `>`, `"`), and `close`. The bytes are made once, NUL-terminated,
+        /// and handed to cmark as they are.
+        private func plainTextHTML(_ literal: UnsafePointer<CChar>, open: String, _ open2: String, _ open3: String,
+                                   close: String) -> OpaquePointer {
+            let text = UnsafeRawPointer(literal).assumingMemoryBound(to: UInt8.self)
+            let count = strlen(literal)
             var html: [UInt8] = []
-            html.reserveCapacity(open.utf8.count + count + close.utf8.count + 17)
-            var open = open, close = close  // appended through their buffers, not byte by byte
+            html.reserveCapacity(open.utf8.count + open2.utf8.count + open3.utf8.count + count + close.utf8.count + 17)
+            var open = open, open2 = open2, open3 = open3, close = close  // appended through their buffers, not byte by byte
             open.withUTF8 { html.append(contentsOf: $0) }
+            open2.withUTF8 { html.append(contentsOf: $0) }
+            open3.withUTF8 { html.append(contentsOf: $0) }
             var run = 0
             for index in 0..<count {
                 let escaped: StaticString
