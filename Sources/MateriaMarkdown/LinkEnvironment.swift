@@ -661,8 +661,15 @@ func sentence(in text: [UInt8], around offset: Int) -> String {
     while start > 0 && !isEnd(start - 1) { start -= 1 }
     var end = at
     while end < text.count - 1 && !isEnd(end) { end += 1 }
-    // A multi-byte character at the end of the text ends at the last byte, never inside.
-    var result = ByteText.trimmingSpaces(String(decoding: text[start...end].map { $0 == 0x0A ? 0x20 : $0 }, as: UTF8.self))
+    // A multi-byte character at the end of the text ends at the last byte, never inside. The bytes
+    // go into the string's storage with line feeds made spaces (no array in between).
+    let sentence = text.withUnsafeBufferPointer { text in
+        String(unsafeUninitializedCapacity: end - start + 1) { buffer in
+            for index in start...end { buffer[index - start] = text[index] == 0x0A ? 0x20 : text[index] }
+            return end - start + 1
+        }
+    }
+    var result = ByteText.trimmingSpaces(sentence)
     // Characters are counted only when the bytes could hold more than 280 of them.
     if result.utf8.count > 280 && result.count > 280 { result = String(result.prefix(279)) + "…" }
     return result
