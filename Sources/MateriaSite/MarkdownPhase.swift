@@ -235,6 +235,8 @@ struct MarkdownPhase {
         let records = rendered.links
         let order = records.indices.sorted { (records[$0].line, records[$0].column) < (records[$1].line, records[$1].column) }
         found.links.reserveCapacity(found.links.count + records.count)
+        // Room for every target at once: grown from empty, the set was rehashed at each doubling.
+        if page != nil { found.linkedTargets.reserveCapacity(found.linkedTargets.count + records.count) }
         for position in order {
             let record = records[position]
             found.links.append(SourcedLink(page: pagePath, location: origin.location(line: record.line, column: record.column),
