@@ -31,11 +31,11 @@ let package = Package(
         .target(name: "CAtomicSwap"),
         .target(name: "MateriaContent", dependencies: [.product(name: "Yams", package: "Yams")]),
         // Mustache compiled once and rendered straight to bytes over typed values.
-        .target(name: "MateriaTemplates"),
+        .target(name: "MateriaTemplates", dependencies: ["CTextScan"]),
         .target(
             name: "MateriaSite",
             dependencies: [
-                "MateriaContent", "MateriaMarkdown", "MateriaTemplates", "CAtomicSwap",
+                "MateriaContent", "MateriaMarkdown", "MateriaTemplates", "CAtomicSwap", "CTextScan",
             ]
         ),
         // `materia serve`: HTTP on POSIX sockets, inotify, Server-Sent Events. No server framework:

@@ -61,6 +61,53 @@ size_t materia_count_words(const unsigned char *bytes, size_t count) {
     return words;
 }
 
+size_t materia_html_escape_scan(const unsigned char *bytes, size_t count) {
+    size_t index = 0;
+#if defined(__SSE2__)
+    const __m128i amp = _mm_set1_epi8('&'), lt = _mm_set1_epi8('<'), gt = _mm_set1_epi8('>');
+    const __m128i quote = _mm_set1_epi8('"'), apostrophe = _mm_set1_epi8('\'');
+    for (; index + 16 <= count; index += 16) {
+        __m128i block = _mm_loadu_si128((const __m128i *)(bytes + index));
+        __m128i found = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(block, amp), _mm_cmpeq_epi8(block, lt)),
+                                     _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(block, gt), _mm_cmpeq_epi8(block, quote)),
+                                                  _mm_cmpeq_epi8(block, apostrophe)));
+        unsigned mask = (unsigned)_mm_movemask_epi8(found);
+        if (mask) return index + (size_t)__builtin_ctz(mask);
+    }
+#endif
+    for (; index < count; index++) {
+        unsigned char byte = bytes[index];
+        if (byte == '&' || byte == '<' || byte == '>' || byte == '"' || byte == '\'') return index;
+    }
+    return count;
+}
+
+size_t materia_json_escape_scan(const unsigned char *bytes, size_t count, int for_script) {
+    size_t index = 0;
+#if defined(__SSE2__)
+    const __m128i below_space = _mm_set1_epi8(0x1F), quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
+    const __m128i lt = _mm_set1_epi8('<'), gt = _mm_set1_epi8('>'), amp = _mm_set1_epi8('&'), lead = _mm_set1_epi8((char)0xE2);
+    for (; index + 16 <= count; index += 16) {
+        __m128i block = _mm_loadu_si128((const __m128i *)(bytes + index));
+        // A control byte: the unsigned minimum of the byte and 0x1F is the byte itself.
+        __m128i found = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(block, below_space), block),
+                                     _mm_or_si128(_mm_cmpeq_epi8(block, quote), _mm_cmpeq_epi8(block, backslash)));
+        if (for_script) {
+            found = _mm_or_si128(found, _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(block, lt), _mm_cmpeq_epi8(block, gt)),
+                                                     _mm_or_si128(_mm_cmpeq_epi8(block, amp), _mm_cmpeq_epi8(block, lead))));
+        }
+        unsigned mask = (unsigned)_mm_movemask_epi8(found);
+        if (mask) return index + (size_t)__builtin_ctz(mask);
+    }
+#endif
+    for (; index < count; index++) {
+        unsigned char byte = bytes[index];
+        if (byte < 0x20 || byte == '"' || byte == '\\') return index;
+        if (for_script && (byte == '<' || byte == '>' || byte == '&' || byte == 0xE2)) return index;
+    }
+    return count;
+}
+
 // 0: an ASCII byte outside words; 1: an ASCII letter, digit or "_"; 2: a byte of a character
 // that is not ASCII (its class is known only once decoded); 3: NUL, the end of the text.
 static const unsigned char byte_class[256] = {

@@ -1,3 +1,4 @@
+import CTextScan
 import Foundation
 import MateriaTemplates
 
@@ -15,15 +16,6 @@ enum JSONText {
     }
 
     private static let hex = Array("0123456789abcdef".utf8)
-
-    /// Whether `byte` stops a run of bytes copied as they are: a byte a JSON string cannot hold as
-    /// it is (controls, quote, backslash), and for a script element also `<`, `>`, `&` and the
-    /// lead byte of U+2028 and U+2029. A test of the byte, not a table: a table held in an array
-    /// is retained and released around every string written.
-    @inline(__always)
-    private static func isStop(_ byte: UInt8, _ forScript: Bool) -> Bool {
-        byte < 0x20 || byte == 0x22 || byte == 0x5C || (forScript && (byte == 0x3C || byte == 0x3E || byte == 0x26 || byte == 0xE2))
-    }
 
     static func write(_ value: JSONValue, to out: inout [UInt8]) {
         switch value {
@@ -76,22 +68,6 @@ enum JSONText {
         text.withUnsafeBufferPointer { writeString($0, to: &out, forScript: forScript) }
     }
 
-    /// Whether any of eight bytes may be a stop (a control byte, `"`, `\`, and in a script `<`,
-    /// `>`, `&` or the lead byte of U+2028/U+2029). Never false for a word holding one; a false
-    /// positive only sends the bytes through the byte loop.
-    @inline(__always)
-    private static func mayStop(_ word: UInt64, _ forScript: Bool) -> Bool {
-        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
-        @inline(__always) func hasZero(_ value: UInt64) -> UInt64 { (value &- ones) & ~value & highs }
-        let control = (word &- ones &* 0x20) & ~word & highs  // a byte below 0x20
-        var found = control | hasZero(word ^ (ones &* 0x22)) | hasZero(word ^ (ones &* 0x5C))
-        if forScript {
-            found |= hasZero(word ^ (ones &* 0x3C)) | hasZero(word ^ (ones &* 0x3E)) | hasZero(word ^ (ones &* 0x26))
-                | hasZero(word ^ (ones &* 0xE2))
-        }
-        return found != 0
-    }
-
     /// A non-negative integer's decimal digits (as `String(value)` would write them).
     static func writeDecimal(_ value: Int, to out: inout [UInt8]) {
         precondition(value >= 0)
@@ -122,20 +98,12 @@ enum JSONText {
         if quoted { out.append(0x22) }
         var index = 0
         var run = 0  // start of the bytes not yet copied
-        while index < bytes.count {
-            // Most bytes need no escape: eight at a time are passed over while none is a stop.
-            if let base = bytes.baseAddress {
-                while index + 8 <= bytes.count && !mayStop(UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self), forScript) {
-                    index += 8
-                }
-                if index >= bytes.count { break }
-            }
+        while index < bytes.count, let base = bytes.baseAddress {
+            // Most bytes need no escape: sixteen at a time are passed over to the next stop, and
+            // the bytes before it are copied as one run.
+            index += materia_json_escape_scan(base + index, bytes.count - index, forScript ? 1 : 0)
+            if index >= bytes.count { break }
             let byte = bytes[index]
-            // They are copied in runs.
-            if !isStop(byte, forScript) {
-                index += 1
-                continue
-            }
             if run < index { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<index])) }
             switch byte {
             case 0x22: out += [0x5C, 0x22]

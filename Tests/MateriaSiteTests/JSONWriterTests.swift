@@ -9,14 +9,15 @@ import MateriaTestSupport
     static let awkward = ["plain", "quote \" backslash \\ slash /", "lines\nand\ttabs\r\u{08}\u{0C}", "control \u{01}\u{1F} del \u{7F}",
                           "<script> & é 漢字 \u{2028}", ""]
 
-    /// Strings are passed over eight bytes at a time: every byte that needs an escape, at every
-    /// position of strings shorter and longer than a word, comes out as JSONEncoder writes it
+    /// Strings are passed over sixteen bytes at a time (CTextScan): every byte that needs an escape,
+    /// at every position of strings shorter and longer than one and two blocks, comes out as JSONEncoder writes it
     /// (plain), and as JSONEncoder plus `<`, `>`, `&`, U+2028 and U+2029 as \u escapes (in a script).
     @Test func everyEscapeAtEveryPosition() throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes]
         let samples = ["", "é漢字", "\u{2027}\u{202A}–"]
-            + everyPosition(of: ["\"", "\\", "\n", "\t", "\r", "\u{01}", "\u{1F}", "<", ">", "&", "\u{2028}", "\u{2029}", "\u{7F}", "é"])
+            + everyPosition(of: ["\"", "\\", "\n", "\t", "\r", "\u{01}", "\u{1F}", "\u{20}", "<", ">", "&", "\u{2028}", "\u{2029}", "\u{7F}", "é"],
+                            lengths: [1, 7, 8, 9, 15, 16, 17, 23, 31, 32, 33, 47])
         for sample in samples {
             var plain: [UInt8] = []
             JSONText.writeString(sample, to: &plain, forScript: false)

@@ -8,6 +8,15 @@
 /// or carriage return and follows one of those (or the start).
 size_t materia_count_words(const unsigned char *bytes, size_t count);
 
+/// The index of the first byte of `bytes[0..<count]` that HTML escaping of text replaces (`&`, `<`,
+/// `>`, `"`, `'`), or `count` when there is none: sixteen bytes are compared at a time.
+size_t materia_html_escape_scan(const unsigned char *bytes, size_t count);
+
+/// The index of the first byte of `bytes[0..<count]` that writing a JSON string has to look at (a
+/// control byte below 0x20, `"`, `\`; with `for_script` also `<`, `>`, `&` and 0xE2, the lead byte of
+/// U+2028 and U+2029), or `count` when there is none.
+size_t materia_json_escape_scan(const unsigned char *bytes, size_t count, int for_script);
+
 /// `byte`, lowercased when it is an ASCII capital letter.
 static inline unsigned char materia_ascii_lower(unsigned char byte) {
     return (unsigned char)(byte - 'A') < 26 ? (unsigned char)(byte + 32) : byte;
