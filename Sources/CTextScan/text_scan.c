@@ -3,6 +3,8 @@
 
 #include "materia_text_scan.h"
 
+#include <string.h>
+
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -61,25 +63,50 @@ size_t materia_count_words(const unsigned char *bytes, size_t count) {
     return words;
 }
 
-size_t materia_html_escape_scan(const unsigned char *bytes, size_t count) {
+size_t materia_html_escape_scan(const unsigned char *bytes, size_t count, int apostrophe) {
     size_t index = 0;
 #if defined(__SSE2__)
     const __m128i amp = _mm_set1_epi8('&'), lt = _mm_set1_epi8('<'), gt = _mm_set1_epi8('>');
-    const __m128i quote = _mm_set1_epi8('"'), apostrophe = _mm_set1_epi8('\'');
+    // Without apostrophes the fifth comparison is with `&` again, which changes nothing.
+    const __m128i quote = _mm_set1_epi8('"'), fifth = _mm_set1_epi8(apostrophe ? '\'' : '&');
     for (; index + 16 <= count; index += 16) {
         __m128i block = _mm_loadu_si128((const __m128i *)(bytes + index));
         __m128i found = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(block, amp), _mm_cmpeq_epi8(block, lt)),
                                      _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(block, gt), _mm_cmpeq_epi8(block, quote)),
-                                                  _mm_cmpeq_epi8(block, apostrophe)));
+                                                  _mm_cmpeq_epi8(block, fifth)));
         unsigned mask = (unsigned)_mm_movemask_epi8(found);
         if (mask) return index + (size_t)__builtin_ctz(mask);
     }
 #endif
     for (; index < count; index++) {
         unsigned char byte = bytes[index];
-        if (byte == '&' || byte == '<' || byte == '>' || byte == '"' || byte == '\'') return index;
+        if (byte == '&' || byte == '<' || byte == '>' || byte == '"' || (apostrophe && byte == '\'')) return index;
     }
     return count;
+}
+
+size_t materia_html_escape(const unsigned char *bytes, size_t count, int apostrophe, unsigned char *out) {
+    size_t written = 0, index = 0;
+    while (index < count) {
+        // The bytes up to the next one to replace are copied as one run.
+        size_t next = index + materia_html_escape_scan(bytes + index, count - index, apostrophe);
+        memcpy(out + written, bytes + index, next - index);
+        written += next - index;
+        if (next >= count) break;
+        const char *replacement;
+        switch (bytes[next]) {
+        case '&': replacement = "&amp;"; break;
+        case '<': replacement = "&lt;"; break;
+        case '>': replacement = "&gt;"; break;
+        case '"': replacement = "&quot;"; break;
+        default: replacement = "&#39;"; break;  // the scan stops at these five bytes only
+        }
+        size_t length = strlen(replacement);
+        memcpy(out + written, replacement, length);
+        written += length;
+        index = next + 1;
+    }
+    return written;
 }
 
 size_t materia_json_escape_scan(const unsigned char *bytes, size_t count, int for_script) {

@@ -948,21 +948,11 @@ public enum MarkdownRenderer {
             open.withUTF8 { html.append(contentsOf: $0) }
             open2.withUTF8 { html.append(contentsOf: $0) }
             open3.withUTF8 { html.append(contentsOf: $0) }
-            var run = 0
-            for index in 0..<count {
-                let escaped: StaticString
-                switch text[index] {
-                case 0x26: escaped = "&amp;"
-                case 0x3C: escaped = "&lt;"
-                case 0x3E: escaped = "&gt;"
-                case 0x22: escaped = "&quot;"
-                default: continue
-                }
-                if run < index { html.append(contentsOf: UnsafeBufferPointer(start: text + run, count: index - run)) }
-                escaped.withUTF8Buffer { html.append(contentsOf: $0) }
-                run = index + 1
+            // Escaped as cmark-gfm escapes text: no apostrophe.
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(count * 6, 1)) { escaped in
+                let written = materia_html_escape(text, count, 0, escaped.baseAddress!)
+                html.append(contentsOf: UnsafeBufferPointer(start: escaped.baseAddress, count: written))
             }
-            if run < count { html.append(contentsOf: UnsafeBufferPointer(start: text + run, count: count - run)) }
             close.withUTF8 { html.append(contentsOf: $0) }
             html.append(0)
             return makeNode(CMARK_NODE_HTML_BLOCK, terminated: html)

@@ -604,25 +604,13 @@ public enum HTMLEscaping {
     public static func append(_ buffer: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
         guard let base = buffer.baseAddress else { return }
         let count = buffer.count
-        var runStart = 0
-        var index = 0
-        while true {
-            // Sixteen bytes at a time to the next byte to replace (most text has none).
-            index += materia_html_escape_scan(base + index, count - index)
-            if index >= count { break }
-            let replacement: StaticString
-            switch base[index] {
-            case 0x26: replacement = "&amp;"
-            case 0x3C: replacement = "&lt;"
-            case 0x3E: replacement = "&gt;"
-            case 0x22: replacement = "&quot;"
-            default: replacement = "&#39;"  // the scan stops at these five bytes only
-            }
-            if runStart < index { out.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: index - runStart)) }
-            replacement.withUTF8Buffer { out.append(contentsOf: $0) }
-            index += 1
-            runStart = index
+        // Sixteen bytes at a time to the first byte to replace (most text has none: one copy).
+        let first = materia_html_escape_scan(base, count, 1)
+        if first > 0 { out.append(contentsOf: UnsafeBufferPointer(start: base, count: first)) }
+        guard first < count else { return }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: (count - first) * 6) { escaped in
+            let written = materia_html_escape(base + first, count - first, 1, escaped.baseAddress!)
+            out.append(contentsOf: UnsafeBufferPointer(start: escaped.baseAddress, count: written))
         }
-        if runStart < count { out.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: count - runStart)) }
     }
 }

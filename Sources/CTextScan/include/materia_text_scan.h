@@ -9,8 +9,14 @@
 size_t materia_count_words(const unsigned char *bytes, size_t count);
 
 /// The index of the first byte of `bytes[0..<count]` that HTML escaping of text replaces (`&`, `<`,
-/// `>`, `"`, `'`), or `count` when there is none: sixteen bytes are compared at a time.
-size_t materia_html_escape_scan(const unsigned char *bytes, size_t count);
+/// `>`, `"`, and `'` when `apostrophe` is 1), or `count` when there is none: sixteen bytes are
+/// compared at a time.
+size_t materia_html_escape_scan(const unsigned char *bytes, size_t count, int apostrophe);
+
+/// `bytes[0..<count]` HTML-escaped into `out`, which has room for 6 × `count` bytes: `&`, `<`, `>`
+/// and `"` become `&amp;`, `&lt;`, `&gt;` and `&quot;`, and when `apostrophe` is 1 `'` becomes
+/// `&#39;` (templates escape it; cmark-gfm's text does not). Returns the number of bytes written.
+size_t materia_html_escape(const unsigned char *bytes, size_t count, int apostrophe, unsigned char *out);
 
 /// The index of the first byte of `bytes[0..<count]` that writing a JSON string has to look at (a
 /// control byte below 0x20, `"`, `\`; with `for_script` also `<`, `>`, `&` and 0xE2, the lead byte of
