@@ -395,3 +395,14 @@ int materia_next_term_match(const unsigned char *text, long from,
     }
     return 0;
 }
+
+int materia_may_hold_wikilinks(const unsigned char *bytes, size_t count) {
+    if (count == 0 || memchr(bytes, '&', count) != NULL) return count != 0;
+    // Brackets are rare in prose (a link has two): each one found is looked at with its neighbours.
+    const unsigned char *end = bytes + count, *open = bytes;
+    while ((open = memchr(open, '[', (size_t)(end - open))) != NULL) {
+        if ((open > bytes && open[-1] == '\\') || (open + 1 < end && open[1] == '[')) return 1;
+        open++;
+    }
+    return 0;
+}

@@ -300,7 +300,9 @@ public enum MarkdownRenderer {
                 // Each step hands on the list of text nodes as it leaves it.
                 let escapedRawHTML = !options.allowRawHTML && !(rawInline.isEmpty && rawBlocks.isEmpty)
                 let merged = mergeAdjacentText(escapedRawHTML ? textNodes(in: document) : texts.list)
-                let linked = insertWikilinks(merged, environment)
+                // A text without "[[" in its source, and with no escaped bracket or entity that
+                // could make one, holds no wikilink: its text nodes are not looked at one by one.
+                let linked = Self.mayHoldWikilinks(source) ? insertWikilinks(merged, environment) : merged
                 if options.autolink != .off { insertAutolinks(linked, environment) }
                 readContexts()
             }
@@ -600,6 +602,13 @@ public enum MarkdownRenderer {
                 }
             }
             return result
+        }
+
+        /// Whether a text node of `source` can hold "[[": only a literal "[[", a backslash-escaped
+        /// bracket ("\[") or an entity ("&#91;", "&lsqb;") puts a bracket into cmark's text.
+        static func mayHoldWikilinks(_ source: UnsafeBufferPointer<UInt8>) -> Bool {
+            guard let base = source.baseAddress else { return false }
+            return materia_may_hold_wikilinks(base, source.count) != 0
         }
 
         /// "see [[magnesium|this mineral]]" → "see this mineral".

@@ -59,6 +59,20 @@ struct StubSite: MarkdownEnvironment {
         #expect(out.links.map(\.kind) == [.wikilink])
     }
 
+    @Test func bracketsFromEscapesOrEntitiesInLinkTextShowTheLabel() {
+        // Neither source holds "[[": a text is searched for wikilinks only when its source holds
+        // "[[", an escaped bracket or an entity, each of which can put "[[" into cmark's text.
+        for source in ["[\\[\\[magnesium|the mineral\\]\\] here](https://example.org/)\n",
+                       "[&#91;&#91;magnesium|the mineral&#93;&#93; here](https://example.org/)\n"] {
+            let out = render(source, autolink: .off)
+            #expect(out.html.contains("<a href=\"https://example.org/\">the mineral here</a>"))
+        }
+        // Outside a link the brackets stay text, without a problem.
+        let plain = render("See &#91;&#91;magnesium&#93;&#93; and \\[\\[magnesium\\]\\].\n", autolink: .off)
+        #expect(plain.html.contains("See [[magnesium]] and [[magnesium]]."))
+        #expect(plain.links.isEmpty && plain.problems.isEmpty)
+    }
+
     @Test func unknownWikilinkIsAProblemAtItsPosition() {
         let out = render("Intro.\n\nSee [[magnesum]] now.\n", autolink: .off)
         #expect(out.problems == [MarkdownProblem(line: 3, column: 5, message: "unknown wikilink target 'magnesum'", fix: "did you mean 'magnesium'?")])

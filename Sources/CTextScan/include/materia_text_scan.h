@@ -23,6 +23,10 @@ size_t materia_html_escape(const unsigned char *bytes, size_t count, int apostro
 /// U+2028 and U+2029), or `count` when there is none.
 size_t materia_json_escape_scan(const unsigned char *bytes, size_t count, int for_script);
 
+/// Whether Markdown `bytes` hold "[[", a backslash before "[" or an "&": the only ways cmark-gfm's
+/// text can come to hold "[[" (a literal pair, escaped brackets, entities such as "&#91;").
+int materia_may_hold_wikilinks(const unsigned char *bytes, size_t count);
+
 /// `byte`, lowercased when it is an ASCII capital letter.
 static inline unsigned char materia_ascii_lower(unsigned char byte) {
     return (unsigned char)(byte - 'A') < 26 ? (unsigned char)(byte + 32) : byte;
