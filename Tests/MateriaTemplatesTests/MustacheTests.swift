@@ -100,6 +100,25 @@ private func render(_ text: String, _ context: TemplateObject) throws -> String 
         #expect(try render(["main": "[{{>missing}}]"], [:]) == "[]")
     }
 
+    /// A page renders into the storage of the array it returns (32 KB) until that is full, then
+    /// into a buffer twice as large: pages of every size around the switch, with escaped values
+    /// and indented partials across it, come out whole.
+    @Test func pagesLargerThanTheFirstBufferComeOutWhole() throws {
+        let templates = ["main": "<ul>\n{{#items}}\n  {{>item}}\n{{/items}}\n</ul>\n", "item": "<li>{{text}}</li>\n{{{raw}}}\n"]
+        for count in [0, 1, 150] + Array(310...320) + [700, 1_500] {  // 317 items pass 32 KB
+            let items = (0..<count).map { index -> TemplateObject in
+                ["text": .text("Tom & Jerry's <\(index)> " + String(repeating: "x", count: index % 97)), "raw": .text("<b>\(index)</b>")]
+            }
+            var expected = "<ul>\n"
+            for index in 0..<count {
+                expected += "  <li>Tom &amp; Jerry&#39;s &lt;\(index)&gt; " + String(repeating: "x", count: index % 97) + "</li>\n"
+                expected += "  <b>\(index)</b>\n"
+            }
+            expected += "</ul>\n"
+            #expect(try render(templates, ["items": .objects(items)]) == expected, "\(count) items")
+        }
+    }
+
     @Test func parentsAndBlocks() throws {
         let templates = [
             "layout": "<title>{{$title}}Default{{/title}}</title>\n<main>\n{{$content}}{{/content}}\n</main>\n",
