@@ -185,6 +185,14 @@ import MateriaContent
         report = try #require(site.rebuildAndCompare("unchanged save"))
         #expect(report.written.isEmpty && report.removed.isEmpty && report.pagesRendered == 0)
 
+        // An FAQ answer: its article's page and the FAQ page, HTML and JSON-LD alike.
+        try site.replace(Self.article, "so it is not proof of a deficiency on its own.",
+                         with: "so on its own it proves nothing.")
+        report = try #require(site.rebuildAndCompare("FAQ answer edit"))
+        #expect(report.written.contains(Self.articlePage) && report.written.contains("faq/index.html"))
+        let faqPage = try site.read("Output/faq/index.html")
+        #expect(faqPage.contains("so on its own it proves nothing.\",\"url\""), "the FAQ page's JSON-LD has the new answer")
+
         // Front matter: the title shows on the home page, lists, related articles, FAQ, A–Z…
         try site.replace(Self.article, "title: \"Low Magnesium and Lip Twitching: Is There a Connection?\"",
                          with: "title: \"Lip Twitching and Low Magnesium\"")
