@@ -652,19 +652,20 @@ public struct AutolinkMatcher: Sendable {
 func sentence(in text: [UInt8], around offset: Int) -> String {
     guard !text.isEmpty else { return "" }
     let at = min(max(offset, 0), text.count - 1)
-    func isEnd(_ index: Int) -> Bool {
-        let byte = text[index]
-        guard byte == 0x2E || byte == 0x21 || byte == 0x3F else { return false }
-        return index + 1 >= text.count || text[index + 1] == 0x20 || text[index + 1] == 0x0A
-    }
-    var start = at
-    while start > 0 && !isEnd(start - 1) { start -= 1 }
-    var end = at
-    while end < text.count - 1 && !isEnd(end) { end += 1 }
-    // A multi-byte character at the end of the text ends at the last byte, never inside. The bytes
-    // go into the string's storage with line feeds made spaces (no array in between).
+    // The bytes are read through the buffer (no bounds check at each), then go into the string's
+    // storage with line feeds made spaces (no array in between).
     let sentence = text.withUnsafeBufferPointer { text in
-        String(unsafeUninitializedCapacity: end - start + 1) { buffer in
+        func isEnd(_ index: Int) -> Bool {
+            let byte = text[index]
+            guard byte == 0x2E || byte == 0x21 || byte == 0x3F else { return false }
+            return index + 1 >= text.count || text[index + 1] == 0x20 || text[index + 1] == 0x0A
+        }
+        var start = at
+        while start > 0 && !isEnd(start - 1) { start -= 1 }
+        var end = at
+        // A multi-byte character at the end of the text ends at the last byte, never inside.
+        while end < text.count - 1 && !isEnd(end) { end += 1 }
+        return String(unsafeUninitializedCapacity: end - start + 1) { buffer in
             for index in start...end { buffer[index - start] = text[index] == 0x0A ? 0x20 : text[index] }
             return end - start + 1
         }

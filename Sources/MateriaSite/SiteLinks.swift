@@ -210,19 +210,25 @@ struct PageLinkEnvironment: MarkdownEnvironment {
     /// Whether `path` has no empty, "." or ".." segment (a final "/" aside), so that normalizing
     /// it only takes off that slash.
     static func isPlain(_ path: String) -> Bool {
-        var previous: UInt8 = 0x2F
-        for byte in path.utf8 {
-            if previous == 0x2F && (byte == 0x2F || byte == 0x2E) { return false }
-            previous = byte
+        // On the string's own bytes (through the UTF-8 view's iterator it took 1,600 instructions
+        // for a link's path: it is asked for every internal link).
+        path.withUTF8InPlace { bytes in
+            var previous: UInt8 = 0x2F
+            for index in bytes.indices {
+                let byte = bytes[index]
+                if previous == 0x2F && (byte == 0x2F || byte == 0x2E) { return false }
+                previous = byte
+            }
+            return true
         }
-        return true
     }
 
     /// Whether `text` ends with the ASCII `suffix`, compared on bytes.
     static func endsWith(_ text: String, _ suffix: StaticString) -> Bool {
-        let bytes = text.utf8, count = suffix.utf8CodeUnitCount
-        guard bytes.count >= count else { return false }
-        return suffix.withUTF8Buffer { bytes.suffix(count).elementsEqual($0) }
+        let count = suffix.utf8CodeUnitCount
+        return text.withUTF8InPlace { bytes in
+            bytes.count >= count && memcmp(bytes.baseAddress! + (bytes.count - count), suffix.utf8Start, count) == 0
+        }
     }
 
     /// Resolves "." and ".." in a path below the site root (never above it).
