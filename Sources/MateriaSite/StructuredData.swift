@@ -272,7 +272,14 @@ struct StructuredData {
     /// An article's FAQ entries as `FAQPage` questions, `{"@type":"Question",…},{…}`: the same
     /// bytes in its page's JSON-LD and in the FAQ page's. `answers` is their HTML.
     static func questions(_ article: Article, _ answers: [String], base: String) -> [UInt8] {
+        // Kept for the whole build: sized once (a grown array holds up to twice its bytes).
+        var estimate = 0
+        for (index, entry) in article.faq.enumerated() {
+            estimate += 150 + base.utf8.count + article.slug.value.utf8.count + entry.question.utf8.count
+                + (index < answers.count ? answers[index].utf8.count : entry.answer.utf8.count)
+        }
         var out: [UInt8] = []
+        out.reserveCapacity(estimate)
         writeQuestions(article, answers, base: base, to: &out)
         return out
     }
