@@ -460,8 +460,15 @@ public struct MustacheLibrary: Sendable {
         // Written straight into the storage of the array returned; only a page larger than that
         // moves to a buffer of its own on the way, and is copied into an array at the end.
         var moved: ByteSink?
+        // The context's values are read where they are (see `Renderer.stack`), the outermost one here.
+        let root = UnsafeMutablePointer<TemplateValue>.allocate(capacity: 1)
+        root.initialize(to: .object(context))
+        defer {
+            root.deinitialize(count: 1)
+            root.deallocate()
+        }
         let page = [UInt8](unsafeUninitializedCapacity: max(32 * 1024, text + text / 2)) { storage, initialized in
-            var renderer = Renderer(templates: templates, stack: [.object(context)], out: ByteSink(storage))
+            var renderer = Renderer(templates: templates, stack: [UnsafePointer(root)], out: ByteSink(storage))
             renderer.render(nodes, inherited: [:], indentation: [])
             if renderer.out.isInPlace { initialized = renderer.out.count } else { moved = renderer.out }
         }
@@ -537,7 +544,11 @@ struct ByteSink {
 
 private struct Renderer {
     let templates: [String: [Node]]
-    var stack: [TemplateValue]
+    /// The contexts, innermost last, by address. The context is one tree of values (objects and
+    /// lists inside the outermost object) that nothing changes while a page renders, so every value
+    /// stays where it is: it is read in place, never copied (a copy of a value is a retain of each
+    /// string, list and object it holds, and its end a release of each: atomic, so not cheap).
+    var stack: [UnsafePointer<TemplateValue>]
     var out: ByteSink
 
     mutating func render(_ nodes: [Node], inherited: [String: [Node]], indentation: [UInt8]) {
@@ -552,7 +563,7 @@ private struct Renderer {
                 if indentation.isEmpty { out.append(run.buffer) } else { appendIndented(run.buffer, indentation) }
             case .variable(let path, let escaped):
                 guard let value = path.with({ lookup($0) }) else { continue }
-                switch value {
+                switch value.pointee {
                 case .text(let text): text.withUTF8InPlace { appendValue($0, escaped: escaped, indentation: indentation) }
                 case .bytes(let bytes): bytes.withUnsafeBufferPointer { appendValue($0, escaped: escaped, indentation: indentation) }
                 case .flag(let flag):
@@ -589,46 +600,52 @@ private struct Renderer {
     /// false pushed as the innermost context; an inverted section's contents when it is false,
     /// missing or an empty list.
     private mutating func renderSection(_ section: Section, inherited: [String: [Node]], indentation: [UInt8]) {
-        let value = lookup(section.path)
-        if section.inverted {
-            if Self.isFalsy(value) { render(section.children, inherited: inherited, indentation: indentation) }
+        guard let value = lookup(section.path) else {
+            if section.inverted { render(section.children, inherited: inherited, indentation: indentation) }
             return
         }
-        switch value {
-        case nil, .flag(false): break
+        if section.inverted {
+            if Self.isFalsy(value.pointee) { render(section.children, inherited: inherited, indentation: indentation) }
+            return
+        }
+        switch value.pointee {
+        case .flag(false): break
         case .flag(true): render(section.children, inherited: inherited, indentation: indentation)
         case .list(let items):
-            for item in items {
-                stack.append(item)
-                render(section.children, inherited: inherited, indentation: indentation)
-                stack.removeLast()
+            items.withUnsafeBufferPointer { items in
+                for index in items.indices {
+                    stack.append(items.baseAddress! + index)
+                    render(section.children, inherited: inherited, indentation: indentation)
+                    stack.removeLast()
+                }
             }
-        case .some(let value):
+        default:
             stack.append(value)
             render(section.children, inherited: inherited, indentation: indentation)
             stack.removeLast()
         }
     }
 
-    private static func isFalsy(_ value: TemplateValue?) -> Bool {
+    private static func isFalsy(_ value: TemplateValue) -> Bool {
         switch value {
-        case nil, .flag(false): return true
+        case .flag(false): return true
         case .list(let items): return items.isEmpty
         default: return false
         }
     }
 
-    private func lookup(_ path: Path) -> TemplateValue? {
+    /// Where the value `path` names is (see `stack`), or nil.
+    private func lookup(_ path: Path) -> UnsafePointer<TemplateValue>? {
         guard let first = path.names.first else { return stack.last }
         let firstFlag = path.flagOf[0]
-        var found: TemplateValue?
+        var found: UnsafePointer<TemplateValue>?
         if path.anchored {
-            found = stack.last?.child(first, flagOf: firstFlag)
+            found = stack.last.flatMap { TemplateValue.child(of: $0, first, flagOf: firstFlag) }
         } else {
             found = stack.withUnsafeBufferPointer { scopes in
                 var index = scopes.count - 1
                 while index >= 0 {
-                    if let value = scopes[index].child(first, flagOf: firstFlag) { return value }
+                    if let value = TemplateValue.child(of: scopes[index], first, flagOf: firstFlag) { return value }
                     index -= 1
                 }
                 return nil
@@ -636,7 +653,7 @@ private struct Renderer {
         }
         guard var value = found else { return nil }
         for position in path.names.indices.dropFirst() {
-            guard let next = value.child(path.names[position], flagOf: path.flagOf[position]) else { return nil }
+            guard let next = TemplateValue.child(of: value, path.names[position], flagOf: path.flagOf[position]) else { return nil }
             value = next
         }
         return value

@@ -34,16 +34,24 @@ public enum TemplateValue: Sendable {
         }
     }
 
-    /// The value under `name` when this is an object. `has_<key>` (`flagOf` is then `key`), when
-    /// the object does not set it, is true beside a non-empty list `key`, so templates can wrap a
-    /// list in `<section>`/`<ul>` once (`{{#has_faq}}`) instead of once per item.
+    /// Where the value under `name` is when `value` is an object (in the object's storage, valid
+    /// while the object lives unchanged). `has_<key>` (`flagOf` is then `key`), when the object
+    /// does not set it, is true beside a non-empty list `key`, so templates can wrap a list in
+    /// `<section>`/`<ul>` once (`{{#has_faq}}`) instead of once per item.
     @inline(__always)
-    func child(_ name: String, flagOf key: String?) -> TemplateValue? {
-        guard case .object(let object) = self else { return nil }
-        if let value = object[name] { return value }
-        if let key, case .list(let items)? = object[key], !items.isEmpty { return .flag(true) }
+    static func child(of value: UnsafePointer<TemplateValue>, _ name: String, flagOf key: String?) -> UnsafePointer<TemplateValue>? {
+        guard case .object(let object) = value.pointee else { return nil }
+        if let found = object.address(of: name) { return found }
+        if let key, let list = object.address(of: key), case .list(let items) = list.pointee, !items.isEmpty { return trueFlag }
         return nil
     }
+
+    /// `.flag(true)`, at an address of its own for as long as the process runs (never written after).
+    nonisolated(unsafe) private static let trueFlag: UnsafePointer<TemplateValue> = {
+        let flag = UnsafeMutablePointer<TemplateValue>.allocate(capacity: 1)
+        flag.initialize(to: .flag(true))
+        return UnsafePointer(flag)
+    }()
 }
 
 /// Named values, as a list of members in the order they were set. Page contexts and JSON-LD
@@ -114,6 +122,24 @@ public struct NamedValues<Value>: ExpressibleByDictionaryLiteral {
             case (nil, nil): break
             }
         }
+    }
+
+    /// Where the value under `name` is, in the storage: valid while these values live and are not
+    /// changed (a template's context while a page renders). Nil when there is none.
+    @inlinable func address(of name: String) -> UnsafePointer<Value>? {
+        let length = name.utf8.count
+        return storage.withUnsafeBufferPointer { members in
+            for index in members.indices where members[index].name.utf8.count == length && members[index].name == name {
+                return UnsafeRawPointer(members.baseAddress! + index).advanced(by: Self.valueOffset).assumingMemoryBound(to: Value.self)
+            }
+            return nil
+        }
+    }
+
+    /// Where `value` is in a `Member` (frozen: its fields are laid out in order, each at its alignment).
+    @inlinable static var valueOffset: Int {
+        let alignment = MemoryLayout<Value>.alignment
+        return (MemoryLayout<String>.size + alignment - 1) / alignment * alignment
     }
 
     /// The place of the member named `name`. Names of different lengths differ, so most members

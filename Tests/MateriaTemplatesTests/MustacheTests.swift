@@ -1,4 +1,4 @@
-import MateriaTemplates
+@testable import MateriaTemplates
 import MateriaTestSupport
 import Testing
 
@@ -117,6 +117,19 @@ private func render(_ text: String, _ context: TemplateObject) throws -> String 
             expected += "</ul>\n"
             #expect(try render(templates, ["items": .objects(items)]) == expected, "\(count) items")
         }
+    }
+
+    /// Rendering reads each value where it is, at the offset `NamedValues` computes for it.
+    @Test func valuesAreFoundWhereTheyAre() {
+        #expect(TemplateObject.valueOffset == MemoryLayout<TemplateObject.Member>.offset(of: \TemplateObject.Member.value))
+        let object: TemplateObject = ["a": "one", "bb": .list(["x", "y"]), "c": true]
+        guard let list = object.address(of: "bb"), case .list(let items) = list.pointee else {
+            Issue.record("no list under bb")
+            return
+        }
+        #expect(items.count == 2)
+        if case .text(let text)? = object.address(of: "a")?.pointee { #expect(text == "one") } else { Issue.record("no text under a") }
+        #expect(object.address(of: "d") == nil)
     }
 
     @Test func parentsAndBlocks() throws {
