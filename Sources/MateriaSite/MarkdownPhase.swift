@@ -34,9 +34,6 @@ public struct RenderedTexts: Sendable {
     public var articleBodies: [String: RenderedMarkdown] = [:]
     /// FAQ answers per article slug, in FAQ order.
     public var faqAnswers: [String: [String]] = [:]
-    /// Each article's FAQ as JSON-LD questions (`StructuredData.questions`), written once for its
-    /// page and the FAQ page; set with `faqAnswers`.
-    var faqQuestions: [String: [UInt8]] = [:]
     /// Entity descriptions keyed by "kind/id".
     public var descriptions: [String: String] = [:]
     public var disclaimer: String = ""
@@ -104,7 +101,6 @@ struct MarkdownPhase {
         // Sized up front: 10,000 articles otherwise rehash each dictionary a dozen times.
         gathered.texts.articleBodies.reserveCapacity(site.articles.count)
         gathered.texts.faqAnswers.reserveCapacity(site.articles.count)
-        gathered.texts.faqQuestions.reserveCapacity(site.articles.count)
         gathered.texts.linksByOwner.reserveCapacity(site.articles.count + site.nutrients.count + site.conditions.count + site.symptoms.count + 1)
         if spill != nil { gathered.texts.spilledHTML.reserveCapacity(site.articles.count) }
         func environment(_ page: String, _ source: String) -> PageLinkEnvironment {
@@ -123,7 +119,7 @@ struct MarkdownPhase {
             var spilled: TextSpill.Range?
             if let spill, let range = spill.store(entry.body.html) {
                 entry = MarkdownCache.Entry(article: entry.article, body: entry.body.withoutHTML(), answers: entry.answers,
-                                            questions: entry.questions, collected: entry.collected)
+                                            collected: entry.collected)
                 spilled = range
             }
             gathered.add(consume entry, spilled: spilled, cache: cache)
@@ -219,8 +215,7 @@ struct MarkdownPhase {
         for (entry, answer) in zip(article.faq, answers) {
             Self.collect(answer, origin: entry.answerOrigin, page: page, shownOn: path, table: table, into: &found)
         }
-        let questions = article.faq.isEmpty ? [] : StructuredData.questions(article, answers.map(\.html), base: site.config.baseURL)
-        return MarkdownCache.Entry(article: article, body: body, answers: answers, questions: questions, collected: found)
+        return MarkdownCache.Entry(article: article, body: body, answers: answers, collected: found)
     }
 
     /// Problems, links and backlinks of one page's texts. Backlinks are unique per (target,
@@ -274,7 +269,6 @@ private final class GatheredTexts: @unchecked Sendable {
         cache?.store(entry)
         texts.articleBodies[slug] = entry.body
         texts.faqAnswers[slug] = answers
-        texts.faqQuestions[slug] = entry.questions
         // Taken out of the entry (kept only by a cache), so that its backlinks move, not copy.
         var found = Collected()
         swap(&found, &entry.collected)
@@ -366,8 +360,6 @@ final class MarkdownCache: @unchecked Sendable {
         let article: Article
         let body: RenderedMarkdown
         let answers: [RenderedMarkdown]
-        /// The FAQ as JSON-LD questions (`RenderedTexts.faqQuestions`).
-        let questions: [UInt8]
         /// Depends on the article, its title and the link table, like the HTML.
         var collected: Collected
         /// Directives are written `materia` (a fenced block's info string or a `materia:` code

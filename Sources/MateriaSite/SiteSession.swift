@@ -225,7 +225,6 @@ public final class SiteSession: @unchecked Sendable {
                 $0.entries[slug] = old
                 $0.texts.articleBodies[slug] = old.body
                 $0.texts.faqAnswers[slug] = old.answers.map(\.html)
-                $0.texts.faqQuestions[slug] = old.questions
                 $0.texts.linksByOwner[key] = oldLinks
                 $0.texts.externalByOwner[key] = oldExternal
             }
@@ -235,7 +234,6 @@ public final class SiteSession: @unchecked Sendable {
             state.entries[slug] = entry
             state.texts.articleBodies[slug] = entry.body
             state.texts.faqAnswers[slug] = entry.answers.map(\.html)
-            state.texts.faqQuestions[slug] = entry.questions
             state.texts.linksByOwner[key] = entry.collected.links.isEmpty ? nil : entry.collected.links
             state.texts.externalByOwner[key] = entry.collected.external.isEmpty ? nil : entry.collected.external
             toCheck += entry.collected.links

@@ -253,60 +253,34 @@ struct StructuredData {
         JSONText.writeString(pageURL + "#faq", to: &out)
         out += Self.faqType
         var first = true
-        for (article, answers) in entries where !article.faq.isEmpty {
-            if !first { out.append(0x2C) }
-            first = false
-            // Written once per build by the Markdown phase (`texts.faqQuestions`), for the
-            // article's page and the FAQ page alike.
-            if let written = texts.faqQuestions[article.slug.value] {
-                out += written
-            } else {
-                Self.writeQuestions(article, answers, base: base, to: &out)
+        for (article, answers) in entries {
+            // The answers' URLs differ only in their number: the rest is escaped once per article.
+            var urlStart: [UInt8] = [0x22]
+            (Page.article(article.slug.value).path(after: base) + "#faq-").withUTF8InPlace {
+                JSONText.writeString($0, to: &urlStart, forScript: true, quoted: false)
+            }
+            // Entries read in place (a copy of one is five retains and five releases).
+            for index in article.faq.indices {
+                if !first { out.append(0x2C) }
+                first = false
+                out += Self.questionOpen
+                if index < answers.count {
+                    JSONText.writeString(Self.plainText(answers[index]), to: &out)
+                } else {
+                    JSONText.writeString(article.faq[index].answer, to: &out)
+                }
+                out += Self.answerURL
+                out += urlStart
+                JSONText.writeDecimal(index + 1, to: &out)
+                out.append(0x22)
+                out += Self.questionName
+                JSONText.writeString(article.faq[index].question, to: &out)
+                out.append(0x7D)
             }
         }
         out += Self.faqURL
         JSONText.writeString(pageURL, to: &out)
         out.append(0x7D)
-    }
-
-    /// An article's FAQ entries as `FAQPage` questions, `{"@type":"Question",…},{…}`: the same
-    /// bytes in its page's JSON-LD and in the FAQ page's. `answers` is their HTML.
-    static func questions(_ article: Article, _ answers: [String], base: String) -> [UInt8] {
-        // Kept for the whole build: sized once (a grown array holds up to twice its bytes).
-        var estimate = 0
-        for (index, entry) in article.faq.enumerated() {
-            estimate += 150 + base.utf8.count + article.slug.value.utf8.count + entry.question.utf8.count
-                + (index < answers.count ? answers[index].utf8.count : entry.answer.utf8.count)
-        }
-        var out: [UInt8] = []
-        out.reserveCapacity(estimate)
-        writeQuestions(article, answers, base: base, to: &out)
-        return out
-    }
-
-    private static func writeQuestions(_ article: Article, _ answers: [String], base: String, to out: inout [UInt8]) {
-        // The answers' URLs differ only in their number: the rest is escaped once per article.
-        var urlStart: [UInt8] = [0x22]
-        (Page.article(article.slug.value).path(after: base) + "#faq-").withUTF8InPlace {
-            JSONText.writeString($0, to: &urlStart, forScript: true, quoted: false)
-        }
-        // Entries read in place (a copy of one is five retains and five releases).
-        for index in article.faq.indices {
-            if index > 0 { out.append(0x2C) }
-            out += questionOpen
-            if index < answers.count {
-                JSONText.writeString(plainText(answers[index]), to: &out)
-            } else {
-                JSONText.writeString(article.faq[index].answer, to: &out)
-            }
-            out += answerURL
-            out += urlStart
-            JSONText.writeDecimal(index + 1, to: &out)
-            out.append(0x22)
-            out += questionName
-            JSONText.writeString(article.faq[index].question, to: &out)
-            out.append(0x7D)
-        }
     }
 
     private static let faqOpen = Array(#"{"@id":"#.utf8)
