@@ -563,14 +563,7 @@ private struct Renderer {
                 if indentation.isEmpty { out.append(run.buffer) } else { appendIndented(run.buffer, indentation) }
             case .variable(let path, let escaped):
                 guard let value = path.with({ lookup($0) }) else { continue }
-                switch value.pointee {
-                case .text(let text): text.withUTF8InPlace { appendValue($0, escaped: escaped, indentation: indentation) }
-                case .bytes(let bytes): bytes.withUnsafeBufferPointer { appendValue($0, escaped: escaped, indentation: indentation) }
-                case .flag(let flag):
-                    var text = flag ? "true" : "false"
-                    text.withUTF8 { appendValue($0, escaped: escaped, indentation: indentation) }
-                case .list, .object: continue
-                }
+                value.pointee.withShownBytes { appendValue($0, escaped: escaped, indentation: indentation) }
             case .section(let section):
                 section.with { section in renderSection(section, inherited: inherited, indentation: indentation) }
             case .partial(let partial):

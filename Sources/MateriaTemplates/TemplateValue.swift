@@ -12,6 +12,21 @@ public enum TemplateValue: Sendable {
     /// A list of objects: `{{#items}}…{{/items}}` renders once per object.
     public static func objects(_ objects: [TemplateObject]) -> TemplateValue { .list(objects.map(TemplateValue.object)) }
 
+    /// `body` with the UTF-8 bytes `{{ }}` shows for this value, read in place: a method, so the
+    /// value read through a pointer is borrowed where it is (a `switch` on it there copied it, a
+    /// retain and a release per variable shown); nothing for a list or an object.
+    @inline(__always)
+    func withShownBytes(_ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        switch self {
+        case .text(let text): text.withUTF8InPlace(body)
+        case .bytes(let bytes): bytes.withUnsafeBufferPointer(body)
+        case .flag(let flag): (flag ? Self.trueBytes : Self.falseBytes).withUnsafeBufferPointer(body)
+        case .list, .object: return
+        }
+    }
+
+    private static let trueBytes = Array("true".utf8), falseBytes = Array("false".utf8)
+
     /// Bytes of UTF-8 text held in this value and every value inside it.
     var textBytes: Int {
         switch self {
