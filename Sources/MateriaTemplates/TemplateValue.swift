@@ -78,10 +78,15 @@ public struct NamedValues<Value>: ExpressibleByDictionaryLiteral {
     /// type metadata, an array of structs by the struct's own code.
     @frozen public struct Member {
         public let name: String
+        /// The name's length in UTF-8 bytes: a lookup passes over the members comparing this one
+        /// number (a string's length is read from its inline bytes or its storage, depending on
+        /// its size: a dozen instructions and a load from elsewhere for each member passed).
+        @usableFromInline let length: Int
         public var value: Value
 
         @inlinable init(name: String, value: Value) {
             self.name = name
+            length = name.utf8.count
             self.value = value
         }
     }
@@ -122,7 +127,7 @@ public struct NamedValues<Value>: ExpressibleByDictionaryLiteral {
             // Through the buffer: members are compared in place, not copied out one by one (a
             // copy is two retains and two releases per member passed over).
             return storage.withUnsafeBufferPointer { members in
-                for index in members.indices where members[index].name.utf8.count == length && members[index].name == name {
+                for index in members.indices where members[index].length == length && members[index].name == name {
                     return members[index].value
                 }
                 return nil
@@ -144,17 +149,18 @@ public struct NamedValues<Value>: ExpressibleByDictionaryLiteral {
     @inlinable func address(of name: String) -> UnsafePointer<Value>? {
         let length = name.utf8.count
         return storage.withUnsafeBufferPointer { members in
-            for index in members.indices where members[index].name.utf8.count == length && members[index].name == name {
+            for index in members.indices where members[index].length == length && members[index].name == name {
                 return UnsafeRawPointer(members.baseAddress! + index).advanced(by: Self.valueOffset).assumingMemoryBound(to: Value.self)
             }
             return nil
         }
     }
 
-    /// Where `value` is in a `Member` (frozen: its fields are laid out in order, each at its alignment).
+    /// Where `value` is in a `Member` (frozen: its fields are laid out in order, each at its
+    /// alignment: the name, its length, the value).
     @inlinable static var valueOffset: Int {
         let alignment = MemoryLayout<Value>.alignment
-        return (MemoryLayout<String>.size + alignment - 1) / alignment * alignment
+        return (MemoryLayout<String>.size + MemoryLayout<Int>.size + alignment - 1) / alignment * alignment
     }
 
     /// The place of the member named `name`. Names of different lengths differ, so most members
@@ -162,7 +168,7 @@ public struct NamedValues<Value>: ExpressibleByDictionaryLiteral {
     @inlinable func firstIndex(of name: String) -> Int? {
         let length = name.utf8.count
         return storage.withUnsafeBufferPointer { members in
-            for index in members.indices where members[index].name.utf8.count == length && members[index].name == name {
+            for index in members.indices where members[index].length == length && members[index].name == name {
                 return index
             }
             return nil
