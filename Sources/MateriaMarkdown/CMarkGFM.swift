@@ -631,12 +631,21 @@ public enum MarkdownRenderer {
             guard !matcher.isEmpty else { return }
             // Entities linked on purpose anywhere in the text are not linked again automatically.
             // (Links a data directive's table makes are not "on purpose": they do not count.)
-            let explicit = Set(records.filter { $0.kind == .wikilink || $0.kind == .markdown }.compactMap(\.key)
-                               + (options.selfKey.map { [$0] } ?? []))
-            var linked = explicit
-            // How many of the matcher's entities are in `linked`: all of them ends "first" mode.
+            // The entities linked so far, by their numbers in the matcher, as bits.
+            var explicit = [UInt64](repeating: 0, count: (matcher.keys.count + 63) / 64)
+            // How many of the matcher's entities are linked: all of them ends "first" mode.
             var explicitCount = 0
-            for key in explicit where matcher.keys.contains(key) { explicitCount += 1 }
+            func mark(_ number: Int, in bits: inout [UInt64]) -> Bool {
+                let bit: UInt64 = 1 << UInt64(number & 63)
+                guard bits[number >> 6] & bit == 0 else { return false }
+                bits[number >> 6] |= bit
+                return true
+            }
+            for record in records where record.kind == .wikilink || record.kind == .markdown {
+                if let key = record.key, let number = matcher.keyNumber(key), mark(number, in: &explicit) { explicitCount += 1 }
+            }
+            if let key = options.selfKey, let number = matcher.keyNumber(key), mark(number, in: &explicit) { explicitCount += 1 }
+            var linked = explicit
             var linkedCount = explicitCount
             var currentSection = 0
             let first = options.autolink == .first
@@ -651,9 +660,9 @@ public enum MarkdownRenderer {
                 // Scanned in place, in cmark's buffer: the text is copied only when a name is found.
                 guard let literal = cmark_node_get_literal(node) else { continue }
                 let found = literal.withMemoryRebound(to: UInt8.self, capacity: 1) { start in
-                    matcher.matches(inCString: start, accept: { term in
-                        guard linked.insert(term.key).inserted else { return false }
-                        linkedCount += 1  // every term's key is one of the matcher's
+                    matcher.matches(inCString: start, accept: { number in
+                        guard mark(number, in: &linked) else { return false }
+                        linkedCount += 1
                         return true
                     }, done: { first && linkedCount == matcher.keys.count })
                 }

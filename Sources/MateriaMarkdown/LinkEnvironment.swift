@@ -178,6 +178,10 @@ public struct AutolinkMatcher: Sendable {
     /// The most words a term has.
     private let longestTerm: Int
     let keys: Set<String>
+    /// Each key's number (in the order the terms name them), and each term's key's number: a
+    /// document's linked entities are a bitset of these (`insertAutolinks`), not a set of strings.
+    private let keyNumbers: [String: Int]
+    private let termKeyNumbers: [Int]
     /// The tables of the scan in C (`materia_next_term_match`, CTextScan) and `nextWord`'s filters.
     private let filter: ScanTables
     private static let hashBitCount = 1 << 16
@@ -216,6 +220,13 @@ public struct AutolinkMatcher: Sendable {
         byFirstWord = ordered
         longestTerm = longest
         keys = Set(terms.map(\.key))
+        var numbers: [String: Int] = [:]
+        termKeyNumbers = terms.map { term in
+            if let number = numbers[term.key] { return number }
+            numbers[term.key] = numbers.count
+            return numbers.count - 1
+        }
+        keyNumbers = numbers
         var hashed: [UInt64: [Entry]] = [:]
         // Sorted keys: entries of words that share a hash are grouped in the same order every run.
         for key in ordered.keys.sorted() where key.utf8.allSatisfy({ $0 < 0x80 }) {
@@ -508,7 +519,12 @@ public struct AutolinkMatcher: Sendable {
     /// Matches in the UTF-8 C string `text` (byte ranges), left to right; `accept` decides whether a
     /// match is used (and records it). `done` says when nothing more can be accepted, to stop early
     /// (it is asked after each accepted match: the caller knows whether it is done before calling).
-    func matches(inCString text: UnsafePointer<UInt8>, accept: (AutolinkTerm) -> Bool, done: () -> Bool)
+    /// The number of `key` (below `keys.count`), nil when no term has it.
+    func keyNumber(_ key: String) -> Int? { keyNumbers[key] }
+
+    /// The matches in a NUL-terminated text, each of a term whose key's number `accept` takes
+    /// (asked of the longest term at each place; a term is made a value only once accepted).
+    func matches(inCString text: UnsafePointer<UInt8>, accept: (_ keyNumber: Int) -> Bool, done: () -> Bool)
         -> [(start: Int, end: Int, term: AutolinkTerm)] {
         // The scan in C (`materia_next_term_match`) relies on the NUL that ends the text. It finds
         // the matches of ASCII words; a word beside a character that is not ASCII is decoded here.
@@ -535,9 +551,8 @@ public struct AutolinkMatcher: Sendable {
             }
             // The longest term at this place decides: if its entity is already linked, the whole
             // span is left alone rather than linking a shorter term inside it.
-            let term = terms[match.term]
-            if accept(term) {
-                result.append((match.start, match.end, term))
+            if accept(termKeyNumbers[match.term]) {
+                result.append((match.start, match.end, terms[match.term]))
                 if done() { break }
             }
             position = match.end

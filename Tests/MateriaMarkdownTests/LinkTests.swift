@@ -123,6 +123,31 @@ struct StubSite: MarkdownEnvironment {
         #expect(out.externalLinks == [ExternalLink(url: "https://example.org/", line: 1, column: 1)])
     }
 
+    /// The entities a text has linked are kept as bits by their numbers in the matcher: a site
+    /// with more than 64 of them uses more than one word of bits.
+    @Test func autolinksOfManyEntitiesLinkEachOnce() {
+        struct Many: MarkdownEnvironment {
+            static let matcher = AutolinkMatcher((0..<70).map {
+                AutolinkTerm(text: "term\($0)", key: "symptom:s\($0)", path: "symptoms/s\($0)/", caseSensitive: false)
+            } + [AutolinkTerm(text: "alias66", key: "symptom:s66", path: "symptoms/s66/", caseSensitive: false)])
+            func wikilink(_ target: String) -> LinkResolution {
+                .page(path: "symptoms/\(target)/", fragment: nil, key: "symptom:\(target)", title: nil)
+            }
+            func markdownLink(_ url: String) -> LinkResolution { .unchanged }
+            var autolinkMatcher: AutolinkMatcher { Self.matcher }
+            func directive(_ text: String, inline: Bool) -> Result<DirectiveOutput, DirectiveError> {
+                .failure(DirectiveError(message: "none", fix: "none", offset: 0))
+            }
+        }
+        let out = MarkdownRenderer.render("See [[s3]]. Term65, term3, term66 and term0; then term65, alias66, term64 and term1.\n",
+                                          options: MarkdownOptions(environment: Many(), autolink: .first, selfKey: "symptom:s1"))
+        // s3 is linked on purpose and s1 is the page itself; s65 and s66 (the second word of bits)
+        // and s0 and s64 link once each, at their first mention.
+        #expect(out.links.map { $0.key ?? "-" } == ["symptom:s3", "symptom:s65", "symptom:s66", "symptom:s0", "symptom:s64"])
+        #expect(out.html.contains("<a href=\"materia-root:symptoms/s65/\">Term65</a>, term3, <a href=\"materia-root:symptoms/s66/\">term66</a>"))
+        #expect(out.html.contains("then term65, alias66, <a href=\"materia-root:symptoms/s64/\">term64</a> and term1."))
+    }
+
     @Test func directiveTablesDoNotStopAutolinks() {
         struct Linking: MarkdownEnvironment {
             func wikilink(_ target: String) -> LinkResolution { StubSite().wikilink(target) }
