@@ -403,7 +403,7 @@ public enum MarkdownRenderer {
             }
             switch environment.markdownLink(url) {
             case let .page(path, fragment, key, _):
-                cmark_node_set_url(node, SiteLink.prefix + path + (fragment.map { "#" + $0 } ?? ""))
+                setURL(node, path: path, fragment: fragment)
                 // An image is checked like a link but links nothing: it is not a mention.
                 let isImage: Bool = cmark_node_get_type(node) == CMARK_NODE_IMAGE
                 record(.markdown, node, path: path, fragment: fragment, key: isImage ? nil : key, at: place)
@@ -489,9 +489,33 @@ public enum MarkdownRenderer {
             cmark_node_free(node)
         }
 
-        private func makeLink(url: String, label: String) -> OpaquePointer {
+        /// Sets `node`'s URL to `SiteLink.prefix` (when `prefixed`), `path`, and "#" and `fragment`
+        /// when there is one, written once with its NUL for cmark-gfm to copy (joined as a String
+        /// and then made a C string, each link's URL took two allocations and two copies).
+        private func setURL(_ node: OpaquePointer, prefixed: Bool = true, path: String, fragment: String?) {
+            var prefix = prefixed ? SiteLink.prefix : "", path = path, rest = fragment.map { "#" + $0 } ?? ""
+            let count = prefix.utf8.count + path.utf8.count + rest.utf8.count + 1
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: count) { buffer in
+                var at = 0
+                func put(_ text: inout String) {
+                    text.withUTF8 { bytes in
+                        guard let base = bytes.baseAddress else { return }
+                        (buffer.baseAddress! + at).update(from: base, count: bytes.count)
+                        at += bytes.count
+                    }
+                }
+                put(&prefix)
+                put(&path)
+                put(&rest)
+                buffer[at] = 0
+                cmark_node_set_url(node, UnsafeRawPointer(buffer.baseAddress!).assumingMemoryBound(to: CChar.self))
+            }
+        }
+
+        /// A link to `path` below the site's root (`prefixed`; else a link on this page) and `fragment`.
+        private func makeLink(prefixed: Bool = true, path: String, fragment: String? = nil, label: String) -> OpaquePointer {
             let link = cmark_node_new_with_mem(CMARK_NODE_LINK, MarkdownRenderer.arena)!
-            cmark_node_set_url(link, url)
+            setURL(link, prefixed: prefixed, path: path, fragment: fragment)
             cmark_node_append_child(link, makeNode(CMARK_NODE_TEXT, literal: label))
             return link
         }
@@ -570,7 +594,7 @@ public enum MarkdownRenderer {
                         // "[[symptom:fatigue]]" shows "fatigue"; an article shows its title.
                         let bare = target.split(separator: ":", maxSplits: 1).last.map(String.init) ?? target
                         let shown = label.flatMap { $0.isEmpty ? nil : $0 } ?? title ?? (target.isEmpty ? fragment ?? "" : bare)
-                        let link = makeLink(url: (path.isEmpty ? "" : SiteLink.prefix + path) + (fragment.map { "#" + $0 } ?? ""), label: shown)
+                        let link = makeLink(prefixed: !path.isEmpty, path: path, fragment: fragment, label: shown)
                         pieces.append(link)
                         made.append((link, LinkRecord(kind: .wikilink, path: path, fragment: fragment, key: key,
                                                       line: place.0, column: place.1, context: "")))
@@ -678,7 +702,7 @@ public enum MarkdownRenderer {
                         pieces.append(makeNode(CMARK_NODE_TEXT, literal: bytes[cursor..<match.start]))
                     }
                     let label = bytes[match.start..<match.end]
-                    let link = makeLink(url: SiteLink.prefix + match.term.path, label: String(decoding: label, as: UTF8.self))
+                    let link = makeLink(path: match.term.path, label: String(decoding: label, as: UTF8.self))
                     pieces.append(link)
                     var line: Int = start.line
                     var column: Int = start.column + match.start

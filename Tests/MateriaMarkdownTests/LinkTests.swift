@@ -47,6 +47,9 @@ struct StubSite: MarkdownEnvironment {
         ])
         #expect(out.links[1].fragment == "causes")
         #expect(out.links[0].context == "Read this mineral and Lip twitching or hypomagnesemia.")
+        // A heading of this page: a fragment alone, without the site's root in front.
+        let here = render("Back to [[#causes]] or [[#causes|the causes]].\n", autolink: .off)
+        #expect(here.html.contains("Back to <a href=\"#causes\">causes</a> or <a href=\"#causes\">the causes</a>."))
     }
 
     @Test func wikilinksInHeadingsLinkAndInLinkTextShowTheirLabel() {
