@@ -397,7 +397,8 @@ int materia_next_term_match(const unsigned char *text, long from,
 }
 
 int materia_may_hold_wikilinks(const unsigned char *bytes, size_t count) {
-    if (count == 0 || memchr(bytes, '&', count) != NULL) return count != 0;
+    if (count == 0) return 0;
+    if (memchr(bytes, '&', count) != NULL) return 1;
     // Brackets are rare in prose (a link has two): each one found is looked at with its neighbours.
     const unsigned char *end = bytes + count, *open = bytes;
     while ((open = memchr(open, '[', (size_t)(end - open))) != NULL) {

@@ -656,7 +656,7 @@ public enum MarkdownRenderer {
             // Entities linked on purpose anywhere in the text are not linked again automatically.
             // (Links a data directive's table makes are not "on purpose": they do not count.)
             // The entities linked so far, by their numbers in the matcher, as bits.
-            var explicit = [UInt64](repeating: 0, count: (matcher.keys.count + 63) / 64)
+            var explicit = [UInt64](repeating: 0, count: (matcher.keyCount + 63) / 64)
             // How many of the matcher's entities are linked: all of them ends "first" mode.
             var explicitCount = 0
             func mark(_ number: Int, in bits: inout [UInt64]) -> Bool {
@@ -680,7 +680,7 @@ public enum MarkdownRenderer {
                     linkedCount = explicitCount
                 }
                 // In "first" mode there is nothing left to do once every entity is linked.
-                if first && linkedCount == matcher.keys.count { break }
+                if first && linkedCount == matcher.keyCount { break }
                 // Scanned in place, in cmark's buffer: the text is copied only when a name is found.
                 guard let literal = cmark_node_get_literal(node) else { continue }
                 let found = literal.withMemoryRebound(to: UInt8.self, capacity: 1) { start in
@@ -688,7 +688,7 @@ public enum MarkdownRenderer {
                         guard mark(number, in: &linked) else { return false }
                         linkedCount += 1
                         return true
-                    }, done: { first && linkedCount == matcher.keys.count })
+                    }, done: { first && linkedCount == matcher.keyCount })
                 }
                 guard !found.isEmpty else { continue }
                 let bytes = literalBytes(node)

@@ -177,7 +177,6 @@ public struct AutolinkMatcher: Sendable {
     private let hashedEntries: [Entry]
     /// The most words a term has.
     private let longestTerm: Int
-    let keys: Set<String>
     /// Each key's number (in the order the terms name them), and each term's key's number: a
     /// document's linked entities are a bitset of these (`insertAutolinks`), not a set of strings.
     private let keyNumbers: [String: Int]
@@ -219,7 +218,6 @@ public struct AutolinkMatcher: Sendable {
         wordBytes = bytes
         byFirstWord = ordered
         longestTerm = longest
-        keys = Set(terms.map(\.key))
         var numbers: [String: Int] = [:]
         termKeyNumbers = terms.map { term in
             if let number = numbers[term.key] { return number }
@@ -516,14 +514,16 @@ public struct AutolinkMatcher: Sendable {
         return materia_word_hash(base + start, end - start)
     }
 
-    /// Matches in the UTF-8 C string `text` (byte ranges), left to right; `accept` decides whether a
-    /// match is used (and records it). `done` says when nothing more can be accepted, to stop early
-    /// (it is asked after each accepted match: the caller knows whether it is done before calling).
-    /// The number of `key` (below `keys.count`), nil when no term has it.
+    /// How many entities the terms name (their keys are numbered from 0).
+    var keyCount: Int { keyNumbers.count }
+
+    /// The number of `key` (below `keyCount`), nil when no term has it.
     func keyNumber(_ key: String) -> Int? { keyNumbers[key] }
 
-    /// The matches in a NUL-terminated text, each of a term whose key's number `accept` takes
-    /// (asked of the longest term at each place; a term is made a value only once accepted).
+    /// Matches in the UTF-8 C string `text` (byte ranges), left to right; `accept` is given the
+    /// number of the match's entity and decides whether the match is used (and records it); the
+    /// term becomes a value only once accepted. `done` says when nothing more can be accepted, to
+    /// stop early (it is asked after each accepted match: the caller knows whether it is done).
     func matches(inCString text: UnsafePointer<UInt8>, accept: (_ keyNumber: Int) -> Bool, done: () -> Bool)
         -> [(start: Int, end: Int, term: AutolinkTerm)] {
         // The scan in C (`materia_next_term_match`) relies on the NUL that ends the text. It finds

@@ -686,26 +686,39 @@ public enum HTMLEscaping {
         text.withUTF8InPlace { append($0, to: &out) }
     }
 
+    public static func append(_ buffer: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) { escape(buffer, to: &out) }
+
     /// `append` into a render's output: the escaped text is written in place.
-    static func append(_ buffer: UnsafeBufferPointer<UInt8>, to out: inout ByteSink) {
+    static func append(_ buffer: UnsafeBufferPointer<UInt8>, to out: inout ByteSink) { escape(buffer, to: &out) }
+
+    private static func escape<Output: EscapedOutput>(_ buffer: UnsafeBufferPointer<UInt8>, to out: inout Output) {
         guard let base = buffer.baseAddress else { return }
         let count = buffer.count
+        // Sixteen bytes at a time to the first byte to replace (most text has none: one copy).
         let first = materia_html_escape_scan(base, count, 1)
         if first > 0 { out.append(UnsafeBufferPointer(start: base, count: first)) }
         guard first < count else { return }
         out.write(upTo: (count - first) * 6) { materia_html_escape(base + first, count - first, 1, $0) }
     }
+}
 
-    public static func append(_ buffer: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
-        guard let base = buffer.baseAddress else { return }
-        let count = buffer.count
-        // Sixteen bytes at a time to the first byte to replace (most text has none: one copy).
-        let first = materia_html_escape_scan(base, count, 1)
-        if first > 0 { out.append(contentsOf: UnsafeBufferPointer(start: base, count: first)) }
-        guard first < count else { return }
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: (count - first) * 6) { escaped in
-            let written = materia_html_escape(base + first, count - first, 1, escaped.baseAddress!)
-            out.append(contentsOf: UnsafeBufferPointer(start: escaped.baseAddress, count: written))
+/// Where HTML escaping writes: bytes appended as they are, and room for escaped ones.
+protocol EscapedOutput {
+    mutating func append(_ bytes: UnsafeBufferPointer<UInt8>)
+    /// Room for `length` more bytes: `write` fills some of it and returns how many.
+    mutating func write(upTo length: Int, _ write: (UnsafeMutablePointer<UInt8>) -> Int)
+}
+
+extension ByteSink: EscapedOutput {}
+
+extension Array: EscapedOutput where Element == UInt8 {
+    mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) { append(contentsOf: bytes) }
+
+    /// Written into a temporary buffer, then appended (an array has no room past its count to write into).
+    mutating func write(upTo length: Int, _ write: (UnsafeMutablePointer<UInt8>) -> Int) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: length) { room in
+            let written = write(room.baseAddress!)
+            append(contentsOf: UnsafeBufferPointer(start: room.baseAddress, count: written))
         }
     }
 }

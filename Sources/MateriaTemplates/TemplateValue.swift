@@ -122,17 +122,7 @@ public struct NamedValues<Value>: ExpressibleByDictionaryLiteral {
 
     /// The value under `name`; setting `nil` removes it.
     @inlinable public subscript(name: String) -> Value? {
-        get {
-            let length = name.utf8.count
-            // Through the buffer: members are compared in place, not copied out one by one (a
-            // copy is two retains and two releases per member passed over).
-            return storage.withUnsafeBufferPointer { members in
-                for index in members.indices where members[index].length == length && members[index].name == name {
-                    return members[index].value
-                }
-                return nil
-            }
-        }
+        get { firstIndex(of: name).map { storage[$0].value } }
         set {
             let index = firstIndex(of: name)
             switch (index, newValue) {
@@ -147,12 +137,9 @@ public struct NamedValues<Value>: ExpressibleByDictionaryLiteral {
     /// Where the value under `name` is, in the storage: valid while these values live and are not
     /// changed (a template's context while a page renders). Nil when there is none.
     @inlinable func address(of name: String) -> UnsafePointer<Value>? {
-        let length = name.utf8.count
+        guard let index = firstIndex(of: name) else { return nil }
         return storage.withUnsafeBufferPointer { members in
-            for index in members.indices where members[index].length == length && members[index].name == name {
-                return UnsafeRawPointer(members.baseAddress! + index).advanced(by: Self.valueOffset).assumingMemoryBound(to: Value.self)
-            }
-            return nil
+            UnsafeRawPointer(members.baseAddress! + index).advanced(by: Self.valueOffset).assumingMemoryBound(to: Value.self)
         }
     }
 
@@ -164,7 +151,8 @@ public struct NamedValues<Value>: ExpressibleByDictionaryLiteral {
     }
 
     /// The place of the member named `name`. Names of different lengths differ, so most members
-    /// are ruled out without comparing text; members are compared in place, through the buffer.
+    /// are ruled out without comparing text; members are compared in place, through the buffer
+    /// (not copied out one by one: a copy is two retains and two releases per member passed over).
     @inlinable func firstIndex(of name: String) -> Int? {
         let length = name.utf8.count
         return storage.withUnsafeBufferPointer { members in
