@@ -456,10 +456,6 @@ public struct MustacheLibrary: Sendable {
     /// never copied into a buffer twice its size (reserved pages it does not touch cost no memory).
     public func render(_ name: String, _ context: TemplateObject, sizedFromContext: Bool = false) -> [UInt8]? {
         guard let nodes = templates[name] else { return nil }
-        let text = sizedFromContext ? TemplateValue.object(context).textBytes : 0
-        // Written straight into the storage of the array returned; only a page larger than that
-        // moves to a buffer of its own on the way, and is copied into an array at the end.
-        var moved: ByteSink?
         // The context's values are read where they are (see `Renderer.stack`), the outermost one here.
         let root = UnsafeMutablePointer<TemplateValue>.allocate(capacity: 1)
         root.initialize(to: .object(context))
@@ -467,6 +463,10 @@ public struct MustacheLibrary: Sendable {
             root.deinitialize(count: 1)
             root.deallocate()
         }
+        let text = sizedFromContext ? TemplateValue.textBytes(at: root) : 0
+        // Written straight into the storage of the array returned; only a page larger than that
+        // moves to a buffer of its own on the way, and is copied into an array at the end.
+        var moved: ByteSink?
         let page = [UInt8](unsafeUninitializedCapacity: max(32 * 1024, text + text / 2)) { storage, initialized in
             var renderer = Renderer(templates: templates, stack: [UnsafePointer(root)], out: ByteSink(storage))
             renderer.render(nodes, inherited: [:], indentation: [])
@@ -563,7 +563,7 @@ private struct Renderer {
                 if indentation.isEmpty { out.append(run.buffer) } else { appendIndented(run.buffer, indentation) }
             case .variable(let path, let escaped):
                 guard let value = path.with({ lookup($0) }) else { continue }
-                value.pointee.withShownBytes { appendValue($0, escaped: escaped, indentation: indentation) }
+                TemplateValue.withShownBytes(value) { appendValue($0, escaped: escaped, indentation: indentation) }
             case .section(let section):
                 section.with { section in renderSection(section, inherited: inherited, indentation: indentation) }
             case .partial(let partial):
@@ -593,38 +593,44 @@ private struct Renderer {
     /// false pushed as the innermost context; an inverted section's contents when it is false,
     /// missing or an empty list.
     private mutating func renderSection(_ section: Section, inherited: [String: [Node]], indentation: [UInt8]) {
+        // The section's nodes where they are (the template keeps them): the array is not
+        // retained and released around each use by both threads.
+        let children = section.children.withUnsafeBufferPointer { $0 }
         guard let value = lookup(section.path) else {
-            if section.inverted { render(section.children, inherited: inherited, indentation: indentation) }
+            if section.inverted { render(children, inherited: inherited, indentation: indentation) }
             return
         }
+        // Lists are read by address (see `TemplateValue.elements(of:)`), never copied.
+        let items = TemplateValue.elements(of: value)
         if section.inverted {
-            if Self.isFalsy(value.pointee) { render(section.children, inherited: inherited, indentation: indentation) }
+            if items?.isEmpty ?? Self.isFalse(value) { render(children, inherited: inherited, indentation: indentation) }
             return
         }
-        switch value.pointee {
-        case .flag(false): break
-        case .flag(true): render(section.children, inherited: inherited, indentation: indentation)
-        case .list(let items):
-            items.withUnsafeBufferPointer { items in
-                for index in items.indices {
-                    stack.append(items.baseAddress! + index)
-                    render(section.children, inherited: inherited, indentation: indentation)
-                    stack.removeLast()
-                }
+        if let items {
+            for index in items.indices {
+                stack.append(items.baseAddress! + index)
+                render(children, inherited: inherited, indentation: indentation)
+                stack.removeLast()
             }
-        default:
+        } else if Self.isFalse(value) {
+            return
+        } else if Self.isTrue(value) {
+            render(children, inherited: inherited, indentation: indentation)
+        } else {
             stack.append(value)
-            render(section.children, inherited: inherited, indentation: indentation)
+            render(children, inherited: inherited, indentation: indentation)
             stack.removeLast()
         }
     }
 
-    private static func isFalsy(_ value: TemplateValue) -> Bool {
-        switch value {
-        case .flag(false): return true
-        case .list(let items): return items.isEmpty
-        default: return false
-        }
+    private static func isFalse(_ value: UnsafePointer<TemplateValue>) -> Bool {
+        if case .flag(false) = value.pointee { return true }
+        return false
+    }
+
+    private static func isTrue(_ value: UnsafePointer<TemplateValue>) -> Bool {
+        if case .flag(true) = value.pointee { return true }
+        return false
     }
 
     /// Where the value `path` names is (see `stack`), or nil.

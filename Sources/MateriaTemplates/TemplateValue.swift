@@ -12,41 +12,91 @@ public enum TemplateValue: Sendable {
     /// A list of objects: `{{#items}}…{{/items}}` renders once per object.
     public static func objects(_ objects: [TemplateObject]) -> TemplateValue { .list(objects.map(TemplateValue.object)) }
 
-    /// `body` with the UTF-8 bytes `{{ }}` shows for this value, read in place: a method, so the
-    /// value read through a pointer is borrowed where it is (a `switch` on it there copied it, a
-    /// retain and a release per variable shown); nothing for a list or an object.
+    /// `body` with the UTF-8 bytes `{{ }}` shows for the value at `value`, read in place; nothing
+    /// for a list or an object. The bytes are found first and `body` called after: a value bound
+    /// in a `switch` that lives across a call is copied (a retain and a release of its string or
+    /// array, atomic, and of an object many pages share, such as the site's title).
     @inline(__always)
-    func withShownBytes(_ body: (UnsafeBufferPointer<UInt8>) -> Void) {
-        switch self {
-        case .text(let text): text.withUTF8InPlace(body)
-        case .bytes(let bytes): bytes.withUnsafeBufferPointer(body)
-        case .flag(let flag): (flag ? Self.trueBytes : Self.falseBytes).withUnsafeBufferPointer(body)
-        case .list, .object: return
+    static func withShownBytes(_ value: UnsafePointer<TemplateValue>, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        // A string of up to 16 bytes may keep them inside itself: they are copied out here.
+        var inline: (UInt64, UInt64) = (0, 0)
+        var start: UnsafePointer<UInt8>?
+        var count = 0
+        switch value.pointee {
+        case .text(let text):
+            let found = text.utf8.withContiguousStorageIfAvailable { bytes in
+                count = bytes.count
+                if bytes.count <= 16 {
+                    withUnsafeMutableBytes(of: &inline) { $0.copyMemory(from: UnsafeRawBufferPointer(bytes)) }
+                } else {
+                    start = bytes.baseAddress
+                }
+            }
+            // A bridged string has no contiguous UTF-8 (not made by Materia): read through a copy.
+            if found == nil { return text.withUTF8InPlace(body) }
+        case .bytes(let bytes):
+            // The array's storage, kept by the value at `value`.
+            (start, count) = bytes.withUnsafeBufferPointer { ($0.baseAddress, $0.count) }
+        case .flag(let flag):
+            (start, count) = flag ? (Self.trueText, 4) : (Self.falseText, 5)
+        case .list, .object:
+            return
         }
+        if let start { return body(UnsafeBufferPointer(start: start, count: count)) }
+        withUnsafeBytes(of: &inline) { body(UnsafeBufferPointer(start: $0.baseAddress!.assumingMemoryBound(to: UInt8.self), count: count)) }
     }
 
-    private static let trueBytes = Array("true".utf8), falseBytes = Array("false".utf8)
+    /// "true" and "false", at addresses of their own for as long as the process runs.
+    nonisolated(unsafe) private static let trueText = constantBytes("true"), falseText = constantBytes("false")
+
+    private static func constantBytes(_ text: StaticString) -> UnsafePointer<UInt8> {
+        let bytes = UnsafeMutablePointer<UInt8>.allocate(capacity: text.utf8CodeUnitCount)
+        bytes.initialize(from: text.utf8Start, count: text.utf8CodeUnitCount)
+        return UnsafePointer(bytes)
+    }
 
     /// Bytes of UTF-8 text held in this value and every value inside it.
     var textBytes: Int {
-        switch self {
+        withUnsafePointer(to: self) { Self.textBytes(at: $0) }
+    }
+
+    /// `textBytes` of the value at `value`, read in place: lists and objects are passed over by
+    /// address (a recursive call on a copy of each member was a retain and a release of it).
+    static func textBytes(at value: UnsafePointer<TemplateValue>) -> Int {
+        if let items = elements(of: value) {
+            var total = 0
+            for index in items.indices { total += textBytes(at: items.baseAddress! + index) }
+            return total
+        }
+        if let members = members(of: value) {
+            var total = 0
+            let offset = TemplateObject.valueOffset
+            for index in members.indices {
+                total += textBytes(at: (UnsafeRawPointer(members.baseAddress! + index) + offset).assumingMemoryBound(to: TemplateValue.self))
+            }
+            return total
+        }
+        switch value.pointee {
         case .text(let text): return text.utf8.count
         case .bytes(let bytes): return bytes.count
-        case .flag: return 0
-        // Through the buffers: members are read in place, not copied out one by one.
-        case .list(let items):
-            return items.withUnsafeBufferPointer { items in
-                var total = 0
-                for index in items.indices { total += items[index].textBytes }
-                return total
-            }
-        case .object(let object):
-            return object.storage.withUnsafeBufferPointer { members in
-                var total = 0
-                for index in members.indices { total += members[index].value.textBytes }
-                return total
-            }
+        case .flag, .list, .object: return 0
         }
+    }
+
+    /// The items of the list at `value` (nil when it is no list), where they are: valid while the
+    /// value lives unchanged (the list's storage is kept by it). Taken before any call, so the
+    /// list is not copied to live across it.
+    @inline(__always)
+    static func elements(of value: UnsafePointer<TemplateValue>) -> UnsafeBufferPointer<TemplateValue>? {
+        guard case .list(let items) = value.pointee else { return nil }
+        return items.withUnsafeBufferPointer { $0 }
+    }
+
+    /// The members of the object at `value` (nil when it is no object), where they are, as `elements`.
+    @inline(__always)
+    static func members(of value: UnsafePointer<TemplateValue>) -> UnsafeBufferPointer<TemplateObject.Member>? {
+        guard case .object(let object) = value.pointee else { return nil }
+        return object.storage.withUnsafeBufferPointer { $0 }
     }
 
     /// Where the value under `name` is when `value` is an object (in the object's storage, valid
@@ -55,9 +105,9 @@ public enum TemplateValue: Sendable {
     /// `<section>`/`<ul>` once (`{{#has_faq}}`) instead of once per item.
     @inline(__always)
     static func child(of value: UnsafePointer<TemplateValue>, _ name: String, flagOf key: String?) -> UnsafePointer<TemplateValue>? {
-        guard case .object(let object) = value.pointee else { return nil }
-        if let found = object.address(of: name) { return found }
-        if let key, let list = object.address(of: key), case .list(let items) = list.pointee, !items.isEmpty { return trueFlag }
+        guard let members = members(of: value) else { return nil }
+        if let found = TemplateObject.address(of: name, in: members) { return found }
+        if let key, let list = TemplateObject.address(of: key, in: members), let items = elements(of: list), !items.isEmpty { return trueFlag }
         return nil
     }
 
@@ -137,10 +187,13 @@ public struct NamedValues<Value>: ExpressibleByDictionaryLiteral {
     /// Where the value under `name` is, in the storage: valid while these values live and are not
     /// changed (a template's context while a page renders). Nil when there is none.
     @inlinable func address(of name: String) -> UnsafePointer<Value>? {
-        guard let index = firstIndex(of: name) else { return nil }
-        return storage.withUnsafeBufferPointer { members in
-            UnsafeRawPointer(members.baseAddress! + index).advanced(by: Self.valueOffset).assumingMemoryBound(to: Value.self)
-        }
+        storage.withUnsafeBufferPointer { Self.address(of: name, in: $0) }
+    }
+
+    /// `address(of:)` among `members` (an object's storage, read in place).
+    @inlinable static func address(of name: String, in members: UnsafeBufferPointer<Member>) -> UnsafePointer<Value>? {
+        guard let index = firstIndex(of: name, in: members) else { return nil }
+        return (UnsafeRawPointer(members.baseAddress! + index) + valueOffset).assumingMemoryBound(to: Value.self)
     }
 
     /// Where `value` is in a `Member` (frozen: its fields are laid out in order, each at its
@@ -154,13 +207,15 @@ public struct NamedValues<Value>: ExpressibleByDictionaryLiteral {
     /// are ruled out without comparing text; members are compared in place, through the buffer
     /// (not copied out one by one: a copy is two retains and two releases per member passed over).
     @inlinable func firstIndex(of name: String) -> Int? {
+        storage.withUnsafeBufferPointer { Self.firstIndex(of: name, in: $0) }
+    }
+
+    @inlinable static func firstIndex(of name: String, in members: UnsafeBufferPointer<Member>) -> Int? {
         let length = name.utf8.count
-        return storage.withUnsafeBufferPointer { members in
-            for index in members.indices where members[index].length == length && members[index].name == name {
-                return index
-            }
-            return nil
+        for index in members.indices where members[index].length == length && members[index].name == name {
+            return index
         }
+        return nil
     }
 
     /// Adds `other`'s members; for a name both have, `combine` picks the value.

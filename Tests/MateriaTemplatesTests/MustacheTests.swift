@@ -132,6 +132,28 @@ private func render(_ text: String, _ context: TemplateObject) throws -> String 
         #expect(object.address(of: "d") == nil)
     }
 
+    /// A value's bytes are read before they are written out: texts of up to 16 bytes, which may
+    /// keep them inside the string, are copied out first; longer texts, byte arrays and flags are
+    /// read where they are. Every length around that line, with characters of one to four bytes,
+    /// comes out whole, escaped and raw; `textBytes` counts the same bytes, lists and objects
+    /// included.
+    @Test func valuesOfEveryLengthComeOutWhole() throws {
+        for length in 0...40 {
+            for unit in ["a", "é", "€", "🙂", "&"] {
+                var text = ""
+                while text.utf8.count + unit.utf8.count <= length { text += unit }
+                text += String(repeating: "b", count: length - text.utf8.count)
+                #expect(text.utf8.count == length)
+                let escaped = text.replacingOccurrences(of: "&", with: "&amp;")
+                let context: TemplateObject = ["t": .text(text), "b": .bytes(Array(text.utf8)), "yes": true, "no": false,
+                                               "list": .list([.text(text), .object(["t": .text(text)])])]
+                #expect(try render("[{{t}}|{{{t}}}|{{b}}|{{yes}}|{{no}}|{{#list}}{{.}}{{t}}{{/list}}]", context)
+                        == "[\(escaped)|\(text)|\(escaped)|true|false|\(escaped)\(escaped)\(escaped)]", "\(length) bytes of \(unit)")
+                #expect(TemplateValue.object(context).textBytes == 4 * length, "\(length) bytes of \(unit)")
+            }
+        }
+    }
+
     @Test func parentsAndBlocks() throws {
         let templates = [
             "layout": "<title>{{$title}}Default{{/title}}</title>\n<main>\n{{$content}}{{/content}}\n</main>\n",
