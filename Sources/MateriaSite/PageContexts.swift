@@ -129,14 +129,14 @@ struct PageContexts: Sendable {
             // string) for one use of each string.
             context["mentioned_in"] = .objects(backlinks.withUnsafeBufferPointer { backlinks in
                 backlinks.indices.map { index in
-                    ["title": .text(backlinks[index].title), "href": .text(links.to(backlinks[index].path)),
-                     "context": .text(backlinks[index].context),
+                    ["title": .kept(backlinks[index].title), "href": .text(links.to(backlinks[index].path)),
+                     "context": .kept(backlinks[index].context),
                      "kind": .text(String(decoding: backlinks[index].sourceKey.utf8.prefix { $0 != 0x3A }, as: UTF8.self))]
                 }
             })
         }
         var title = site.config.title
-        if case .text(let text)? = context["title"] { title = text }
+        if let text = context["title"]?.string { title = text }
         if context["page_title"] == nil, context["title"] != nil {
             context["page_title"] = page == .home ? .text(site.config.title) : "\(title) | \(site.config.title)"
         }
@@ -161,15 +161,15 @@ struct PageContexts: Sendable {
     /// depend on the page's depth and section only.
     private func shared(_ page: Page, _ links: Links) -> TemplateObject {
         var context: TemplateObject = [
-            "lang": .text(site.config.language),
-            "site_title": .text(site.config.title),
-            "site_description": .text(site.config.description),
-            "disclaimer_short": .text(site.config.disclaimerShort),
+            "lang": .kept(site.config.language),
+            "site_title": .kept(site.config.title),
+            "site_description": .kept(site.config.description),
+            "disclaimer_short": .kept(site.config.disclaimerShort),
             "home_href": .text(links.home),
             "stylesheet_href": .text(links.to(assets.path("style.css"))),
             "favicon_href": .text(links.to(assets.path("favicon.svg"))),
             "disclaimer_href": .text(links.to(Page.disclaimer.path)),
-            "description": .text(site.config.description),
+            "description": .kept(site.config.description),
         ]
         if site.config.baseURL.hasPrefix("http") { context["feed_href"] = .text(links.to("feed.xml")) }
         let nav: [(String, Page)] = [("Articles", .articleList), ("Nutrients", .nutrientList), ("Conditions", .conditionList),
@@ -202,14 +202,18 @@ struct PageContexts: Sendable {
         }
     }
 
+    /// The breadcrumb trail: labels are literals or the site's own names (kept by it, see
+    /// `TemplateValue.kept`), never text made here.
     private func crumbs(_ links: Links, _ trail: [(String, String?)]) -> TemplateValue {
         .objects(([("Home", links.home)] + trail).map { label, href in
-            href.map { ["label": .text(label), "href": .text($0)] } ?? ["label": .text(label), "current": true]
+            href.map { ["label": .kept(label), "href": .text($0)] } ?? ["label": .kept(label), "current": true]
         })
     }
 
+    /// An entry of a list of pages: `title` and `summary` are the site's own (kept by it, see
+    /// `TemplateValue.kept`), `href` is made for the page that lists it.
     private func item(_ title: String, _ href: String, _ summary: String, kind: String? = nil) -> TemplateValue {
-        var entry: TemplateObject = ["title": .text(title), "href": .text(href), "summary": .text(summary)]
+        var entry: TemplateObject = ["title": .kept(title), "href": .text(href), "summary": .kept(summary)]
         if let kind { entry["kind"] = .text(kind) }
         return .object(entry)
     }
@@ -245,9 +249,10 @@ struct PageContexts: Sendable {
         let slug = article.slug.value
         let rendered = texts.articleBodies[slug]!
         let minutes = max(1, Int((Double(rendered.wordCount) / 200).rounded(.up)))
-        context["title"] = .text(article.title)
-        context["summary"] = .text(article.summary)
-        context["description"] = .text(article.summary)
+        // The article's own texts are kept by the site while its pages render (`TemplateValue.kept`).
+        context["title"] = .kept(article.title)
+        context["summary"] = .kept(article.summary)
+        context["description"] = .kept(article.summary)
         context["reading_time"] = "\(minutes) min read"
         context["main_class"] = "with-sidebar"
         context["reading_minutes"] = .text(String(minutes))
@@ -259,9 +264,9 @@ struct PageContexts: Sendable {
             context["reviewed"] = day(reviewed)
             context["next_review"] = day(reviewed.adding(months: site.config.reviewCycleMonths))
         }
-        if let reviewer = article.reviewer { context["reviewer"] = .text(reviewer) }
-        if let author = article.author { context["author"] = .text(author) }
-        if !article.keyPoints.isEmpty { context["key_points"] = .objects(article.keyPoints.map { ["text": .text($0)] }) }
+        if let reviewer = article.reviewer { context["reviewer"] = .kept(reviewer) }
+        if let author = article.author { context["author"] = .kept(author) }
+        if !article.keyPoints.isEmpty { context["key_points"] = .objects(article.keyPoints.map { ["text": .kept($0)] }) }
         let toc = tableOfContents(rendered.headings)
         if !toc.isEmpty { context["toc"] = .objects(toc) }
         let answers = texts.faqAnswers[slug] ?? []
@@ -269,7 +274,7 @@ struct PageContexts: Sendable {
             // Entries read in place: a copy of one is five retains and five releases.
             context["faq"] = .objects(article.faq.withUnsafeBufferPointer { faq in
                 faq.indices.map { index -> TemplateObject in
-                    ["question": .text(faq[index].question), "answer_html": .text(SiteLink.complete(answers[index], root: links.root)),
+                    ["question": .kept(faq[index].question), "answer_html": .text(SiteLink.complete(answers[index], root: links.root)),
                      "id": "faq-\(index + 1)"]
                 }
             })
@@ -283,7 +288,7 @@ struct PageContexts: Sendable {
         if !symptoms.isEmpty { context["symptoms"] = .list(symptoms.map { item($0.name, links.symptom($0.id), $0.summary) }) }
         let related = (site.relatedArticles[slug] ?? []).compactMap { site.articleBySlug[$0] }
         if !related.isEmpty { context["related"] = .list(related.map { item($0.title, links.article($0.slug.value), $0.summary) }) }
-        if !article.tags.isEmpty { context["tags"] = .objects(article.tags.map { ["tag": .text($0)] }) }
+        if !article.tags.isEmpty { context["tags"] = .objects(article.tags.map { ["tag": .kept($0)] }) }
     }
 
     /// h2 entries with their h3 children; deeper levels are left out of the contents list.
@@ -295,7 +300,7 @@ struct PageContexts: Sendable {
             children = []
         }
         for heading in headings where heading.level == 2 || heading.level == 3 {
-            let entry: TemplateObject = ["text": .text(heading.text), "id": .text(heading.id)]
+            let entry: TemplateObject = ["text": .kept(heading.text), "id": .kept(heading.id)]
             if heading.level == 2 || entries.isEmpty {
                 flush()
                 entries.append(entry)
@@ -427,11 +432,11 @@ struct PageContexts: Sendable {
             let anchor = "href=\"\(articleHref)#"
             for index in article.faq.indices {
                 groups[key, default: []].append([
-                    "question": .text(article.faq[index].question),
+                    "question": .kept(article.faq[index].question),
                     "answer_html": .text(ByteText.replacing(SiteLink.complete(answers[index], root: links.root),
                                                             "href=\"#", with: anchor)),
                     "id": "\(article.slug.value)-\(index + 1)",
-                    "article_title": .text(article.title), "article_href": .text(articleHref),
+                    "article_title": .kept(article.title), "article_href": .text(articleHref),
                 ])
             }
         }
@@ -446,7 +451,7 @@ struct PageContexts: Sendable {
 
     private func keyPoints(_ links: Links) -> TemplateObject {
         let articles = site.articles.filter { !$0.keyPoints.isEmpty }.map { article -> TemplateObject in
-            ["title": .text(article.title), "href": .text(links.article(article.slug.value)), "points": .objects(article.keyPoints.map { ["text": .text($0)] })]
+            ["title": .kept(article.title), "href": .text(links.article(article.slug.value)), "points": .objects(article.keyPoints.map { ["text": .kept($0)] })]
         }
         return ["title": "Key points", "articles": .objects(articles),
                 "description": "The key points of every article on one page.",
@@ -475,7 +480,7 @@ struct PageContexts: Sendable {
         entries.sort { ($0.sortKey, $0.kind, $0.href) < ($1.sortKey, $1.kind, $1.href) }
         var groups: [(String, [TemplateObject])] = []
         for entry in entries {
-            let item: TemplateObject = ["title": .text(entry.title), "href": .text(entry.href), "kind": .text(entry.kind), "summary": .text(entry.summary)]
+            let item: TemplateObject = ["title": .kept(entry.title), "href": .text(entry.href), "kind": .text(entry.kind), "summary": .kept(entry.summary)]
             let key = letter(entry.title)
             if let index = groups.firstIndex(where: { $0.0 == key }) { groups[index].1.append(item) } else { groups.append((key, [item])) }
         }
@@ -503,9 +508,9 @@ struct PageContexts: Sendable {
 
     private func citations(_ citations: [Citation]) -> TemplateValue {
         .objects(citations.enumerated().map { index, citation in
-            var entry: TemplateObject = ["number": .text(String(index + 1)), "title": .text(citation.title)]
-            if let url = citation.url { entry["url"] = .text(url) }
-            if let publisher = citation.publisher { entry["publisher"] = .text(publisher) }
+            var entry: TemplateObject = ["number": .text(String(index + 1)), "title": .kept(citation.title)]
+            if let url = citation.url { entry["url"] = .kept(url) }
+            if let publisher = citation.publisher { entry["publisher"] = .kept(publisher) }
             if let year = citation.year { entry["year"] = .text(String(year)) }
             return entry
         })

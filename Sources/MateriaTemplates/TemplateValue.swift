@@ -8,6 +8,30 @@ public enum TemplateValue: Sendable {
     case flag(Bool)
     case list([TemplateValue])
     case object(TemplateObject)
+    /// Text that something else keeps alive while the value is used: made by `kept(_:)` only.
+    case keptText(KeptText)
+
+    /// `text`, shown like `.text(text)`, for text its owner keeps, unchanged, for as long as this
+    /// value is used: a page's context made from the site's data, which lives until every page is
+    /// written. Such a value is made and dropped without counting a reference to the string (an
+    /// atomic write to memory shared by every page that shows it, and usually not in the cache).
+    /// Never for a string made for the value: it would be gone before the page is rendered. A
+    /// string of up to 15 bytes holds its bytes itself, counts no reference, and stays `.text`.
+    @inline(__always)
+    public static func kept(_ text: String) -> TemplateValue {
+        let count = text.utf8.count
+        guard count > 15, let start = text.utf8.withContiguousStorageIfAvailable({ $0.baseAddress }) ?? nil else { return .text(text) }
+        return .keptText(KeptText(start: start, count: count))
+    }
+
+    /// The text `{{ }}` shows for a text value (nil for other values).
+    public var string: String? {
+        switch self {
+        case .text(let text): return text
+        case .keptText(let text): return String(decoding: UnsafeBufferPointer(start: text.start, count: text.count), as: UTF8.self)
+        default: return nil
+        }
+    }
 
     /// A list of objects: `{{#items}}…{{/items}}` renders once per object.
     public static func objects(_ objects: [TemplateObject]) -> TemplateValue { .list(objects.map(TemplateValue.object)) }
@@ -39,6 +63,8 @@ public enum TemplateValue: Sendable {
             (start, count) = bytes.withUnsafeBufferPointer { ($0.baseAddress, $0.count) }
         case .flag(let flag):
             (start, count) = flag ? (Self.trueText, 4) : (Self.falseText, 5)
+        case .keptText(let text):
+            (start, count) = (text.start, text.count)
         case .list, .object:
             return
         }
@@ -79,6 +105,7 @@ public enum TemplateValue: Sendable {
         switch value.pointee {
         case .text(let text): return text.utf8.count
         case .bytes(let bytes): return bytes.count
+        case .keptText(let text): return text.count
         case .flag, .list, .object: return 0
         }
     }
@@ -117,6 +144,12 @@ public enum TemplateValue: Sendable {
         flag.initialize(to: .flag(true))
         return UnsafePointer(flag)
     }()
+}
+
+/// The bytes of a string that its owner keeps (`TemplateValue.kept(_:)`): where they are, and how many.
+public struct KeptText: @unchecked Sendable {
+    let start: UnsafePointer<UInt8>
+    let count: Int
 }
 
 /// Named values, as a list of members in the order they were set. Page contexts and JSON-LD

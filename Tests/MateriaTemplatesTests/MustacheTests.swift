@@ -133,8 +133,8 @@ private func render(_ text: String, _ context: TemplateObject) throws -> String 
     }
 
     /// A value's bytes are read before they are written out: texts of up to 16 bytes, which may
-    /// keep them inside the string, are copied out first; longer texts, byte arrays and flags are
-    /// read where they are. Every length around that line, with characters of one to four bytes,
+    /// keep them inside the string, are copied out first; longer texts, byte arrays, flags and
+    /// kept texts (`TemplateValue.kept`, in the list here) are read where they are. Every length around that line, with characters of one to four bytes,
     /// comes out whole, escaped and raw; `textBytes` counts the same bytes, lists and objects
     /// included.
     @Test func valuesOfEveryLengthComeOutWhole() throws {
@@ -146,7 +146,8 @@ private func render(_ text: String, _ context: TemplateObject) throws -> String 
                 #expect(text.utf8.count == length)
                 let escaped = text.replacingOccurrences(of: "&", with: "&amp;")
                 let context: TemplateObject = ["t": .text(text), "b": .bytes(Array(text.utf8)), "yes": true, "no": false,
-                                               "list": .list([.text(text), .object(["t": .text(text)])])]
+                                               "list": .list([.kept(text), .object(["t": .kept(text)])])]
+                #expect(TemplateValue.kept(text).string == text)
                 #expect(try render("[{{t}}|{{{t}}}|{{b}}|{{yes}}|{{no}}|{{#list}}{{.}}{{t}}{{/list}}]", context)
                         == "[\(escaped)|\(text)|\(escaped)|true|false|\(escaped)\(escaped)\(escaped)]", "\(length) bytes of \(unit)")
                 #expect(TemplateValue.object(context).textBytes == 4 * length, "\(length) bytes of \(unit)")
