@@ -109,9 +109,12 @@ struct BuildManifest {
                 deferArticles && path.hasPrefix(articles) && !path.utf8.dropFirst(articles.utf8.count).contains(0x2F)
                     && ["md", "markdown"].contains(SiteLoader.lowercasedExtension(path))
             }
+            // Every file is read here when the articles are not deferred (a rebuild): read ahead.
+            let ahead = deferArticles ? nil : ReadAhead(paths)
             lines = parallelMap(paths, jobs: options.jobs) { path -> String? in
                 isArticle(path) ? nil : PendingFingerprint.line(path)
             }
+            ahead?.stop()
             deferred = paths.indices.filter { lines[$0] == nil }.map { ($0, paths[$0]) }
         }
 
