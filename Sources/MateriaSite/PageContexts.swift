@@ -72,12 +72,16 @@ struct PageContexts: Sendable {
     private var articleFacts: [String: TemplateObject] = [:]
     /// What every article page's context shares (settings, navigation): made once, as above.
     private var articleCommon: TemplateObject = [:]
+    /// The pages' JSON-LD writer, made once: made per page, it copied the site and its texts
+    /// (a reference count on each of their thirty-odd members, which every page shares).
+    private let structuredData: StructuredData
 
     init(site: ResolvedSite, texts: RenderedTexts, assets: AssetManifest) {
         basePath = Self.basePath(of: site.config.baseURL)
         self.site = site
         self.texts = texts
         self.assets = assets
+        structuredData = StructuredData(site: site, texts: texts)
         let links = Links(page: .article("x"), basePath: "/")
         articleFacts = Dictionary(uniqueKeysWithValues: site.nutrients.map { ($0.id, quickFacts($0, links)) })
         articleCommon = shared(.article("x"), links)
@@ -141,7 +145,7 @@ struct PageContexts: Sendable {
             context["page_title"] = page == .home ? .text(site.config.title) : "\(title) | \(site.config.title)"
         }
         context["og_type"] = { if case .article = page { return "article" } else { return "website" } }()
-        context["jsonld_html"] = .bytes(StructuredData(site: site, texts: texts).script(for: page, title: title, breadcrumbs: trail(page, title)))
+        context["jsonld_html"] = .bytes(structuredData.script(for: page, title: title, breadcrumbs: trail(page, title)))
         // `{{#has_faq}}` and the like are answered by the template engine from the lists themselves.
         return context
     }
