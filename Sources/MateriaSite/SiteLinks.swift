@@ -312,14 +312,22 @@ func joined(_ first: String, _ second: String, _ third: String, _ fourth: String
     let total = first.utf8.count + second.utf8.count + third.utf8.count + fourth.utf8.count
     return String(unsafeUninitializedCapacity: total) { buffer in
         guard let base = buffer.baseAddress else { return 0 }
-        var end = 0
-        for part in [first, second, third, fourth] {
-            part.withUTF8InPlace { bytes in
-                guard let source = bytes.baseAddress else { return }
-                (base + end).initialize(from: source, count: bytes.count)
-                end += bytes.count
-            }
-        }
+        // Part by part, not through an array of the four (an allocation and a reference count
+        // on each part, for every link and URL a build makes).
+        var end = copyUTF8(first, to: base)
+        end += copyUTF8(second, to: base + end)
+        end += copyUTF8(third, to: base + end)
+        end += copyUTF8(fourth, to: base + end)
         return end
+    }
+}
+
+/// Copies `text`'s UTF-8 to `destination`; the number of bytes.
+@inline(__always)
+private func copyUTF8(_ text: String, to destination: UnsafeMutablePointer<UInt8>) -> Int {
+    text.withUTF8InPlace { bytes in
+        guard let source = bytes.baseAddress else { return 0 }
+        destination.initialize(from: source, count: bytes.count)
+        return bytes.count
     }
 }
