@@ -48,7 +48,7 @@ public enum TemplateValue: Sendable {
         var count = 0
         switch value.pointee {
         case .text(let text):
-            let found = text.utf8.withContiguousStorageIfAvailable { bytes in
+            let found: Void? = text.utf8.withContiguousStorageIfAvailable { bytes in
                 count = bytes.count
                 if bytes.count <= 16 {
                     withUnsafeMutableBytes(of: &inline) { $0.copyMemory(from: UnsafeRawBufferPointer(bytes)) }
