@@ -81,13 +81,9 @@ public enum TemplateValue: Sendable {
         return UnsafePointer(bytes)
     }
 
-    /// Bytes of UTF-8 text held in this value and every value inside it.
-    var textBytes: Int {
-        withUnsafePointer(to: self) { Self.textBytes(at: $0) }
-    }
-
-    /// `textBytes` of the value at `value`, read in place: lists and objects are passed over by
-    /// address (a recursive call on a copy of each member was a retain and a release of it).
+    /// Bytes of UTF-8 text held in the value at `value` and every value inside it, read in place:
+    /// lists and objects are passed over by address (a recursive call on a copy of each member was
+    /// a retain and a release of it).
     static func textBytes(at value: UnsafePointer<TemplateValue>) -> Int {
         if let items = elements(of: value) {
             var total = 0
@@ -217,13 +213,9 @@ public struct NamedValues<Value>: ExpressibleByDictionaryLiteral {
         }
     }
 
-    /// Where the value under `name` is, in the storage: valid while these values live and are not
-    /// changed (a template's context while a page renders). Nil when there is none.
-    @inlinable func address(of name: String) -> UnsafePointer<Value>? {
-        storage.withUnsafeBufferPointer { Self.address(of: name, in: $0) }
-    }
-
-    /// `address(of:)` among `members` (an object's storage, read in place).
+    /// Where the value under `name` is among `members` (an object's storage, read in place): valid
+    /// while these values live and are not changed (a template's context while a page renders).
+    /// Nil when there is none.
     @inlinable static func address(of name: String, in members: UnsafeBufferPointer<Member>) -> UnsafePointer<Value>? {
         guard let index = firstIndex(of: name, in: members) else { return nil }
         return (UnsafeRawPointer(members.baseAddress! + index) + valueOffset).assumingMemoryBound(to: Value.self)
