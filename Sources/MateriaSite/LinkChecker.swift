@@ -53,10 +53,15 @@ struct LinkChecker: Sendable {
     private func check(_ groups: ArraySlice<[SourcedLink]>, ids: [String: Set<String>]) -> [Diagnostic] {
         var problems: [Diagnostic] = []
         // Most links of a site point to a few pages: each target path is looked up once.
+        // (Room for a few targets per page from the start, not grown one doubling at a time.)
         var existing: [String: Bool] = [:]
+        existing.reserveCapacity(groups.count * 4)
         for links in groups {
-            for link in links {
-                let targetPath = link.record.path.isEmpty ? link.page : link.record.path
+            // Fields read in place: a link copied whole is a retain and a release of each of its
+            // strings, on records written long before and no longer in the cache.
+            for index in links.indices {
+                let path = links[index].record.path
+                let targetPath = path.isEmpty ? links[index].page : path
                 let targetExists: Bool
                 if let known = existing[targetPath] {
                     targetExists = known
@@ -65,19 +70,19 @@ struct LinkChecker: Sendable {
                     existing[targetPath] = targetExists
                 }
                 guard targetExists else {
-                    problems.append(Diagnostic(at: link.location, "broken link: nothing is built at '/\(targetPath)'",
+                    problems.append(Diagnostic(at: links[index].location, "broken link: nothing is built at '/\(targetPath)'",
                                                fix: "check the target; drafts are built only with --drafts"))
                     continue
                 }
-                guard let fragment = link.record.fragment, !fragment.isEmpty else { continue }
+                guard let fragment = links[index].record.fragment, !fragment.isEmpty else { continue }
                 let available = ids[Self.file(for: targetPath)] ?? []
                 if !available.contains(fragment) {
-                    let place = link.record.path.isEmpty ? "this page" : "'/\(targetPath)'"
+                    let place = path.isEmpty ? "this page" : "'/\(targetPath)'"
                     // A heading's id often starts with what the author typed ("#when-to-see").
                     let prefixed = available.filter { $0.hasPrefix(fragment) }.sorted { ($0.count, $0) < ($1.count, $1) }.first
                     let hint = (prefixed ?? Suggestion.closest(to: fragment, in: available)).map { "did you mean '#\($0)'?" }
                         ?? "link to one of the page's headings (its id is the heading text in lowercase with hyphens)"
-                    problems.append(Diagnostic(at: link.location, "broken anchor: \(place) has no heading or section '#\(fragment)'", fix: hint))
+                    problems.append(Diagnostic(at: links[index].location, "broken anchor: \(place) has no heading or section '#\(fragment)'", fix: hint))
                 }
             }
         }
