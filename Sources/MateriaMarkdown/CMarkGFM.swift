@@ -1059,12 +1059,24 @@ public enum MarkdownRenderer {
             // Room for an article's headings at once, not grown one doubling at a time.
             if usedIDs.isEmpty { usedIDs.reserveCapacity(16) }
             // The insert is the test for "used" too: a free id is hashed and looked up once.
-            while options.reservedIDs.contains(candidate) || MarkdownRenderer.isFootnoteID(candidate) || !usedIDs.insert(candidate).inserted {
+            while options.reservedIDs.contains(candidate) || MarkdownRenderer.isInSeries(candidate, options.reservedSeries)
+                    || MarkdownRenderer.isFootnoteID(candidate) || !usedIDs.insert(candidate).inserted {
                 candidate = "\(base)-\(counter)"
                 counter += 1
             }
             return candidate
         }
+    }
+
+    /// Whether `id` is one of `series.prefix` followed by 1 … `series.count` (no leading zero).
+    fileprivate static func isInSeries(_ id: String, _ series: (prefix: String, count: Int)) -> Bool {
+        guard series.count > 0, id.hasPrefix(series.prefix) else { return false }
+        var number = 0
+        for (index, byte) in id.utf8.dropFirst(series.prefix.utf8.count).enumerated() {
+            guard byte >= 0x30 && byte <= 0x39, index > 0 || byte != 0x30, number <= series.count else { return false }
+            number = number * 10 + Int(byte - 0x30)
+        }
+        return number >= 1 && number <= series.count
     }
 
     /// cmark-gfm names footnotes `fn-N` and their references `fnref-N`.

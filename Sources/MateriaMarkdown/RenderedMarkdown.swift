@@ -4,6 +4,9 @@ public struct MarkdownOptions: Sendable {
     public var allowRawHTML: Bool
     /// Ids the page template already uses; heading ids avoid them.
     public var reservedIDs: Set<String>
+    /// A numbered series of ids the page uses too (`faq-1` … `faq-N`), avoided as well: a page's
+    /// own series is given apart from `reservedIDs`, which many pages then share without copies.
+    public var reservedSeries: (prefix: String, count: Int) = ("", 0)
     /// A fragment (an FAQ answer, a data description) sits inside a page section: its headings
     /// become bold paragraphs (no ids, no break in the page outline).
     public var isFragment: Bool

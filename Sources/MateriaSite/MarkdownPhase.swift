@@ -202,9 +202,9 @@ struct MarkdownPhase {
         let path = page.path
         let env = PageLinkEnvironment(table: table, pagePath: path, sourcePath: article.sourcePath)
         // FAQ entries are anchored as faq-1, faq-2, … on the same page.
-        let faqIDs = (0..<article.faq.count).map { "faq-\($0 + 1)" }
-        let body = MarkdownRenderer.render(markdown ?? article.body, options: MarkdownOptions(
-            allowRawHTML: raw, reservedIDs: articleIDs.union(faqIDs), environment: env, autolink: autolink, selfKey: page.key))
+        var options = MarkdownOptions(allowRawHTML: raw, reservedIDs: articleIDs, environment: env, autolink: autolink, selfKey: page.key)
+        options.reservedSeries = ("faq-", article.faq.count)
+        let body = MarkdownRenderer.render(markdown ?? article.body, options: options)
         let answers = article.faq.enumerated().map { index, entry in
             var options = MarkdownOptions(allowRawHTML: raw, isFragment: true, environment: env)
             options.footnotePrefix = "\(article.slug.value)-faq-\(index + 1)-"
