@@ -76,6 +76,8 @@ struct SearchIndex {
         return OutputFile(path: "search-index.json", bytes: writer.finish())
     }
 
+    /// The bytes JSONEncoder writes with `.sortedKeys, .withoutEscapingSlashes`, plus a final
+    /// newline; written directly.
     static func json(_ entries: [Entry]) -> [UInt8] {
         // Reserved at once: the index of a large site is megabytes.
         var size = 2

@@ -37,6 +37,19 @@ import MateriaTestSupport
         #expect(rendered.headings.map(\.line) == [1, 3, 5])
     }
 
+    /// A page's numbered ids (its FAQ entries, `faq-1` … `faq-N`) are avoided like the reserved
+    /// set: only numbers 1 … N as written (no leading zero), and no others.
+    @Test func headingsAvoidAReservedSeries() {
+        var options = MarkdownOptions(reservedIDs: ["key-points"])
+        options.reservedSeries = ("faq-", 12)
+        let rendered = MarkdownRenderer.render("## FAQ 1\n\n## FAQ 12\n\n## FAQ 13\n\n## FAQ 01\n\n## FAQ 0\n\n## FAQ\n\n## FAQ 1\n\n## Key points\n",
+                                               options: options)
+        #expect(rendered.headings.map(\.id) == ["faq-1-1", "faq-12-1", "faq-13", "faq-01", "faq-0", "faq", "faq-1-2", "key-points-1"])
+        var none = MarkdownOptions()
+        none.reservedSeries = ("faq-", 0)
+        #expect(MarkdownRenderer.render("## FAQ 1\n", options: none).headings.map(\.id) == ["faq-1"])
+    }
+
     /// Plain-text headings (and fragment headings) are written without cmark's renderer, and a
     /// table's scope, caption and wrapper are added in one pass. The expected HTML is what the
     /// earlier implementation (cmark rendering each heading and table, then string replacements)
