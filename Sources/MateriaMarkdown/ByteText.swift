@@ -25,6 +25,43 @@ public enum ByteText {
         }.map { String(decoding: $0, as: UTF8.self) } ?? text
     }
 
+    /// A String of `bytes` with every occurrence of `old` replaced by `new`: made in one pass
+    /// from the bytes, where `replacing` on a String of them would copy them twice.
+    public static func string(_ bytes: UnsafeBufferPointer<UInt8>, replacing old: String, with new: String) -> String {
+        var old = old, new = new
+        return old.withUTF8 { needle in
+            new.withUTF8 { replacement in
+                guard !needle.isEmpty, var found = find(needle, in: bytes, from: 0) else { return String(decoding: bytes, as: UTF8.self) }
+                // Occurrences counted first when the replacement is longer: the string is sized once.
+                var capacity = bytes.count
+                if replacement.count > needle.count {
+                    var at: Int? = found
+                    while let hit = at {
+                        capacity += replacement.count - needle.count
+                        at = find(needle, in: bytes, from: hit + needle.count)
+                    }
+                }
+                return String(unsafeUninitializedCapacity: capacity) { out in
+                    var written = 0, copied = 0
+                    func put(_ part: UnsafeBufferPointer<UInt8>) {
+                        guard let base = part.baseAddress, !part.isEmpty else { return }
+                        (out.baseAddress! + written).update(from: base, count: part.count)
+                        written += part.count
+                    }
+                    while true {
+                        put(UnsafeBufferPointer(rebasing: bytes[copied..<found]))
+                        put(replacement)
+                        copied = found + needle.count
+                        guard let next = find(needle, in: bytes, from: copied) else { break }
+                        found = next
+                    }
+                    put(UnsafeBufferPointer(rebasing: bytes[copied...]))
+                    return written
+                }
+            }
+        }
+    }
+
     /// `replacing` with the result as UTF-8 bytes (not validated again into a String), or nil
     /// when nothing matches.
     public static func replacedBytes(_ text: String, _ old: String, with new: String) -> [UInt8]? {

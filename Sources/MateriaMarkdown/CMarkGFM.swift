@@ -147,7 +147,11 @@ public enum MarkdownRenderer {
             return (transformer.headings, transformer.records, transformer.externalLinks, transformer.problems)
         }
 
-        var html = html(document, extensions)
+        // A text for one page has its site links completed as cmark's output becomes a String
+        // (the same one copy), not in a second pass over it when the page is written.
+        var html = options.linkRoot.map { root in
+            withHTML(document, extensions) { ByteText.string($0, replacing: SiteLink.prefix, with: root) }
+        } ?? html(document, extensions)
         if !options.footnotePrefix.isEmpty && ByteText.contains(html, "fn-") {
             // Only cmark writes these attributes: authors' raw HTML is text unless the site opts in.
             for (old, new) in [("id=\"fn-", "id=\"\(options.footnotePrefix)fn-"), ("href=\"#fn-", "href=\"#\(options.footnotePrefix)fn-"),

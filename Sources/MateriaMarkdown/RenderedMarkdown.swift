@@ -13,6 +13,10 @@ public struct MarkdownOptions: Sendable {
     /// Prefix for footnote ids (`fn-1` → `PREFIXfn-1`), so that several texts on one page
     /// (an article and its FAQ answers, or every answer on /faq/) never share an id.
     public var footnotePrefix: String = ""
+    /// The way back to the site's root from the one page the text is shown on ("../../"): site
+    /// links are then written with it. Nil (texts shown on several pages): they keep
+    /// `SiteLink.prefix`, which each page replaces with its own (`SiteLink.complete`).
+    public var linkRoot: String?
     /// Resolves wikilinks, site links and data directives; without it links stay as written.
     public var environment: (any MarkdownEnvironment)?
     public var autolink: AutolinkMode

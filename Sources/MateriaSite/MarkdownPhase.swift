@@ -48,17 +48,13 @@ public struct RenderedTexts: Sendable {
     var spilledHTML: [String: TextSpill.Range] = [:]
     var spill: TextSpill?
 
-    /// The HTML of an article's body for a page at `root` (links completed), from memory as
-    /// text, or read back from the spill as bytes (never made a String: it goes straight into
-    /// the page).
-    func articleHTML(_ slug: String, root: String) throws(TextSpill.ReadFailure) -> TemplateValue {
-        guard let range = spilledHTML[slug], let spill else {
-            // Kept in memory: the links are completed into bytes, not made a String again.
-            let html = articleBodies[slug]?.html ?? ""
-            return SiteLink.completedBytes(html, root: root).map(TemplateValue.bytes) ?? .text(html)
-        }
+    /// The HTML of an article's body, its links already written for the article's page (the
+    /// Markdown phase renders it with that page's `linkRoot`): from memory as text, or read back
+    /// from the spill as bytes (never made a String: it goes straight into the page).
+    func articleHTML(_ slug: String) throws(TextSpill.ReadFailure) -> TemplateValue {
+        guard let range = spilledHTML[slug], let spill else { return .text(articleBodies[slug]?.html ?? "") }
         guard let html = spill.load(range) else { throw TextSpill.ReadFailure(slug: slug) }
-        return .bytes(SiteLink.complete(html, root: root))
+        return .bytes(html)
     }
     var externalByOwner: [String: [(location: SourceLocation, url: String)]] = [:]
 
@@ -204,6 +200,8 @@ struct MarkdownPhase {
         // FAQ entries are anchored as faq-1, faq-2, … on the same page.
         var options = MarkdownOptions(allowRawHTML: raw, reservedIDs: articleIDs, environment: env, autolink: autolink, selfKey: page.key)
         options.reservedSeries = ("faq-", article.faq.count)
+        // The body is shown on its own page only: its links are written for that page.
+        options.linkRoot = Links(page: page, basePath: "/").root  // (the base path matters only to 404.html)
         let body = MarkdownRenderer.render(markdown ?? article.body, options: options)
         let answers = article.faq.enumerated().map { index, entry in
             var options = MarkdownOptions(allowRawHTML: raw, isFragment: true, environment: env)

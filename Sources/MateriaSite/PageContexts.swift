@@ -260,7 +260,7 @@ struct PageContexts: Sendable {
         context["reading_time"] = "\(minutes) min read"
         context["main_class"] = "with-sidebar"
         context["reading_minutes"] = .text(String(minutes))
-        context["body_html"] = try texts.articleHTML(slug, root: links.root)
+        context["body_html"] = try texts.articleHTML(slug)
         context["breadcrumbs"] = crumbs(links, [("Articles", links.to(Page.articleList.path)), (article.title, nil)])
         if let date = article.date { context["published"] = day(date) }
         if let updated = article.updated { context["updated"] = day(updated) }

@@ -37,6 +37,27 @@ struct StubSite: MarkdownEnvironment {
         MarkdownRenderer.render(source, options: MarkdownOptions(environment: StubSite(), autolink: autolink, selfKey: selfKey))
     }
 
+    /// A text shown on one page only (an article's body) has its site links written for that
+    /// page as it is rendered: the same HTML as completing the prefix afterwards, directives' links
+    /// included, and nothing else changed.
+    @Test func linksWrittenForTheOnePageShowingTheText() {
+        let source = "Read [[magnesium|this mineral]] and [text](lip.md), low magnesium, [[lip-twitching#causes]].\n\n"
+            + "Plain materia-root: text is completed too, as a page would.\n"
+        var options = MarkdownOptions(environment: StubSite(), autolink: .first)
+        let prefixed = MarkdownRenderer.render(source, options: options)
+        options.linkRoot = "../../"
+        let written = MarkdownRenderer.render(source, options: options)
+        #expect(prefixed.html.contains("materia-root:"))
+        #expect(!written.html.contains("materia-root:"))
+        #expect(written.html.contains("<a href=\"../../nutrients/magnesium/\">this mineral</a>"))
+        #expect(written.html == SiteLink.complete(prefixed.html, root: "../../"))
+        #expect(written.links == prefixed.links)
+        // A root longer than the prefix, and no link at all.
+        options.linkRoot = "../../../../../../"
+        #expect(MarkdownRenderer.render(source, options: options).html == SiteLink.complete(prefixed.html, root: "../../../../../../"))
+        #expect(MarkdownRenderer.render("No links here.\n", options: options).html == "<p>No links here.</p>\n")
+    }
+
     @Test func wikilinksResolveWithLabelsFragmentsAndPositions() {
         let out = render("Read [[magnesium|this mineral]] and [[lip-twitching#causes]] or [[hypomagnesemia]].\n", autolink: .off)
         #expect(out.html.contains("<a href=\"materia-root:nutrients/magnesium/\">this mineral</a>"))
