@@ -16,22 +16,19 @@ public enum ByteText {
 
     /// `text` with every non-overlapping occurrence of `old` replaced by `new`, left to right.
     public static func replacing(_ text: String, _ old: String, with new: String) -> String {
-        guard !old.isEmpty else { return text }
         // The three strings' own bytes are read (no arrays made of them); nothing to replace
         // returns the text itself, not a copy of it.
-        var text = text, old = old, new = new
-        return text.withUTF8 { bytes in
-            old.withUTF8 { needle in new.withUTF8 { replaced(bytes, needle, $0) } }
-        }.map { String(decoding: $0, as: UTF8.self) } ?? text
+        var text = text
+        return text.withUTF8 { string($0, replacing: old, with: new) } ?? text
     }
 
-    /// A String of `bytes` with every occurrence of `old` replaced by `new`: made in one pass
-    /// from the bytes, where `replacing` on a String of them would copy them twice.
-    public static func string(_ bytes: UnsafeBufferPointer<UInt8>, replacing old: String, with new: String) -> String {
+    /// A String of `bytes` with every non-overlapping occurrence of `old` replaced by `new`, made
+    /// in one pass from the bytes (no array of them first); nil when `old` does not occur.
+    public static func string(_ bytes: UnsafeBufferPointer<UInt8>, replacing old: String, with new: String) -> String? {
         var old = old, new = new
         return old.withUTF8 { needle in
             new.withUTF8 { replacement in
-                guard !needle.isEmpty, var found = find(needle, in: bytes, from: 0) else { return String(decoding: bytes, as: UTF8.self) }
+                guard !needle.isEmpty, var found = find(needle, in: bytes, from: 0) else { return nil }
                 // Occurrences counted first when the replacement is longer: the string is sized once.
                 var capacity = bytes.count
                 if replacement.count > needle.count {
@@ -60,41 +57,6 @@ public enum ByteText {
                 }
             }
         }
-    }
-
-    /// `replacing` with the result as UTF-8 bytes (not validated again into a String), or nil
-    /// when nothing matches.
-    public static func replacedBytes(_ text: String, _ old: String, with new: String) -> [UInt8]? {
-        guard !old.isEmpty else { return nil }
-        var text = text, old = old, new = new
-        return text.withUTF8 { bytes in
-            old.withUTF8 { needle in new.withUTF8 { replaced(bytes, needle, $0) } }
-        }
-    }
-
-    /// `replacing` on UTF-8 bytes; `text` itself when nothing matches.
-    public static func replacing(_ text: [UInt8], _ old: String, with new: String) -> [UInt8] {
-        guard !old.isEmpty else { return text }
-        var old = old, new = new
-        return text.withUnsafeBufferPointer { bytes in
-            old.withUTF8 { needle in new.withUTF8 { replaced(bytes, needle, $0) } }
-        } ?? text
-    }
-
-    /// The bytes with the replacements made, or nil when `needle` does not occur.
-    private static func replaced(_ bytes: UnsafeBufferPointer<UInt8>, _ needle: UnsafeBufferPointer<UInt8>,
-                                 _ replacement: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
-        var out: [UInt8] = []
-        var copied = 0
-        while let found = find(needle, in: bytes, from: copied) {
-            if out.isEmpty { out.reserveCapacity(bytes.count + 64) }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied..<found]))
-            out.append(contentsOf: replacement)
-            copied = found + needle.count
-        }
-        if copied == 0 { return nil }
-        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied...]))
-        return out
     }
 
     /// Whether `text` holds `needle`.

@@ -150,7 +150,7 @@ public enum MarkdownRenderer {
         // A text for one page has its site links completed as cmark's output becomes a String
         // (the same one copy), not in a second pass over it when the page is written.
         var html = options.linkRoot.map { root in
-            withHTML(document, extensions) { ByteText.string($0, replacing: SiteLink.prefix, with: root) }
+            withHTML(document, extensions) { ByteText.string($0, replacing: SiteLink.prefix, with: root) ?? String(decoding: $0, as: UTF8.self) }
         } ?? html(document, extensions)
         if !options.footnotePrefix.isEmpty && ByteText.contains(html, "fn-") {
             // Only cmark writes these attributes: authors' raw HTML is text unless the site opts in.

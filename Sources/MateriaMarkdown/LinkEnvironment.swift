@@ -132,16 +132,6 @@ public enum SiteLink {
     public static func complete(_ html: String, root: String) -> String {
         ByteText.replacing(html, prefix, with: root)
     }
-
-    /// `complete` with the result as UTF-8 bytes; nil when `html` has no link to complete.
-    public static func completedBytes(_ html: String, root: String) -> [UInt8]? {
-        ByteText.replacedBytes(html, prefix, with: root)
-    }
-
-    /// `complete` on UTF-8 bytes.
-    public static func complete(_ html: [UInt8], root: String) -> [UInt8] {
-        ByteText.replacing(html, prefix, with: root)
-    }
 }
 
 /// Finds the first mentions of terms in text: whole words, longest term first. Built once per

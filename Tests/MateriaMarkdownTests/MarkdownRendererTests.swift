@@ -225,3 +225,22 @@ extension MarkdownRendererTests {
         #expect(html("`x\u{0}y`\n") == "<p><code>x\u{FFFD}y</code></p>\n")
     }
 }
+
+extension MarkdownRendererTests {
+    /// `ByteText.replacing` (and the one-pass `string` it uses) against Foundation's
+    /// `replacingOccurrences` on texts with the needle at the start, the end, twice in a row,
+    /// beside characters that are not ASCII, or not at all; replacements shorter, longer and empty.
+    @Test func byteReplacingMatchesFoundation() {
+        let texts = ["", "x", "materia-root:", "materia-root:materia-root:", "a materia-root:b/ ü materia-root:",
+                     "materia-roo", "ümateria-root:ü", "materia-root:materia-root", String(repeating: "é materia-root:x ", count: 40)]
+        for text in texts {
+            for new in ["../../", "", "../../../../../../../../", "ü"] {
+                #expect(ByteText.replacing(text, "materia-root:", with: new) == text.replacingOccurrences(of: "materia-root:", with: new),
+                        "\(text) → \(new)")
+            }
+        }
+        #expect(ByteText.replacing("abc", "", with: "x") == "abc")
+        var text = "no needle here"
+        #expect(text.withUTF8 { ByteText.string($0, replacing: "materia-root:", with: "../") } == nil)
+    }
+}
