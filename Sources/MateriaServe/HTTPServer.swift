@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -94,6 +95,12 @@ public final class HTTPServer: @unchecked Sendable {
     public let host: String
     public private(set) var port: Int
     private let listener: Int32
+    /// Set by `stop`. The accepting thread, once started, is the only one that closes the
+    /// listening socket: were `stop` to close it, a thread between two `accept` calls could
+    /// accept on whatever socket the process opens next under the same number (another server's,
+    /// in the tests, whose requests it then answered from its own folder).
+    private let stopped = Atomic<Bool>(false)
+    private let started = Atomic<Bool>(false)
     private let handler: @Sendable (HTTPRequest) -> HTTPResponse
     static let maxHeaderBytes = 16 * 1024
 
@@ -152,9 +159,15 @@ public final class HTTPServer: @unchecked Sendable {
 
     /// Accepts connections on a background thread until `stop`.
     public func start() {
+        started.store(true, ordering: .sequentiallyConsistent)
         let thread = Thread { [self] in
+            defer { close(listener) }
             while true {
                 let client = accept(listener, nil, nil)
+                if stopped.load(ordering: .sequentiallyConsistent) {
+                    if client >= 0 { close(client) }
+                    return
+                }
                 if client < 0 {
                     if errno == EINTR || errno == ECONNABORTED || errno == EMFILE || errno == ENFILE {
                         if errno == EMFILE || errno == ENFILE { usleep(10_000) }
@@ -171,9 +184,12 @@ public final class HTTPServer: @unchecked Sendable {
         thread.start()
     }
 
+    /// Stops accepting: the socket is shut down at once (a waiting `accept` returns) and closed
+    /// by the accepting thread, or here if `start` was never called.
     public func stop() {
+        guard !stopped.exchange(true, ordering: .sequentiallyConsistent) else { return }
         shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
+        if !started.load(ordering: .sequentiallyConsistent) { close(listener) }
     }
 
     private func serve(_ socket: Int32) {

@@ -249,3 +249,29 @@ final class RawClient {
         #expect(script.body.contains("EventSource"))
     }
 }
+
+extension ServerTests {
+    /// A stopped server never answers for the next one. Each round stops a server right after
+    /// it accepted a connection and starts another at once, which gets the same socket number:
+    /// the first one's accepting thread, had `stop` closed the socket under it, could accept the
+    /// second one's connections and answer them with its own handler.
+    @Test func aStoppedServerNeverAnswersForTheNextOne() throws {
+        var wrong = 0
+        for round in 0..<300 {
+            let first = try HTTPServer(host: "127.0.0.1", port: 0) { _ in HTTPResponse.text(200, "first \(round)") }
+            first.start()
+            // Connected, not yet served: the first server's thread is between two `accept` calls
+            // for a moment (starting the connection's thread), at some point of which it stops.
+            withExtendedLifetime(try RawClient(port: first.port)) {
+                usleep(UInt32(round % 60) * 5)
+                first.stop()
+            }
+            let second = try HTTPServer(host: "127.0.0.1", port: 0) { _ in HTTPResponse.text(200, "second \(round)") }
+            second.start()
+            let answer = try RawClient(port: second.port).request("/")
+            if answer.body != "second \(round)\n" { wrong += 1 }
+            second.stop()
+        }
+        #expect(wrong == 0, "\(wrong) of 300 requests were answered by a stopped server")
+    }
+}
