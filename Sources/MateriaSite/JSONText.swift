@@ -83,16 +83,6 @@ enum JSONText {
         }
     }
 
-    /// `writeString` of `parts` joined by spaces, without joining them first.
-    static func writeJoined(_ parts: [String], to out: inout [UInt8], forScript: Bool = true) {
-        out.append(0x22)
-        for index in parts.indices {
-            if index > 0 { out.append(0x20) }
-            parts[index].withUTF8InPlace { writeString($0, to: &out, forScript: forScript, quoted: false) }
-        }
-        out.append(0x22)
-    }
-
     /// The escaped bytes, between quotes unless `quoted` is false.
     static func writeString(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8], forScript: Bool, quoted: Bool = true) {
         if quoted { out.append(0x22) }
