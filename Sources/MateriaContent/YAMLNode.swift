@@ -143,6 +143,10 @@ enum FastYAML {
                     } else {
                         return nil  // an empty value: Yams decides what it is
                     }
+                } else if bytes[valueStart] == 0x7C && valueStart + 1 == line.end {
+                    // `|` and nothing after it: a literal block on the lines below.
+                    guard let block = literalBlock(line, at: valueStart, parentIndent: indent, index: &index) else { return nil }
+                    value = block
                 } else {
                     guard let inline = inlineValue(line, from: valueStart) else { return nil }
                     value = inline
@@ -183,6 +187,53 @@ enum FastYAML {
             return .sequence(items, mark: mark)
         }
 
+        /// The literal block scalar whose `|` is at `bar` on `line` (a mapping's value at
+        /// `parentIndent`), as libYAML reads one with no indicators after the bar: its lines with
+        /// the first line's indentation taken off, blank lines kept as line breaks, trailing blank
+        /// lines dropped and one final line break kept. `index` moves past the lines it holds.
+        /// Nil (Yams reads it) for an empty block, a blank first line, a blank line with more
+        /// spaces than the indentation, a last line without a line break, or a less indented line
+        /// that does not go back to the parent's level.
+        mutating func literalBlock(_ line: Line, at bar: Int, parentIndent: Int, index: inout Int) -> YAMLNode? {
+            bytes.withUnsafeBufferPointer { buffer -> YAMLNode? in
+                let count = buffer.count
+                var rowStart = SourceText.lineEnd(buffer, from: bar) + 1
+                var indent = -1
+                var text: [UInt8] = []
+                var pendingBreaks = 0  // blank lines (and the last line break) not yet known to be inside
+                var end = count  // where the block ends: the start of the first line after it
+                while rowStart < count {
+                    let rowEnd = SourceText.lineEnd(buffer, from: rowStart)
+                    guard rowEnd < count else { return nil }  // a last line with no line break
+                    var spaces = rowStart
+                    while spaces < rowEnd && buffer[spaces] == 0x20 { spaces += 1 }
+                    let leading = spaces - rowStart
+                    if spaces == rowEnd {  // a blank line
+                        guard indent >= 0, leading <= indent else { return nil }
+                        pendingBreaks += 1
+                    } else if indent < 0 {
+                        guard leading > parentIndent else { return nil }  // an empty block
+                        indent = leading
+                        text.append(contentsOf: buffer[(rowStart + indent)..<rowEnd])
+                        pendingBreaks = 1
+                    } else if leading >= indent {
+                        text.append(contentsOf: repeatElement(0x0A, count: pendingBreaks))
+                        text.append(contentsOf: buffer[(rowStart + indent)..<rowEnd])
+                        pendingBreaks = 1
+                    } else {
+                        guard leading <= parentIndent else { return nil }
+                        end = rowStart
+                        break
+                    }
+                    rowStart = rowEnd + 1
+                }
+                guard indent >= 0 else { return nil }
+                text.append(0x0A)  // clipped: one line break, whatever blank lines follow
+                while index < lines.count && lines[index].lineStart < end { index += 1 }
+                return .scalar(YAMLScalar(string: String(decoding: text, as: UTF8.self), style: .literal, mark: mark(line, bar)))
+            }
+        }
+
         /// A value written on the rest of the line, from `start`.
         func inlineValue(_ line: Line, from start: Int) -> YAMLNode? {
             var end = line.end
@@ -195,27 +246,98 @@ enum FastYAML {
                 return scalar
             case 0x5B:  // [a, "b", 'c']
                 guard bytes[end - 1] == 0x5D else { return nil }
-                var items: [YAMLNode] = []
-                let close = end - 1
-                var index = start + 1
-                while index < close && bytes[index] == 0x20 { index += 1 }
-                if index == close { return .sequence([], mark: mark) }
-                while true {
-                    // An item (spaces before it skipped), then spaces, then "," or the end.
-                    guard index < close, let (item, after) = flowItem(line, from: index, to: close) else { return nil }
-                    items.append(item)
-                    index = after
-                    while index < close && bytes[index] == 0x20 { index += 1 }
-                    if index == close { break }
-                    guard bytes[index] == 0x2C else { return nil }
-                    index += 1
-                    while index < close && bytes[index] == 0x20 { index += 1 }
-                }
-                return .sequence(items, mark: mark)
+                return flowList(line, from: start, close: end - 1)
+            case 0x7B:  // {a: b, c: "d"}
+                guard bytes[end - 1] == 0x7D else { return nil }
+                return flowMapping(line, from: start, close: end - 1)
             default:
                 guard isPlain(start, end, flow: false) else { return nil }
                 return .scalar(YAMLScalar(string: String(decoding: bytes[start..<end], as: UTF8.self), style: .plain, mark: mark))
             }
+        }
+
+        /// A one-line flow list from its `[` at `start` to its `]` at `close`: items `flowItem`
+        /// reads, separated by commas.
+        func flowList(_ line: Line, from start: Int, close: Int) -> YAMLNode? {
+            let mark = self.mark(line, start)
+            var items: [YAMLNode] = []
+            var index = start + 1
+            while index < close && bytes[index] == 0x20 { index += 1 }
+            if index == close { return .sequence([], mark: mark) }
+            while true {
+                // An item (spaces before it skipped), then spaces, then "," or the end.
+                guard index < close, let (item, after) = flowItem(line, from: index, to: close) else { return nil }
+                items.append(item)
+                index = after
+                while index < close && bytes[index] == 0x20 { index += 1 }
+                if index == close { break }
+                guard bytes[index] == 0x2C else { return nil }
+                index += 1
+                while index < close && bytes[index] == 0x20 { index += 1 }
+            }
+            return .sequence(items, mark: mark)
+        }
+
+        /// The `]` that closes the flow list opening at `start`, before `limit`: the first one
+        /// outside quotes. Nil when there is none, or a quote is not closed.
+        func closingBracket(from start: Int, limit: Int) -> Int? {
+            var index = start + 1
+            while index < limit {
+                switch bytes[index] {
+                case 0x5D: return index
+                case 0x22:
+                    index += 1
+                    while index < limit && bytes[index] != 0x22 { index += 1 }
+                case 0x27:
+                    index += 1
+                    while index < limit && bytes[index] != 0x27 { index += 1 }  // '' is two quotes in a row: the same
+                default: break
+                }
+                guard index < limit else { return nil }
+                index += 1
+            }
+            return nil
+        }
+
+        /// A one-line flow mapping from its `{` at `start` to its `}` at `close`: simple keys, each
+        /// followed by ": " and a value `flowItem` reads, separated by commas. Nil for anything
+        /// else (a missing value, a trailing comma, a duplicate or quoted key, nesting).
+        func flowMapping(_ line: Line, from start: Int, close: Int) -> YAMLNode? {
+            let mark = self.mark(line, start)
+            var pairs: [(key: YAMLNode, value: YAMLNode)] = []
+            var seen: [String] = []
+            var index = start + 1
+            while index < close && bytes[index] == 0x20 { index += 1 }
+            if index == close { return .mapping([], mark: mark) }
+            while true {
+                let keyStart = index
+                while index < close, Self.isKeyByte(bytes[index]) { index += 1 }
+                guard index > keyStart, index + 1 < close, bytes[index] == 0x3A, bytes[index + 1] == 0x20 else { return nil }
+                let key = String(decoding: bytes[keyStart..<index], as: UTF8.self)
+                guard !seen.contains(key) else { return nil }
+                seen.append(key)
+                let keyNode = YAMLNode.scalar(YAMLScalar(string: key, style: .plain, mark: self.mark(line, keyStart)))
+                index += 2
+                while index < close && bytes[index] == 0x20 { index += 1 }
+                guard index < close else { return nil }
+                let value: YAMLNode, after: Int
+                if bytes[index] == 0x5B {  // a flow list as the value: [a, b]
+                    guard let bracket = closingBracket(from: index, limit: close),
+                          let list = flowList(line, from: index, close: bracket) else { return nil }
+                    (value, after) = (list, bracket + 1)
+                } else {
+                    guard let item = flowItem(line, from: index, to: close) else { return nil }
+                    (value, after) = item
+                }
+                pairs.append((keyNode, value))
+                index = after
+                while index < close && bytes[index] == 0x20 { index += 1 }
+                if index == close { break }
+                guard bytes[index] == 0x2C else { return nil }
+                index += 1
+                while index < close && bytes[index] == 0x20 { index += 1 }
+            }
+            return .mapping(pairs, mark: mark)
         }
 
         /// One item of a one-line flow list starting at `start` (not a space), ending before

@@ -42,14 +42,30 @@ import Yams
             "key_points:\n  - \"one\"\n  -   two\n",
             "tags: [\"lab-tests\", \"sport\", safety]\nnutrients: [calcium, vitamin-d]\n",
             "tags: ['it''s', \"a, b\", c d , '', \"\"]\nmore: [ \"x\" ,'y' ]\nlast: ['[not a list]', \"{x: y} # z\"]\n",
+            // Literal blocks (`|` alone): lines, blank lines, deeper lines, trailing spaces and blank lines.
+            "answer: |\n  block\n",
+            "description: |\n  First line.\n  Second: with a colon # and no comment\n\n  After a blank line.\n    indented more\n  trailing spaces  \n\n\nnext: x\n",
+            "a: |\n    four\n    # not a comment\n\n    - not a list\nb: |\n  two\n",
+            "full: |   \n  text\n  \n  more\n",
+            "faq:\n  - question: Q\n    answer: |\n      Line one.\n\n      Line two.\n  - question: R\n    answer: plain\nend: 1\n",
+            "nested:\n  inner: |\n    x\n  other: y\n",
+            // One-line flow mappings, as values and as list items.
+            "title: {a: b}\n",
+            "references:\n  - {title: \"A: b\", url: \"https://x.org/a?b=c\", publisher: 'P''s', year: 2024}\n  - {title: T, year: 2023}\n  - {}\n  - { a: b , c: d }\nnext: x\n",
+            "links: {url: https://example.org/path, note: plain text here}\n",
+            "deficiency: {condition: hypocalcemia, symptoms: [tetany, \"a, b]\", 'c]'], after: x}\nexcess: {symptoms: [], x: [ a ]}\n", "a: {b: [c]}\n",
         ]
         for text in taken { #expect(Self.agree(text), "declined: \(text)") }
     }
 
     @Test func leavesEverythingElseToYams() {
         let declined = [
-            "title: a # comment\n", "title: a: b\n", "answer: |\n  block\n", "answer: >\n  folded\n", "title: \"esc \\\" q\"\n",
-            "title: first\n  continued\n", "a: 1\na: 2\n", "base: &b\n  x: 1\nother: *b\n", "title:\n", "title: {a: b}\n",
+            "title: a # comment\n", "title: a: b\n", "answer: >\n  folded\n", "title: \"esc \\\" q\"\n",
+            "title: first\n  continued\n", "a: 1\na: 2\n", "base: &b\n  x: 1\nother: *b\n", "title:\n",
+            "a: |-\n  x\n", "a: |+\n  x\n", "a: |2\n  x\n", "a: | # c\n  x\n", "a: |\n\n  x\n", "a: |\n  x", "a: |\nb: c\n",
+            "a: |\n  x\n     \n", "a: |\n    x\n  y\n", "a: |\n  x\n\tb\n", "list:\n  - |\n    x\n",
+            "a: {b}\n", "a: {b: }\n", "a: {b: c,}\n", "a: {\"b\": c}\n", "a: {b: {c: d}}\n", "a: {b: c, b: d}\n",
+            "a: {b: c} x\n", "a: {b: [c, [d]]}\n", "a: {b: [c}\n", "a: {b: [\"c]}\n", "a: {b: [c] d}\n", "a: {b: [c],}\n", "a: {b: c\n", "a: {b:c}\n", "a: {b: c: d}\n", "a: {b: \"c\\\"\"}\n",
             "\ttitle: x\n", "title: x\r\n", "---\ntitle: x\n", "- a\n- b\n", "tags: [a, [b]]\n", "tags: [\"a\" \"b\"]\n",
             "tags: [\"a\\\"b\"]\n", "tags: ['a]\n", "tags: [\"a\",]\n", "tags: ['a', ]\n", "tags: [\"a\"b]\n",
             "tags: [a,]\n", "\"quoted key\": x\n", "key: -5\n", "key: [a\n", "list:\n  - - a\n", "title: !tag x\n",
@@ -73,11 +89,36 @@ import Yams
         #expect(taken > 100)
     }
 
+    /// Literal blocks built from awkward lines two at a time, and flow mappings from awkward
+    /// values: whatever the fast reader takes, it reads as Yams does.
+    @Test func literalBlocksAndFlowMappingsAgreeWithYams() {
+        let rows = ["text", "  deeper", "", "  ", "# hash", "- dash", "a: b", "trailing  ", "é ß"]
+        var taken = 0
+        for first in rows {
+            for second in rows {
+                for after in ["next: x\n", "", "  # comment\n", "  late: y\n"] {
+                    if Self.agree("key: |\n  " + first + "\n  " + second + "\n" + after) { taken += 1 }
+                    if Self.agree("list:\n  - key: |\n      " + first + "\n      " + second + "\n" + after) { taken += 1 }
+                }
+            }
+        }
+        let values = ["a", "a b", "\"a, b\"", "'it''s'", "\"\"", "https://x.org/a", "2024", "\"#c\"", "a:b", "-1", "b:", "[c]", "\"x\"y", "",
+                      "[c, 'd]', \"e, f\"]", "[]", "[ g ]", "['h''s']", "[i] j"]
+        for first in values {
+            for second in values {
+                for separator in [", ", ",", " , "] {
+                    if Self.agree("m: {k: " + first + separator + "l: " + second + "}\n") { taken += 1 }
+                }
+            }
+        }
+        #expect(taken > 200)
+    }
+
     /// Every front matter and data file of the sample site: the same nodes, and most taken fast.
     @Test func sampleSiteReadsTheSameBothWays() throws {
         let content = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("Content")
-        var files = 0, taken = 0
+        var files = 0, declined: [String] = []
         for case let path as String in FileManager.default.enumerator(atPath: content.path)! {
             let yaml: String
             guard path.hasSuffix(".md") || path.hasSuffix(".yaml") || path.hasSuffix(".yml") else { continue }
@@ -88,9 +129,10 @@ import Yams
                 yaml = text
             }
             files += 1
-            if Self.agree(yaml) { taken += 1 }
+            if !Self.agree(yaml) { declined.append(path) }
         }
         #expect(files > 10)
-        #expect(taken > 0)
+        // Block literals and one-line flow mappings included: no file of the sample needs Yams.
+        #expect(declined.isEmpty, "read by Yams: \(declined)")
     }
 }
