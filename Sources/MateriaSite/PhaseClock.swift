@@ -15,8 +15,27 @@ enum PhaseClock {
         defer { last = now; lastCPU = cpu }
         guard last != 0 else { return }
         let line = "timing " + name.padding(toLength: 11, withPad: " ", startingAt: 0) + String(format: "%7.3f s", Double(now - last) / 1e9)
-            + String(format: "   cpu %6.3f s", cpu - lastCPU) + "   rss \(residentMegabytes()) MB, peak \(peakMegabytes()) MB\n"
+            + String(format: "   cpu %6.3f s", cpu - lastCPU) + "   rss \(residentMegabytes()) MB, peak \(peakMegabytes()) MB" + heapText() + "\n"
         FileHandle.standardError.write(Data(line.utf8))
+    }
+
+    /// jemalloc's figures, when the process runs on it (the materia binary; not the tests): the
+    /// bytes in live allocations, the pages holding them, and all it keeps resident (freed pages
+    /// included, until they go back). Tells data a phase keeps from memory the allocator keeps.
+    /// `mallctl` is looked up at run time: the library targets do not link jemalloc.
+    private static func heapText() -> String {
+        typealias Mallctl = @convention(c) (UnsafePointer<CChar>?, UnsafeMutableRawPointer?, UnsafeMutablePointer<Int>?, UnsafeMutableRawPointer?, Int) -> Int32
+        guard let symbol = dlsym(nil, "mallctl") else { return "" }
+        let mallctl = unsafeBitCast(symbol, to: Mallctl.self)
+        var epoch: UInt64 = 1
+        var size = MemoryLayout<UInt64>.size
+        _ = mallctl("epoch", nil, nil, &epoch, size)
+        var allocated = 0, active = 0, resident = 0
+        size = MemoryLayout<Int>.size
+        _ = mallctl("stats.allocated", &allocated, &size, nil, 0)
+        _ = mallctl("stats.active", &active, &size, nil, 0)
+        _ = mallctl("stats.resident", &resident, &size, nil, 0)
+        return ", heap \(allocated / 1_048_576) MB (active \(active / 1_048_576), resident \(resident / 1_048_576))"
     }
 
     /// User and system CPU time of the process so far, all threads.
