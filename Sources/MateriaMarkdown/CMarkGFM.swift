@@ -81,7 +81,8 @@ public enum MarkdownRenderer {
     /// parser's extension list to `body`, outside the lock. The parser, the document and
     /// everything `body` allocates through cmark are released together when `body` returns: no
     /// cmark pointer may outlive it, and all of it runs on the calling thread (whose arena it is).
-    private static func withDocument<R>(_ source: String, _ body: (_ document: OpaquePointer, _ extensions: UnsafeMutablePointer<cmark_llist>?) -> R) -> R {
+    private static func withDocument<R>(_ source: String,
+                                        _ body: (_ document: OpaquePointer, _ extensions: UnsafeMutablePointer<cmark_llist>?, _ mark: materia_arena_mark) -> R) -> R {
         let mark = materia_arena_begin()
         let locked = !parsesInParallel
         if locked { cmarkLock.lock() }
@@ -107,7 +108,7 @@ public enum MarkdownRenderer {
             materia_arena_end(mark)
         }
         // With NULL here, tagfilter silently stops filtering: always pass the parser's list.
-        return body(document, cmark_parser_get_syntax_extensions(parser))
+        return body(document, cmark_parser_get_syntax_extensions(parser), mark)
     }
 
     /// `body` of the node's HTML as cmark writes it, without making it a String.
@@ -127,22 +128,22 @@ public enum MarkdownRenderer {
     /// cmark-gfm alone: parse and render to HTML with the same options and extensions, without
     /// Materia's tree rewriting. The benchmark's floor (`materia-floor`); not used by builds.
     public static func plainHTML(_ source: String) -> String {
-        withDocument(source) { document, extensions in html(document, extensions) }
+        withDocument(source) { document, extensions, _ in html(document, extensions) }
     }
 
     /// Renders one Markdown document. Thread-safe: parses overlap only when `parsesInParallel`.
     public static func render(_ source: String, options: MarkdownOptions = MarkdownOptions()) -> RenderedMarkdown {
-        withDocument(source) { document, extensions in render(document, extensions, source: source, options: options) }
+        withDocument(source) { document, extensions, mark in render(document, extensions, source: source, options: options, mark: mark) }
     }
 
     private static func render(_ document: OpaquePointer, _ extensions: UnsafeMutablePointer<cmark_llist>?, source: String,
-                               options: MarkdownOptions) -> RenderedMarkdown {
+                               options: MarkdownOptions, mark: materia_arena_mark) -> RenderedMarkdown {
 
         // The transformer reads the Markdown's own UTF-8 (no copy): it lives only in this closure,
         // which hands on what it found.
         var text = source
         let (headings, records, externalLinks, problems) = text.withUTF8 { bytes in
-            var transformer = TreeTransformer(options: options, extensions: extensions, source: bytes)
+            var transformer = TreeTransformer(options: options, extensions: extensions, source: bytes, arenaMark: mark)
             transformer.transform(document)
             return (transformer.headings, transformer.records, transformer.externalLinks, transformer.problems)
         }
@@ -195,11 +196,15 @@ public enum MarkdownRenderer {
         /// The String's own storage, valid only while `render` runs the transformer.
         let source: UnsafeBufferPointer<UInt8>
         let lineStarts: [Int]
+        /// Where the thread's arena stood when this document began (see `discard`).
+        let arenaMark: materia_arena_mark
 
-        init(options: MarkdownOptions, extensions: UnsafeMutablePointer<cmark_llist>?, source: UnsafeBufferPointer<UInt8>) {
+        init(options: MarkdownOptions, extensions: UnsafeMutablePointer<cmark_llist>?, source: UnsafeBufferPointer<UInt8>,
+             arenaMark: materia_arena_mark) {
             self.options = options
             self.extensions = extensions
             self.source = source
+            self.arenaMark = arenaMark
             var starts = [0]
             if let base = source.baseAddress {
                 var index = 0
@@ -479,7 +484,7 @@ public enum MarkdownRenderer {
                 cmark_node_set_literal(first, text)
                 for node in merged {
                     cmark_node_unlink(node)
-                    cmark_node_free(node)
+                    discard(node)
                 }
                 index += 1 + merged.count
             }
@@ -490,7 +495,7 @@ public enum MarkdownRenderer {
         private func split(_ node: OpaquePointer, into pieces: [OpaquePointer]) {
             for piece in pieces { cmark_node_insert_before(node, piece) }
             cmark_node_unlink(node)
-            cmark_node_free(node)
+            discard(node)
         }
 
         /// Sets `node`'s URL to `SiteLink.prefix` (when `prefixed`), `path`, and "#" and `fragment`
@@ -815,7 +820,7 @@ public enum MarkdownRenderer {
         private func escapeRawInline(_ node: OpaquePointer) {
             let text = makeNode(CMARK_NODE_TEXT, literal: literal(node))
             cmark_node_replace(node, text)
-            cmark_node_free(node)
+            discard(node)
         }
 
         private func escapeRawBlock(_ node: OpaquePointer) {
@@ -824,7 +829,7 @@ public enum MarkdownRenderer {
             let paragraph = cmark_node_new_with_mem(CMARK_NODE_PARAGRAPH, MarkdownRenderer.arena)!
             cmark_node_append_child(paragraph, makeNode(CMARK_NODE_TEXT, literal: source))
             cmark_node_replace(node, paragraph)
-            cmark_node_free(node)
+            discard(node)
         }
 
         /// Removes script-capable URL schemes; render runs with UNSAFE, so cmark would not.
@@ -864,12 +869,12 @@ public enum MarkdownRenderer {
             let rest = String(prefix.dropFirst(4))
             for node in leading.dropFirst() {
                 cmark_node_unlink(node)
-                cmark_node_free(node)
+                discard(node)
             }
             let first = leading[0]
             if rest.isEmpty {
                 cmark_node_unlink(first)
-                cmark_node_free(first)
+                discard(first)
             } else {
                 cmark_node_set_literal(first, rest)
             }
@@ -940,7 +945,7 @@ public enum MarkdownRenderer {
                 }
                 caption = inner
                 cmark_node_unlink(previous)
-                cmark_node_free(previous)
+                discard(previous)
             }
             // Written in one pass over cmark's HTML of the table: `scope` goes into every `<th>`
             // and `<th style=…>`, the caption (if any) after `<table>`.
@@ -1014,7 +1019,16 @@ public enum MarkdownRenderer {
 
         private func replace(_ node: OpaquePointer, with replacement: OpaquePointer) {
             cmark_node_replace(node, replacement)
-            cmark_node_free(node)
+            discard(node)
+        }
+
+        /// Frees a node taken out of the tree (unlinked), unless the arena releases it with the
+        /// document anyway: while no block of this document lives in malloc, all of the node's
+        /// blocks are in the arena's chunks, and freeing it would only walk its subtree (about
+        /// 5,000 instructions for a table). Otherwise it is freed as cmark frees it, since the
+        /// document will then be freed node by node and would not reach it.
+        private func discard(_ node: OpaquePointer) {
+            if materia_arena_outstanding(arenaMark) != 0 { cmark_node_free(node) }
         }
 
         private func makeNode(_ type: cmark_node_type, literal: String) -> OpaquePointer {
