@@ -269,13 +269,21 @@ enum FastYAML {
                 guard index < close, let (item, after) = flowItem(line, from: index, to: close) else { return nil }
                 items.append(item)
                 index = after
-                while index < close && bytes[index] == 0x20 { index += 1 }
-                if index == close { break }
-                guard bytes[index] == 0x2C else { return nil }
-                index += 1
-                while index < close && bytes[index] == 0x20 { index += 1 }
+                guard let done = afterEntry(&index, close: close) else { return nil }
+                if done { break }
             }
             return .sequence(items, mark: mark)
+        }
+
+        /// After an entry of a one-line flow list or mapping: spaces, then its end at `close`
+        /// (true), or a comma and spaces before the next entry (false); nil for anything else.
+        func afterEntry(_ index: inout Int, close: Int) -> Bool? {
+            while index < close && bytes[index] == 0x20 { index += 1 }
+            if index == close { return true }
+            guard bytes[index] == 0x2C else { return nil }
+            index += 1
+            while index < close && bytes[index] == 0x20 { index += 1 }
+            return false
         }
 
         /// The `]` that closes the flow list opening at `start`, before `limit`: the first one
@@ -331,11 +339,8 @@ enum FastYAML {
                 }
                 pairs.append((keyNode, value))
                 index = after
-                while index < close && bytes[index] == 0x20 { index += 1 }
-                if index == close { break }
-                guard bytes[index] == 0x2C else { return nil }
-                index += 1
-                while index < close && bytes[index] == 0x20 { index += 1 }
+                guard let done = afterEntry(&index, close: close) else { return nil }
+                if done { break }
             }
             return .mapping(pairs, mark: mark)
         }
