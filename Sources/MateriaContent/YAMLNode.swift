@@ -194,7 +194,7 @@ enum FastYAML {
         /// Nil (Yams reads it) for an empty block, a blank first line, a blank line with more
         /// spaces than the indentation, a last line without a line break, or a less indented line
         /// that does not go back to the parent's level.
-        mutating func literalBlock(_ line: Line, at bar: Int, parentIndent: Int, index: inout Int) -> YAMLNode? {
+        func literalBlock(_ line: Line, at bar: Int, parentIndent: Int, index: inout Int) -> YAMLNode? {
             bytes.withUnsafeBufferPointer { buffer -> YAMLNode? in
                 let count = buffer.count
                 var rowStart = SourceText.lineEnd(buffer, from: bar) + 1
