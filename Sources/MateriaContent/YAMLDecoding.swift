@@ -22,7 +22,11 @@ public final class YAMLDocument {
         // through Yams, which also writes the error messages.
         if let node = FastYAML.compose(text) { return node }
         do {
-            guard let node = try Yams.compose(yaml: text) else {
+            // No tag resolution (`Resolver.basic`): decoding reads each scalar's text and style,
+            // never the type Yams would give it, and the default resolver ran regular expressions
+            // over every plain scalar and key (42 % of Yams's time). The encoding is given, not
+            // looked up in the environment on every call.
+            guard let node = try Yams.compose(yaml: text, .basic, .default, .utf8) else {
                 error(at: location(line: 1, column: 1), "the YAML is empty", fix: "add the required fields")
                 return nil
             }
