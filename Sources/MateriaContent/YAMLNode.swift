@@ -133,7 +133,7 @@ enum FastYAML {
                 while valueStart < line.end && bytes[valueStart] == 0x20 { valueStart += 1 }
                 index += 1
                 let value: YAMLNode
-                if valueStart == line.end {
+                if valueStart == line.end || bytes[valueStart] == 0x23 {  // nothing, or a comment (after the ": ")
                     // A nested block: more indented, or a list at the key's own indentation.
                     guard index < lines.count else { return nil }
                     let next = lines[index]
@@ -240,17 +240,31 @@ enum FastYAML {
             while end > start && bytes[end - 1] == 0x20 { end -= 1 }
             let first = bytes[start]
             let mark = self.mark(line, start)
+            // Each value may be followed by a comment: spaces, then "#" to the end of the line.
             switch first {
-            case 0x22, 0x27:  // quoted, with nothing after the closing quote
-                guard let (scalar, after) = quoted(line, from: start, limit: end), after == end else { return nil }
+            case 0x22, 0x27:  // quoted
+                guard let (scalar, after) = quoted(line, from: start, limit: end), isComment(from: after, to: end) else { return nil }
                 return scalar
             case 0x5B:  // [a, "b", 'c']
-                guard bytes[end - 1] == 0x5D else { return nil }
-                return flowList(line, from: start, close: end - 1)
+                guard let close = closing(0x5D, from: start, limit: end), isComment(from: close + 1, to: end) else { return nil }
+                return flowList(line, from: start, close: close)
             case 0x7B:  // {a: b, c: "d"}
-                guard bytes[end - 1] == 0x7D else { return nil }
-                return flowMapping(line, from: start, close: end - 1)
+                guard let close = closing(0x7D, from: start, limit: end), isComment(from: close + 1, to: end) else { return nil }
+                return flowMapping(line, from: start, close: close)
             default:
+                // A plain value ends where a comment starts: at the first "#" after a space (found
+                // with memchr(3): most values hold none).
+                var index = start
+                bytes.withUnsafeBufferPointer { buffer in
+                    while index < end, let found = memchr(buffer.baseAddress! + index, 0x23, end - index) {
+                        index = buffer.baseAddress!.distance(to: found.assumingMemoryBound(to: UInt8.self))
+                        if buffer[index - 1] == 0x20 { return }
+                        index += 1
+                    }
+                    index = end
+                }
+                while index > start && bytes[index - 1] == 0x20 { index -= 1 }
+                end = index
                 guard isPlain(start, end, flow: false) else { return nil }
                 return .scalar(YAMLScalar(string: String(decoding: bytes[start..<end], as: UTF8.self), style: .plain, mark: mark))
             }
@@ -286,13 +300,22 @@ enum FastYAML {
             return false
         }
 
-        /// The `]` that closes the flow list opening at `start`, before `limit`: the first one
-        /// outside quotes. Nil when there is none, or a quote is not closed.
-        func closingBracket(from start: Int, limit: Int) -> Int? {
+        /// Whether `start..<end` (the rest of a line, trailing spaces cut) is nothing, or a comment
+        /// after at least one space.
+        func isComment(from start: Int, to end: Int) -> Bool {
+            var index = start
+            while index < end && bytes[index] == 0x20 { index += 1 }
+            return index == end || (index > start && bytes[index] == 0x23)
+        }
+
+        /// The `closer` (`]` or `}`) that closes the flow list or mapping opening at `start`,
+        /// before `limit`: the first one outside quotes. Nil when there is none, or a quote is not
+        /// closed.
+        func closing(_ closer: UInt8, from start: Int, limit: Int) -> Int? {
             var index = start + 1
             while index < limit {
                 switch bytes[index] {
-                case 0x5D: return index
+                case closer: return index
                 case 0x22:
                     index += 1
                     while index < limit && bytes[index] != 0x22 { index += 1 }
@@ -330,7 +353,7 @@ enum FastYAML {
                 guard index < close else { return nil }
                 let value: YAMLNode, after: Int
                 if bytes[index] == 0x5B {  // a flow list as the value: [a, b]
-                    guard let bracket = closingBracket(from: index, limit: close),
+                    guard let bracket = closing(0x5D, from: index, limit: close),
                           let list = flowList(line, from: index, close: bracket) else { return nil }
                     (value, after) = (list, bracket + 1)
                 } else {

@@ -53,6 +53,8 @@ import Yams
             "title: {a: b}\n",
             "references:\n  - {title: \"A: b\", url: \"https://x.org/a?b=c\", publisher: 'P''s', year: 2024}\n  - {title: T, year: 2023}\n  - {}\n  - { a: b , c: d }\nnext: x\n",
             "links: {url: https://example.org/path, note: plain text here}\n",
+            // Comments after values.
+            "title: a # comment\nreviewed: 2026-01-25  # checked\nsummary: \"x # y\" # z\ntags: [a, 'b # c'] # d\nkey: {a: b} # e\nnested: # f\n  inner: v # g\nlist: # h\n  - one # i\n  - 'two' # j\n  - k: v # l\nurl: a#b # m\n",
             "deficiency: {condition: hypocalcemia, symptoms: [tetany, \"a, b]\", 'c]'], after: x}\nexcess: {symptoms: [], x: [ a ]}\n", "a: {b: [c]}\n",
         ]
         for text in taken { #expect(Self.agree(text), "declined: \(text)") }
@@ -60,8 +62,9 @@ import Yams
 
     @Test func leavesEverythingElseToYams() {
         let declined = [
-            "title: a # comment\n", "title: a: b\n", "answer: >\n  folded\n", "title: \"esc \\\" q\"\n",
+            "title: a: b\n", "answer: >\n  folded\n", "title: \"esc \\\" q\"\n",
             "title: first\n  continued\n", "a: 1\na: 2\n", "base: &b\n  x: 1\nother: *b\n", "title:\n",
+            "a: \"x\"# c\n", "a: [x]# c\n", "a: {b: c}# c\n", "a: [x # c]\n", "a: {b: c # d}\n", "list:\n  - # c\n    x\n",
             "a: |-\n  x\n", "a: |+\n  x\n", "a: |2\n  x\n", "a: | # c\n  x\n", "a: |\n\n  x\n", "a: |\n  x", "a: |\nb: c\n",
             "a: |\n  x\n     \n", "a: |\n    x\n  y\n", "a: |\n  x\n\tb\n", "list:\n  - |\n    x\n",
             "a: {b}\n", "a: {b: }\n", "a: {b: c,}\n", "a: {\"b\": c}\n", "a: {b: {c: d}}\n", "a: {b: c, b: d}\n",
@@ -104,6 +107,14 @@ import Yams
         }
         let values = ["a", "a b", "\"a, b\"", "'it''s'", "\"\"", "https://x.org/a", "2024", "\"#c\"", "a:b", "-1", "b:", "[c]", "\"x\"y", "",
                       "[c, 'd]', \"e, f\"]", "[]", "[ g ]", "['h''s']", "[i] j"]
+        // Each value alone on a line, with and without a comment after it.
+        for value in values {
+            for comment in ["", " # c", "  #c", "# c", " #", " # 'q' \"r\" [s] {t}"] {
+                if Self.agree("k: " + value + comment + "\nnext: x\n") { taken += 1 }
+                if Self.agree("list:\n  - " + value + comment + "\n") { taken += 1 }
+                if Self.agree("m: {k: " + value + "}" + comment + "\n") { taken += 1 }
+            }
+        }
         for first in values {
             for second in values {
                 for separator in [", ", ",", " , "] {
