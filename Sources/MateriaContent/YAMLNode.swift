@@ -399,7 +399,8 @@ enum FastYAML {
                     guard from < limit, let base = buffer.baseAddress,
                           let found = memchr(base + from, 0x22, limit - from) else { return nil }
                     let close = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
-                    guard memchr(base + from, 0x5C, close - from) == nil else { return nil }
+                    // A backslash before that quote: an escape, which may be the quote's own.
+                    guard memchr(base + from, 0x5C, close - from) == nil else { return Self.escaped(buffer, from: from, limit: limit, mark: mark) }
                     let text = String(decoding: buffer[from..<close], as: UTF8.self)
                     return (.scalar(YAMLScalar(string: text, style: .doubleQuoted, mark: mark)), close + 1)
                 }
@@ -416,6 +417,68 @@ enum FastYAML {
                 index += 1
             }
             return (.scalar(YAMLScalar(string: String(decoding: text, as: UTF8.self), style: .singleQuoted, mark: mark)), index + 1)
+        }
+
+        /// A double-quoted scalar with escapes, from just after its opening quote to its closing
+        /// quote before `limit`, and the offset after that quote: libYAML's escapes decoded
+        /// (`\\` `\"` `\/` `\ ` `\a` `\b` `\t` `\n` `\v` `\f` `\r` `\e` `\N` `\_` `\L` `\P`, and
+        /// `\x`, `\u`, `\U` with 2, 4 or 8 hex digits). Nil (Yams reads it) for `\0` or any other
+        /// escape, a code that is no Unicode scalar, or no closing quote.
+        static func escaped(_ buffer: UnsafeBufferPointer<UInt8>, from: Int, limit: Int, mark: YAMLMark) -> (YAMLNode, Int)? {
+            var text: [UInt8] = []
+            var index = from
+            while index < limit {
+                let byte = buffer[index]
+                if byte == 0x22 {
+                    return (.scalar(YAMLScalar(string: String(decoding: text, as: UTF8.self), style: .doubleQuoted, mark: mark)), index + 1)
+                }
+                guard byte == 0x5C else {
+                    text.append(byte)
+                    index += 1
+                    continue
+                }
+                guard index + 1 < limit else { return nil }
+                var next = index + 2
+                let code: UInt32
+                switch buffer[index + 1] {
+                case UInt8(ascii: "a"): code = 0x07
+                case UInt8(ascii: "b"): code = 0x08
+                case UInt8(ascii: "t"): code = 0x09
+                case UInt8(ascii: "n"): code = 0x0A
+                case UInt8(ascii: "v"): code = 0x0B
+                case UInt8(ascii: "f"): code = 0x0C
+                case UInt8(ascii: "r"): code = 0x0D
+                case UInt8(ascii: "e"): code = 0x1B
+                case UInt8(ascii: " "), UInt8(ascii: "\""), UInt8(ascii: "/"), UInt8(ascii: "\\"): code = UInt32(buffer[index + 1])
+                case UInt8(ascii: "N"): code = 0x85
+                case UInt8(ascii: "_"): code = 0xA0
+                case UInt8(ascii: "L"): code = 0x2028
+                case UInt8(ascii: "P"): code = 0x2029
+                case UInt8(ascii: "x"), UInt8(ascii: "u"), UInt8(ascii: "U"):
+                    let digits = buffer[index + 1] == UInt8(ascii: "x") ? 2 : buffer[index + 1] == UInt8(ascii: "u") ? 4 : 8
+                    guard index + 2 + digits <= limit else { return nil }
+                    var value: UInt32 = 0
+                    for position in (index + 2)..<(index + 2 + digits) {
+                        let digit = buffer[position]
+                        let nibble: UInt8
+                        switch digit {
+                        case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = digit - UInt8(ascii: "0")
+                        case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = digit - UInt8(ascii: "a") + 10
+                        case UInt8(ascii: "A")...UInt8(ascii: "F"): nibble = digit - UInt8(ascii: "A") + 10
+                        default: return nil
+                        }
+                        value = value << 4 | UInt32(nibble)
+                    }
+                    code = value
+                    next = index + 2 + digits
+                default:
+                    return nil
+                }
+                guard let scalar = Unicode.Scalar(code) else { return nil }
+                text.append(contentsOf: UTF8.encode(scalar)!)
+                index = next
+            }
+            return nil
         }
 
         /// A plain scalar that means itself: no indicator first, no ": " or " #" inside, no

@@ -53,6 +53,7 @@ import Yams
             "title: {a: b}\n",
             "references:\n  - {title: \"A: b\", url: \"https://x.org/a?b=c\", publisher: 'P''s', year: 2024}\n  - {title: T, year: 2023}\n  - {}\n  - { a: b , c: d }\nnext: x\n",
             "links: {url: https://example.org/path, note: plain text here}\n",
+            "title: \"esc \\\" q\"\n",
             // Comments after values.
             "title: a # comment\nreviewed: 2026-01-25  # checked\nsummary: \"x # y\" # z\ntags: [a, 'b # c'] # d\nkey: {a: b} # e\nnested: # f\n  inner: v # g\nlist: # h\n  - one # i\n  - 'two' # j\n  - k: v # l\nurl: a#b # m\n",
             "deficiency: {condition: hypocalcemia, symptoms: [tetany, \"a, b]\", 'c]'], after: x}\nexcess: {symptoms: [], x: [ a ]}\n", "a: {b: [c]}\n",
@@ -62,7 +63,7 @@ import Yams
 
     @Test func leavesEverythingElseToYams() {
         let declined = [
-            "title: a: b\n", "answer: >\n  folded\n", "title: \"esc \\\" q\"\n",
+            "title: a: b\n", "answer: >\n  folded\n",
             "title: first\n  continued\n", "a: 1\na: 2\n", "base: &b\n  x: 1\nother: *b\n", "title:\n",
             "a: \"x\"# c\n", "a: [x]# c\n", "a: {b: c}# c\n", "a: [x # c]\n", "a: {b: c # d}\n", "list:\n  - # c\n    x\n",
             "a: |-\n  x\n", "a: |+\n  x\n", "a: |2\n  x\n", "a: | # c\n  x\n", "a: |\n\n  x\n", "a: |\n  x", "a: |\nb: c\n",
@@ -123,6 +124,27 @@ import Yams
             }
         }
         #expect(taken > 200)
+    }
+
+    /// Double-quoted values with escapes: whatever the fast reader takes, it reads as Yams does,
+    /// alone on a line, as a list item and in a one-line mapping, with a comment after or not.
+    @Test func escapesInDoubleQuotesAgreeWithYams() {
+        let escapes = ["\\\"", "\\\\", "\\/", "\\ ", "\\a", "\\b", "\\t", "\\n", "\\v", "\\f", "\\r", "\\e", "\\N", "\\_", "\\L", "\\P",
+                       "\\x41", "\\xe9", "\\u00e9", "\\u2014", "\\U0001F600", "\\x4", "\\u12", "\\uD800", "\\U00110000", "\\q", "\\0", "\\", "\\xZZ"]
+        var taken = 0
+        for escape in escapes {
+            for text in ["a" + escape + "b", escape, "say " + escape + "hi" + escape, "\\\\" + escape] {
+                let quoted = "\"" + text + "\""
+                for comment in ["", " # c"] {
+                    if Self.agree("k: " + quoted + comment + "\nnext: x\n") { taken += 1 }
+                    if Self.agree("list:\n  - " + quoted + comment + "\n") { taken += 1 }
+                    if Self.agree("m: {k: " + quoted + ", l: v}" + comment + "\n") { taken += 1 }
+                }
+            }
+        }
+        #expect(taken > 300)
+        // A title with quotes in it, escaped, is read without Yams.
+        #expect(FastYAML.compose("title: \"The \\\"magnesium myth\\\"\"\n") != nil)
     }
 
     /// Every front matter and data file of the sample site: the same nodes, and most taken fast.
