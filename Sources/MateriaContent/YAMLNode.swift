@@ -143,9 +143,9 @@ enum FastYAML {
                     } else {
                         return nil  // an empty value: Yams decides what it is
                     }
-                } else if bytes[valueStart] == 0x7C && valueStart + 1 == line.end {
-                    // `|` and nothing after it: a literal block on the lines below.
-                    guard let block = literalBlock(line, at: valueStart, parentIndent: indent, index: &index) else { return nil }
+                } else if bytes[valueStart] == 0x7C || bytes[valueStart] == 0x3E {
+                    // `|` or `>`: a block scalar on the lines below.
+                    guard let block = blockScalar(line, at: valueStart, parentIndent: indent, index: &index) else { return nil }
                     value = block
                 } else {
                     guard let inline = inlineValue(line, from: valueStart) else { return nil }
@@ -187,20 +187,32 @@ enum FastYAML {
             return .sequence(items, mark: mark)
         }
 
-        /// The literal block scalar whose `|` is at `bar` on `line` (a mapping's value at
-        /// `parentIndent`), as libYAML reads one with no indicators after the bar: its lines with
-        /// the first line's indentation taken off, blank lines kept as line breaks, trailing blank
-        /// lines dropped and one final line break kept. `index` moves past the lines it holds.
-        /// Nil (Yams reads it) for an empty block, a blank first line, a blank line with more
-        /// spaces than the indentation, a last line without a line break, or a less indented line
-        /// that does not go back to the parent's level.
-        func literalBlock(_ line: Line, at bar: Int, parentIndent: Int, index: inout Int) -> YAMLNode? {
-            bytes.withUnsafeBufferPointer { buffer -> YAMLNode? in
+        /// The block scalar whose indicator (`|` literal or `>` folded, then `-` strip or `+` keep,
+        /// then nothing but a comment) starts at `bar` on `line`, a mapping's value at
+        /// `parentIndent`; nil when the line holds anything else. Read as libYAML reads one: the
+        /// first line's indentation taken off every line; in a folded block a line break between
+        /// two lines that are not more indented becomes a space (or goes, before blank lines);
+        /// blank lines kept as line breaks; at the end one line break (clip), none (strip) or all
+        /// with the blank lines after the last line (keep). `index` moves past the lines it holds.
+        /// Nil (Yams reads it) also for an indentation indicator, an empty block, a blank first
+        /// line, a blank line with more spaces than the indentation, a last line without a line
+        /// break, or a less indented line that does not go back to the parent's level.
+        func blockScalar(_ line: Line, at bar: Int, parentIndent: Int, index: inout Int) -> YAMLNode? {
+            let folded = bytes[bar] == 0x3E
+            var after = bar + 1
+            var chomping = 0  // -1 strip, 0 clip, 1 keep
+            if after < line.end && (bytes[after] == 0x2D || bytes[after] == 0x2B) {
+                chomping = bytes[after] == 0x2D ? -1 : 1
+                after += 1
+            }
+            guard isComment(from: after, to: line.end) else { return nil }
+            return bytes.withUnsafeBufferPointer { buffer -> YAMLNode? in
                 let count = buffer.count
                 var rowStart = SourceText.lineEnd(buffer, from: bar) + 1
                 var indent = -1
                 var text: [UInt8] = []
-                var pendingBreaks = 0  // blank lines (and the last line break) not yet known to be inside
+                var trailingBreaks = 0    // blank lines since the last line of text
+                var previousMoreIndented = false
                 var end = count  // where the block ends: the start of the first line after it
                 while rowStart < count {
                     let rowEnd = SourceText.lineEnd(buffer, from: rowStart)
@@ -210,27 +222,33 @@ enum FastYAML {
                     let leading = spaces - rowStart
                     if spaces == rowEnd {  // a blank line
                         guard indent >= 0, leading <= indent else { return nil }
-                        pendingBreaks += 1
-                    } else if indent < 0 {
-                        guard leading > parentIndent else { return nil }  // an empty block
-                        indent = leading
-                        text.append(contentsOf: buffer[(rowStart + indent)..<rowEnd])
-                        pendingBreaks = 1
-                    } else if leading >= indent {
-                        text.append(contentsOf: repeatElement(0x0A, count: pendingBreaks))
-                        text.append(contentsOf: buffer[(rowStart + indent)..<rowEnd])
-                        pendingBreaks = 1
-                    } else {
+                        trailingBreaks += 1
+                    } else if indent >= 0 && leading < indent {
                         guard leading <= parentIndent else { return nil }
                         end = rowStart
                         break
+                    } else {
+                        let moreIndented = indent >= 0 && leading > indent
+                        if indent < 0 {
+                            guard leading > parentIndent else { return nil }  // an empty block
+                            indent = leading
+                        } else if folded && !previousMoreIndented && !moreIndented {
+                            if trailingBreaks == 0 { text.append(0x20) }  // the line break folds into a space
+                        } else {
+                            text.append(0x0A)
+                        }
+                        text.append(contentsOf: repeatElement(0x0A, count: trailingBreaks))
+                        trailingBreaks = 0
+                        previousMoreIndented = moreIndented
+                        text.append(contentsOf: buffer[(rowStart + indent)..<rowEnd])
                     }
                     rowStart = rowEnd + 1
                 }
                 guard indent >= 0 else { return nil }
-                text.append(0x0A)  // clipped: one line break, whatever blank lines follow
+                if chomping >= 0 { text.append(0x0A) }
+                if chomping > 0 { text.append(contentsOf: repeatElement(0x0A, count: trailingBreaks)) }
                 while index < lines.count && lines[index].lineStart < end { index += 1 }
-                return .scalar(YAMLScalar(string: String(decoding: text, as: UTF8.self), style: .literal, mark: mark(line, bar)))
+                return .scalar(YAMLScalar(string: String(decoding: text, as: UTF8.self), style: folded ? .folded : .literal, mark: mark(line, bar)))
             }
         }
 

@@ -49,6 +49,7 @@ import Yams
             "full: |   \n  text\n  \n  more\n",
             "faq:\n  - question: Q\n    answer: |\n      Line one.\n\n      Line two.\n  - question: R\n    answer: plain\nend: 1\n",
             "nested:\n  inner: |\n    x\n  other: y\n",
+            "answer: >\n  folded\n", "a: |-\n  x\n", "a: |+\n  x\n\n\nb: y\n", "a: | # c\n  x\n", "a: >+ # c\n  x\n  y\n\n",
             // One-line flow mappings, as values and as list items.
             "title: {a: b}\n",
             "references:\n  - {title: \"A: b\", url: \"https://x.org/a?b=c\", publisher: 'P''s', year: 2024}\n  - {title: T, year: 2023}\n  - {}\n  - { a: b , c: d }\nnext: x\n",
@@ -63,10 +64,10 @@ import Yams
 
     @Test func leavesEverythingElseToYams() {
         let declined = [
-            "title: a: b\n", "answer: >\n  folded\n",
+            "title: a: b\n",
             "title: first\n  continued\n", "a: 1\na: 2\n", "base: &b\n  x: 1\nother: *b\n", "title:\n",
             "a: \"x\"# c\n", "a: [x]# c\n", "a: {b: c}# c\n", "a: [x # c]\n", "a: {b: c # d}\n", "list:\n  - # c\n    x\n",
-            "a: |-\n  x\n", "a: |+\n  x\n", "a: |2\n  x\n", "a: | # c\n  x\n", "a: |\n\n  x\n", "a: |\n  x", "a: |\nb: c\n",
+            "a: |2\n  x\n", "a: >-2\n  x\n", "a: |#c\n  x\n", "a: |x\n  x\n", "a: |\n\n  x\n", "a: >\n\n  x\n", "a: |\n  x", "a: |\nb: c\n",
             "a: |\n  x\n     \n", "a: |\n    x\n  y\n", "a: |\n  x\n\tb\n", "list:\n  - |\n    x\n",
             "a: {b}\n", "a: {b: }\n", "a: {b: c,}\n", "a: {\"b\": c}\n", "a: {b: {c: d}}\n", "a: {b: c, b: d}\n",
             "a: {b: c} x\n", "a: {b: [c, [d]]}\n", "a: {b: [c}\n", "a: {b: [\"c]}\n", "a: {b: [c] d}\n", "a: {b: [c],}\n", "a: {b: c\n", "a: {b:c}\n", "a: {b: c: d}\n", "a: {b: \"c\\\"\"}\n",
@@ -98,12 +99,18 @@ import Yams
     @Test func literalBlocksAndFlowMappingsAgreeWithYams() {
         let rows = ["text", "  deeper", "", "  ", "# hash", "- dash", "a: b", "trailing  ", "é ß"]
         var taken = 0
-        for first in rows {
-            for second in rows {
-                for after in ["next: x\n", "", "  # comment\n", "  late: y\n"] {
-                    if Self.agree("key: |\n  " + first + "\n  " + second + "\n" + after) { taken += 1 }
-                    if Self.agree("list:\n  - key: |\n      " + first + "\n      " + second + "\n" + after) { taken += 1 }
+        for indicator in ["|", "|-", "|+", ">", ">-", ">+"] {
+            for first in rows {
+                for second in rows {
+                    for after in ["next: x\n", "", "  # comment\n", "  late: y\n", "\n\nnext: x\n"] {
+                        if Self.agree("key: " + indicator + "\n  " + first + "\n  " + second + "\n" + after) { taken += 1 }
+                        if Self.agree("list:\n  - key: " + indicator + "\n      " + first + "\n      " + second + "\n" + after) { taken += 1 }
+                    }
                 }
+            }
+            // Three lines, to fold between more and less indented ones and across blank lines.
+            for middle in ["  deeper", "", "text", "  "] {
+                if Self.agree("key: " + indicator + "\n  one\n  " + middle + "\n  three\n\n  four\n") { taken += 1 }
             }
         }
         let values = ["a", "a b", "\"a, b\"", "'it''s'", "\"\"", "https://x.org/a", "2024", "\"#c\"", "a:b", "-1", "b:", "[c]", "\"x\"y", "",
@@ -123,7 +130,7 @@ import Yams
                 }
             }
         }
-        #expect(taken > 200)
+        #expect(taken > 1_000)
     }
 
     /// Double-quoted values with escapes: whatever the fast reader takes, it reads as Yams does,
