@@ -135,13 +135,12 @@ enum FastYAML {
                 let value: YAMLNode
                 if valueStart == line.end || bytes[valueStart] == 0x23 {  // nothing, or a comment (after the ": ")
                     // A nested block: more indented, or a list at the key's own indentation.
-                    guard index < lines.count else { return nil }
-                    let next = lines[index]
-                    if next.indent > indent || (next.indent == indent && isItem(next)) {
+                    if index < lines.count && (lines[index].indent > indent || (lines[index].indent == indent && isItem(lines[index]))) {
                         guard let nested = block(&index) else { return nil }
                         value = nested
                     } else {
-                        return nil  // an empty value: Yams decides what it is
+                        // No value: an empty plain scalar (null), placed as libYAML places it.
+                        value = .scalar(YAMLScalar(string: "", style: .plain, mark: self.mark(line, keyEnd + 1)))
                     }
                 } else if bytes[valueStart] == 0x7C || bytes[valueStart] == 0x3E {
                     // `|` or `>`: a block scalar on the lines below.

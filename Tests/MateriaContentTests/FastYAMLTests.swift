@@ -55,6 +55,8 @@ import Yams
             "references:\n  - {title: \"A: b\", url: \"https://x.org/a?b=c\", publisher: 'P''s', year: 2024}\n  - {title: T, year: 2023}\n  - {}\n  - { a: b , c: d }\nnext: x\n",
             "links: {url: https://example.org/path, note: plain text here}\n",
             "title: \"esc \\\" q\"\n",
+            // Empty values.
+            "a:\nb: c\n", "a:   \nb: c\n", "a: # c\nb: x\n", "list:\n  - k:\n    l: v\n", "a: x\nb:\n", "n:\n  inner:\nnext: y\n",
             // Comments after values.
             "title: a # comment\nreviewed: 2026-01-25  # checked\nsummary: \"x # y\" # z\ntags: [a, 'b # c'] # d\nkey: {a: b} # e\nnested: # f\n  inner: v # g\nlist: # h\n  - one # i\n  - 'two' # j\n  - k: v # l\nurl: a#b # m\n",
             "deficiency: {condition: hypocalcemia, symptoms: [tetany, \"a, b]\", 'c]'], after: x}\nexcess: {symptoms: [], x: [ a ]}\n", "a: {b: [c]}\n",
@@ -65,7 +67,7 @@ import Yams
     @Test func leavesEverythingElseToYams() {
         let declined = [
             "title: a: b\n",
-            "title: first\n  continued\n", "a: 1\na: 2\n", "base: &b\n  x: 1\nother: *b\n", "title:\n",
+            "title: first\n  continued\n", "a: 1\na: 2\n", "base: &b\n  x: 1\nother: *b\n", 
             "a: \"x\"# c\n", "a: [x]# c\n", "a: {b: c}# c\n", "a: [x # c]\n", "a: {b: c # d}\n", "list:\n  - # c\n    x\n",
             "a: |2\n  x\n", "a: >-2\n  x\n", "a: |#c\n  x\n", "a: |x\n  x\n", "a: |\n\n  x\n", "a: >\n\n  x\n", "a: |\n  x", "a: |\nb: c\n",
             "a: |\n  x\n     \n", "a: |\n    x\n  y\n", "a: |\n  x\n\tb\n", "list:\n  - |\n    x\n",
