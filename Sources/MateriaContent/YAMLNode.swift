@@ -63,11 +63,13 @@ extension YAMLScalar.Style {
     }
 }
 
-/// Reads the plain YAML most front matter is written in, without libYAML: block mappings with
-/// simple keys, block lists (of values or of mappings), one-line `[a, "b", 'c']` lists, and
-/// one-line plain, single- or double-quoted values. Anything else (comments after values, block scalars,
-/// escapes, anchors, tabs, multi-line values, duplicate keys, empty values…) returns nil and
-/// the caller hands the text to Yams, so results and error messages are the same either way.
+/// Reads the YAML front matter and data files are written in, without libYAML: block mappings
+/// with simple keys, block lists (of values or of mappings), one-line plain, single- or
+/// double-quoted values (with escapes), one-line `[a, "b", 'c']` lists and `{a: b, c: [d]}`
+/// mappings, `|` and `>` blocks (with `-` or `+`), keys with no value, and comments after values.
+/// Anything else (multi-line values, anchors and aliases, tabs, duplicate keys, indentation
+/// indicators, nested flow collections, anything malformed…) returns nil and the caller hands the
+/// text to Yams, so results and error messages are the same either way.
 enum FastYAML {
     private struct Line {
         var indent: Int
