@@ -148,11 +148,13 @@ enum FastYAML {
                     // `|` or `>`: a block scalar on the lines below.
                     guard let block = blockScalar(line, at: valueStart, parentIndent: indent, index: &index) else { return nil }
                     value = block
+                } else if index < lines.count && lines[index].indent > indent {
+                    // A more indented line continues the value: a plain value over several lines.
+                    guard let multiline = multilinePlain(line, from: valueStart, parentIndent: indent, index: &index) else { return nil }
+                    value = multiline
                 } else {
                     guard let inline = inlineValue(line, from: valueStart) else { return nil }
                     value = inline
-                    // A more indented line would continue the value over several lines.
-                    if index < lines.count && lines[index].indent > indent { return nil }
                 }
                 pairs.append((keyNode, value))
             }
@@ -250,6 +252,44 @@ enum FastYAML {
                 if chomping > 0 { text.append(contentsOf: repeatElement(0x0A, count: trailingBreaks)) }
                 while index < lines.count && lines[index].lineStart < end { index += 1 }
                 return .scalar(YAMLScalar(string: String(decoding: text, as: UTF8.self), style: folded ? .folded : .literal, mark: mark(line, bar)))
+            }
+        }
+
+        /// A plain value that starts at `start` on `line` (a mapping's value at `parentIndent`) and
+        /// goes on over the more indented lines below, as libYAML reads one: each line trimmed,
+        /// a line break between two lines read as a space, and each blank line between them as a
+        /// line break. `index` moves past the lines it holds. Nil (Yams reads it) when any of its
+        /// lines is not a plain value on its own (a quote, an indicator first, ": ", " #"), or a
+        /// comment line comes between them.
+        func multilinePlain(_ line: Line, from start: Int, parentIndent: Int, index: inout Int) -> YAMLNode? {
+            guard isPlain(start, line.end, flow: false) else { return nil }
+            return bytes.withUnsafeBufferPointer { buffer -> YAMLNode? in
+                let count = buffer.count
+                var text = Array(buffer[start..<line.end])
+                var rowStart = SourceText.lineEnd(buffer, from: line.end) + 1
+                var breaks = 0  // blank lines since the last line of text
+                var end = count
+                while rowStart < count {
+                    let rowEnd = SourceText.lineEnd(buffer, from: rowStart)
+                    var contentStart = rowStart
+                    while contentStart < rowEnd && buffer[contentStart] == 0x20 { contentStart += 1 }
+                    var contentEnd = rowEnd
+                    while contentEnd > contentStart && buffer[contentEnd - 1] == 0x20 { contentEnd -= 1 }
+                    if contentStart == contentEnd {
+                        breaks += 1
+                    } else if contentStart - rowStart <= parentIndent {
+                        end = rowStart
+                        break
+                    } else {
+                        guard isPlain(contentStart, contentEnd, flow: false) else { return nil }  // "#" first too
+                        if breaks == 0 { text.append(0x20) } else { text.append(contentsOf: repeatElement(0x0A, count: breaks)) }
+                        breaks = 0
+                        text.append(contentsOf: buffer[contentStart..<contentEnd])
+                    }
+                    rowStart = rowEnd + 1
+                }
+                while index < lines.count && lines[index].lineStart < end { index += 1 }
+                return .scalar(YAMLScalar(string: String(decoding: text, as: UTF8.self), style: .plain, mark: mark(line, start)))
             }
         }
 

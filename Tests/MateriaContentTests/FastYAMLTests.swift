@@ -54,7 +54,8 @@ import Yams
             "title: {a: b}\n",
             "references:\n  - {title: \"A: b\", url: \"https://x.org/a?b=c\", publisher: 'P''s', year: 2024}\n  - {title: T, year: 2023}\n  - {}\n  - { a: b , c: d }\nnext: x\n",
             "links: {url: https://example.org/path, note: plain text here}\n",
-            "title: \"esc \\\" q\"\n",
+            "title: \"esc \\\" q\"\n", "title: first\n  continued\n",
+            "summary: A long summary that\n  goes on over lines\n\n  and a blank one.\nnext: x\nlist:\n  - k: first\n      second\n    l: v\n",
             // Empty values.
             "a:\nb: c\n", "a:   \nb: c\n", "a: # c\nb: x\n", "list:\n  - k:\n    l: v\n", "a: x\nb:\n", "n:\n  inner:\nnext: y\n",
             // Comments after values.
@@ -67,7 +68,7 @@ import Yams
     @Test func leavesEverythingElseToYams() {
         let declined = [
             "title: a: b\n",
-            "title: first\n  continued\n", "a: 1\na: 2\n", "base: &b\n  x: 1\nother: *b\n", 
+            "a: 1\na: 2\n", "base: &b\n  x: 1\nother: *b\n", 
             "a: \"x\"# c\n", "a: [x]# c\n", "a: {b: c}# c\n", "a: [x # c]\n", "a: {b: c # d}\n", "list:\n  - # c\n    x\n",
             "a: |2\n  x\n", "a: >-2\n  x\n", "a: |#c\n  x\n", "a: |x\n  x\n", "a: |\n\n  x\n", "a: >\n\n  x\n", "a: |\n  x", "a: |\nb: c\n",
             "a: |\n  x\n     \n", "a: |\n    x\n  y\n", "a: |\n  x\n\tb\n", "list:\n  - |\n    x\n",
@@ -133,6 +134,23 @@ import Yams
             }
         }
         #expect(taken > 1_000)
+    }
+
+    /// Plain values over several lines, from awkward lines two at a time: whatever the fast
+    /// reader takes, it reads as Yams does.
+    @Test func multilinePlainValuesAgreeWithYams() {
+        let rows = ["more words", "  deeper", "", "  ", "# hash", "- dash", "a: b", "x # c", "trailing  ", "é ß", "'q'", "\"d\"", "[l]", "{m}", "a:b", "%"]
+        var taken = 0
+        for first in rows {
+            for second in rows {
+                for after in ["next: x\n", "", "  # comment\n", "\n\nnext: x\n"] {
+                    if Self.agree("key: start of it\n  " + first + "\n  " + second + "\n" + after) { taken += 1 }
+                    if Self.agree("list:\n  - key: start\n      " + first + "\n      " + second + "\n" + after) { taken += 1 }
+                    if Self.agree("key: start\n " + first + "\n   " + second + "\n" + after) { taken += 1 }
+                }
+            }
+        }
+        #expect(taken > 300)
     }
 
     /// Double-quoted values with escapes: whatever the fast reader takes, it reads as Yams does,
