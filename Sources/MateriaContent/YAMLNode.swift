@@ -66,8 +66,9 @@ extension YAMLScalar.Style {
 /// Reads the YAML front matter and data files are written in, without libYAML: block mappings
 /// with simple keys, block lists (of values or of mappings), one-line plain, single- or
 /// double-quoted values (with escapes), one-line `[a, "b", 'c']` lists and `{a: b, c: [d]}`
-/// mappings, `|` and `>` blocks (with `-` or `+`), keys with no value, and comments after values.
-/// Anything else (multi-line values, anchors and aliases, tabs, duplicate keys, indentation
+/// mappings, `|` and `>` blocks (with `-` or `+`), plain values wrapped over several lines, keys
+/// with no value, and comments after values. Anything else (quoted values over several lines,
+/// anchors and aliases, tabs, duplicate keys, indentation
 /// indicators, nested flow collections, anything malformed…) returns nil and the caller hands the
 /// text to Yams, so results and error messages are the same either way.
 enum FastYAML {
