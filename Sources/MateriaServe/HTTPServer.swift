@@ -100,7 +100,9 @@ public final class HTTPServer: @unchecked Sendable {
     /// accept on whatever socket the process opens next under the same number (another server's,
     /// in the tests, whose requests it then answered from its own folder).
     private let stopped = Atomic<Bool>(false)
-    private let started = Atomic<Bool>(false)
+    /// Who closes the listening socket, decided once: the accepting thread (`start` set it
+    /// first) or `stop` (before any `start`; a later `start` then does nothing).
+    private let claimed = Atomic<Bool>(false)
     private let handler: @Sendable (HTTPRequest) -> HTTPResponse
     static let maxHeaderBytes = 16 * 1024
 
@@ -158,8 +160,10 @@ public final class HTTPServer: @unchecked Sendable {
     }
 
     /// Accepts connections on a background thread until `stop`.
+    /// A second call, or a call after `stop`, does nothing: no two threads accept on the socket,
+    /// and none on a socket already closed, whose number the process may have given to another.
     public func start() {
-        started.store(true, ordering: .sequentiallyConsistent)
+        guard claimed.compareExchange(expected: false, desired: true, ordering: .sequentiallyConsistent).exchanged else { return }
         let thread = Thread { [self] in
             defer { close(listener) }
             while true {
@@ -189,7 +193,7 @@ public final class HTTPServer: @unchecked Sendable {
     public func stop() {
         guard !stopped.exchange(true, ordering: .sequentiallyConsistent) else { return }
         shutdown(listener, Int32(SHUT_RDWR))
-        if !started.load(ordering: .sequentiallyConsistent) { close(listener) }
+        if claimed.compareExchange(expected: false, desired: true, ordering: .sequentiallyConsistent).exchanged { close(listener) }
     }
 
     private func serve(_ socket: Int32) {

@@ -274,4 +274,27 @@ extension ServerTests {
         }
         #expect(wrong == 0, "\(wrong) of 300 requests were answered by a stopped server")
     }
+
+    /// `start` after `stop`, or twice, starts no thread that accepts on a closed socket (whose
+    /// number the next server gets) or on one another thread also accepts on and closes.
+    @Test func startAfterStopOrTwiceStartsNothing() throws {
+        var wrong = 0
+        for round in 0..<50 {
+            let first = try HTTPServer(host: "127.0.0.1", port: 0) { _ in HTTPResponse.text(200, "first \(round)") }
+            if round % 2 == 0 {
+                first.stop()
+                first.start()
+            } else {
+                first.start()
+                first.start()
+                #expect(try RawClient(port: first.port).request("/").body == "first \(round)\n")
+                first.stop()
+            }
+            let second = try HTTPServer(host: "127.0.0.1", port: 0) { _ in HTTPResponse.text(200, "second \(round)") }
+            second.start()
+            for _ in 0..<4 where try RawClient(port: second.port).request("/").body != "second \(round)\n" { wrong += 1 }
+            second.stop()
+        }
+        #expect(wrong == 0, "\(wrong) of 200 requests were answered by another server")
+    }
 }
