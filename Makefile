@@ -1,7 +1,7 @@
 # The two set-up commands of the README: `make site` builds the sample site, `make test` runs the tests.
 SWIFT ?= swift
 
-.PHONY: deps validators site test release clean bench bench-ab bench-serve
+.PHONY: deps validators site test release clean bench bench-ab bench-serve bench-stripped
 
 deps:
 	@./scripts/install-deps.sh
@@ -42,6 +42,11 @@ PAIRS ?= 5
 JOBS ?= 0
 bench-ab:
 	cd scripts/bench && python3 ab.py $(abspath $(A)) $(abspath $(B)) -n $(N) --pairs $(PAIRS) --dest $(DEST) --jobs $(JOBS)
+
+# The same corpus built in full and stripped (one-line templates, auto-links off), alternating, each
+# build beside a floor run: how much of the distance to the floor the features account for.
+bench-stripped: release
+	python3 scripts/bench/stripped.py -n $(N) --runs $(RUNS) --dest $(DEST)
 
 # Save-to-reload latency of `materia serve` on N generated articles (add HUGO=1 to compare hugo server).
 bench-serve: release

@@ -62,14 +62,25 @@ def line(label, wall, cpu, rss):
     print("  %-34s wall %7.2f s   cpu %7.2f s   peak rss %6.0f MB" % (label, wall, cpu, rss))
 
 
-def main():
+def options():
+    """The command line `make bench` and `make bench-stripped` share."""
     parser = argparse.ArgumentParser()
     parser.add_argument("-n", type=int, default=10000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--dest", default="/tmp", help="parent folder of the outputs (/dev/shm for tmpfs)")
     parser.add_argument("--materia", default=os.path.join(REPO, ".build", "release", "materia"))
     parser.add_argument("--floor", default=os.path.join(REPO, ".build", "release", "materia-floor"))
-    args = parser.parse_args()
+    return parser
+
+
+def floor_seconds(floor, articles):
+    """One timed pass of the floor over the articles' bodies, in seconds."""
+    printed = subprocess.run([floor, articles, "1"], capture_output=True, text=True, check=True).stdout
+    return float(printed.split("median ")[1].split(" s")[0]), printed.strip()
+
+
+def main():
+    args = options().parse_args()
 
     site = corpus(args.n)
     articles = os.path.join(site, "Content", "articles")
@@ -106,8 +117,8 @@ def main():
             ratios.append(result[0] / other[0])
             line("hugo, run %d" % (index + 1), *other)
         # One timed pass of the floor right after the build: the pair shares the host's minute.
-        floor = subprocess.run([args.floor, articles, "1"], capture_output=True, text=True, check=True).stdout.strip()
-        floors.append(float(floor.split("median ")[1].split(" s")[0]))
+        seconds, floor = floor_seconds(args.floor, articles)
+        floors.append(seconds)
         floor_ratios.append(result[0] / floors[-1])
         print("  %-34s parse+render %.3f s on one thread" % ("floor, run %d" % (index + 1), floors[-1]))
     unchanged = [run([args.materia, "build", "--root", site, "--output", out, "--quiet"]) for _ in range(args.runs)]
