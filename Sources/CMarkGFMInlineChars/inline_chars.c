@@ -39,6 +39,16 @@ void cmark_manage_extensions_special_characters(void *parser, int add) {
     pthread_mutex_unlock(&adding);
 }
 
+void materia_cmark_inline_chars_add(void *parser) {
+    pthread_mutex_lock(&adding);
+    manage_function original = (manage_function)dlsym(RTLD_NEXT, "cmark_manage_extensions_special_characters");
+    if (original != NULL) {
+        original(parser, 1);
+    }
+    atomic_store(&added, 1);
+    pthread_mutex_unlock(&adding);
+}
+
 long materia_cmark_inline_chars_calls(void) {
     return atomic_load(&calls);
 }

@@ -396,6 +396,48 @@ int materia_next_term_match(const unsigned char *text, long from,
     return 0;
 }
 
+// The `materia_autolink_forms` bits of the form that starts at `index`, if any.
+static int autolink_form_at(const unsigned char *bytes, size_t count, size_t index) {
+    switch (bytes[index]) {
+    case '@':
+    case '&':
+        return MATERIA_AUTOLINK_ANY;
+    case ':':
+        return index + 2 < count && bytes[index + 1] == '/' && bytes[index + 2] == '/' ? MATERIA_AUTOLINK_ANY : 0;
+    case 'w':
+    case 'W':
+        // After "/" (as in "https://www."), the extension never takes "www." for a link's start.
+        return index + 3 < count && (bytes[index + 1] | 0x20) == 'w' && (bytes[index + 2] | 0x20) == 'w' && bytes[index + 3] == '.'
+                       && (index == 0 || bytes[index - 1] != '/')
+                   ? MATERIA_AUTOLINK_ANY | MATERIA_AUTOLINK_WWW : 0;
+    default:
+        return 0;
+    }
+}
+
+int materia_autolink_forms(const unsigned char *bytes, size_t count) {
+    const int all = MATERIA_AUTOLINK_ANY | MATERIA_AUTOLINK_WWW;
+    int forms = 0;
+    size_t index = 0;
+#if defined(__SSE2__)
+    // "w" is common in prose: each one found is looked at with the three bytes after it.
+    const __m128i at = _mm_set1_epi8('@'), amp = _mm_set1_epi8('&'), colon = _mm_set1_epi8(':');
+    const __m128i lower_w = _mm_set1_epi8('w'), upper_w = _mm_set1_epi8('W');
+    for (; index + 16 <= count; index += 16) {
+        __m128i block = _mm_loadu_si128((const __m128i *)(bytes + index));
+        __m128i found = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(block, at), _mm_cmpeq_epi8(block, amp)),
+                                     _mm_or_si128(_mm_cmpeq_epi8(block, colon),
+                                                  _mm_or_si128(_mm_cmpeq_epi8(block, lower_w), _mm_cmpeq_epi8(block, upper_w))));
+        for (unsigned mask = (unsigned)_mm_movemask_epi8(found); mask != 0; mask &= mask - 1) {
+            forms |= autolink_form_at(bytes, count, index + (size_t)__builtin_ctz(mask));
+            if (forms == all) return forms;
+        }
+    }
+#endif
+    for (; index < count && forms != all; index++) forms |= autolink_form_at(bytes, count, index);
+    return forms;
+}
+
 int materia_may_hold_wikilinks(const unsigned char *bytes, size_t count) {
     if (count == 0) return 0;
     if (memchr(bytes, '&', count) != NULL) return 1;

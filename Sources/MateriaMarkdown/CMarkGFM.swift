@@ -3,6 +3,7 @@ import CMarkGFMArena
 import CMarkGFMInlineChars
 import CTextScan
 import Foundation
+import Synchronization
 
 // The only file in Materia that calls cmark-gfm. Every cmark object belongs to the document being
 // converted and is released when that document is done (`withDocument`, through the thread's
@@ -27,6 +28,7 @@ public enum MarkdownRenderer {
         cmarkLock.lock()
         defer { cmarkLock.unlock() }
         cmark_gfm_core_extensions_ensure_registered()
+        autolinkCharacters.leaveOutW()
         let before = materia_cmark_inline_chars_calls()
         let mark = materia_arena_begin()
         defer { materia_arena_end(mark) }
@@ -50,11 +52,13 @@ public enum MarkdownRenderer {
 
     /// A parser with Materia's options and extensions, in the calling thread's arena: it lives
     /// until the arena's current document ends.
-    private static func makeParser() -> OpaquePointer {
+    /// `autolink` false leaves out the autolink extension: for a text in which it can find nothing
+    /// (see `withDocument`).
+    fileprivate static func makeParser(autolink: Bool = true) -> OpaquePointer {
         guard let parser = cmark_parser_new_with_mem(parseOptions, arena) else {
             fatalError("cmark_parser_new failed: out of memory")
         }
-        for ext in syntaxExtensions { cmark_parser_attach_syntax_extension(parser, ext) }
+        for ext in syntaxExtensions where autolink || ext != autolinkExtension { cmark_parser_attach_syntax_extension(parser, ext) }
         return parser
     }
 
@@ -77,18 +81,34 @@ public enum MarkdownRenderer {
     nonisolated(unsafe) private static let syntaxExtensions: [OpaquePointer] =
         extensionNames.compactMap { cmark_find_syntax_extension($0) }
 
+    nonisolated(unsafe) fileprivate static let autolinkExtension: OpaquePointer? = cmark_find_syntax_extension("autolink")
+
+    /// Which characters make the autolink extension stop and look (see `AutolinkCharacters`).
+    private static let autolinkCharacters = AutolinkCharacters()
+
     /// Parses `source` (under the lock unless parses may overlap) and hands the document and the
     /// parser's extension list to `body`, outside the lock. The parser, the document and
     /// everything `body` allocates through cmark are released together when `body` returns: no
     /// cmark pointer may outlive it, and all of it runs on the calling thread (whose arena it is).
-    private static func withDocument<R>(_ source: String,
+    ///
+    /// cmark-gfm's autolink extension finds links in text by itself (`https://…`, `www.…`,
+    /// addresses), and costs about 3 % of a build where there are none to find: it walks every
+    /// document's tree once more after parsing, and it stops at every "w" of the text to look for
+    /// "www." (each stop splits the text there; the pieces are joined again). So a text that holds
+    /// none of the forms it looks for is parsed without it, and "w" is left out of its
+    /// characters until some text holds "www." (`AutolinkCharacters`): the HTML is the same.
+    /// `stock` parses as cmark-gfm does with every extension, for the floor's comparison.
+    private static func withDocument<R>(_ source: String, stock: Bool = false,
                                         _ body: (_ document: OpaquePointer, _ extensions: UnsafeMutablePointer<cmark_llist>?, _ mark: materia_arena_mark) -> R) -> R {
+        let forms = stock ? (any: true, www: true) : autolinkForms(source)
+        if forms.www { autolinkCharacters.includeW() }
         let mark = materia_arena_begin()
         let locked = !parsesInParallel
+        autolinkCharacters.beginParse()
         if locked { cmarkLock.lock() }
-        let parser = makeParser()
-        // cmark copies what it is fed: the string's own UTF-8 is passed, not a copy of it.
+        let parser = makeParser(autolink: forms.any)
         var text = source
+        // cmark copies what it is fed: the string's own UTF-8 is passed, not a copy of it.
         text.withUTF8 { buffer in
             buffer.withMemoryRebound(to: CChar.self) { pointer in
                 if let base = pointer.baseAddress { cmark_parser_feed(parser, base, pointer.count) }
@@ -98,6 +118,7 @@ public enum MarkdownRenderer {
             fatalError("cmark_parser_finish failed: out of memory")
         }
         if locked { cmarkLock.unlock() }
+        autolinkCharacters.endParse()
         defer {
             // Only a document with blocks outside the arena's chunks (very large ones) is freed
             // node by node; the chunks are released at once either way.
@@ -128,7 +149,7 @@ public enum MarkdownRenderer {
     /// cmark-gfm alone: parse and render to HTML with the same options and extensions, without
     /// Materia's tree rewriting. The benchmark's floor (`materia-floor`); not used by builds.
     public static func plainHTML(_ source: String) -> String {
-        withDocument(source) { document, extensions, _ in html(document, extensions) }
+        withDocument(source, stock: true) { document, extensions, _ in html(document, extensions) }
     }
 
     /// Renders one Markdown document. Thread-safe: parses overlap only when `parsesInParallel`.
@@ -165,6 +186,14 @@ public enum MarkdownRenderer {
         rendered.externalLinks = externalLinks
         rendered.problems = problems
         return rendered
+    }
+
+    /// Whether the autolink extension could find anything in `source` (`any`), and whether it
+    /// holds "www." in either case (see `withDocument` and `materia_autolink_forms`).
+    static func autolinkForms(_ source: String) -> (any: Bool, www: Bool) {
+        var source = source
+        let forms = source.withUTF8 { materia_autolink_forms($0.baseAddress, $0.count) }
+        return (forms & Int32(MATERIA_AUTOLINK_ANY) != 0, forms & Int32(MATERIA_AUTOLINK_WWW) != 0)
     }
 
     /// Words separated by spaces, tabs, line feeds and carriage returns, counted sixteen bytes at
@@ -1115,5 +1144,65 @@ private extension String {
         var result = Substring(self)
         while result.hasSuffix(suffix) { result = result.dropLast(suffix.count) }
         return result
+    }
+}
+
+/// The characters at which cmark-gfm's autolink extension stops to look for a link: ":" (for
+/// "://") always, "w" (for "www.") only once a text holds "www.". Every "w" the extension stops
+/// at splits the text node there, and the pieces are joined again after parsing: on prose with no
+/// "www." that was 2.7 % of a build's instructions for nothing.
+///
+/// The extension's characters go into cmark-gfm's process-wide table when the first parse starts
+/// (see `parsesInParallel`), so "w" is left out before that parse. When a text with "www." comes,
+/// "w" is put back for good, before that text is parsed: while parses are running on other threads
+/// it cannot be, so parses hold a read lock on the table and putting "w" back takes the write lock
+/// (which new readers wait for).
+private final class AutolinkCharacters: @unchecked Sendable {
+    private let lock: UnsafeMutablePointer<pthread_rwlock_t>
+    private let hasW = Atomic<Bool>(false)
+
+    init() {
+        lock = .allocate(capacity: 1)
+        var attributes = pthread_rwlockattr_t()
+        pthread_rwlockattr_init(&attributes)
+        pthread_rwlockattr_setkind_np(&attributes, Int32(PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP))
+        pthread_rwlock_init(lock, &attributes)
+        pthread_rwlockattr_destroy(&attributes)
+    }
+
+    /// Before the first parse only (the probe in `parsesInParallel`).
+    func leaveOutW() { setCharacters(withW: false) }
+
+    /// "w" back among the extension's characters and in the table, unless it already is.
+    func includeW() {
+        if hasW.load(ordering: .acquiring) { return }
+        let parallel = MarkdownRenderer.parsesInParallel  // the probe has filled the table
+        pthread_rwlock_wrlock(lock)
+        defer { pthread_rwlock_unlock(lock) }
+        if hasW.load(ordering: .acquiring) { return }
+        setCharacters(withW: true)
+        if parallel {
+            // Materia's replacement fills the table once: the extension's characters are added
+            // again, through a parser that has it (one parse on one thread does it otherwise).
+            let mark = materia_arena_begin()
+            let parser = MarkdownRenderer.makeParser()
+            materia_cmark_inline_chars_add(UnsafeMutableRawPointer(parser))
+            cmark_parser_free(parser)
+            materia_arena_end(mark)
+        }
+        hasW.store(true, ordering: .releasing)
+    }
+
+    func beginParse() { pthread_rwlock_rdlock(lock) }
+    func endParse() { pthread_rwlock_unlock(lock) }
+
+    /// The list cmark-gfm keeps for the extension (allocated as the library allocates it; the one
+    /// it replaces, a few bytes, stays allocated).
+    private func setCharacters(withW: Bool) {
+        guard let autolink = MarkdownRenderer.autolinkExtension else { return }
+        let memory = cmark_get_default_mem_allocator()
+        var list = cmark_llist_append(memory, nil, UnsafeMutableRawPointer(bitPattern: 0x3A))  // ":"
+        if withW { list = cmark_llist_append(memory, list, UnsafeMutableRawPointer(bitPattern: 0x77)) }  // "w"
+        cmark_syntax_extension_set_special_inline_chars(autolink, list)
     }
 }

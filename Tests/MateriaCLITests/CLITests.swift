@@ -249,6 +249,51 @@ import MateriaTestSupport
         #expect(!result.stderr.contains("ok.html"))
     }
 
+    /// Bare links become links as cmark-gfm's autolink extension makes them. Materia leaves "w" out
+    /// of that extension's characters until a text holds "www.", so the first text with one puts it
+    /// back into cmark-gfm's table while the build runs (on one thread here: after the probe, the
+    /// sample's articles, which hold none, and an article whose "www." all follow "/"): its "www."
+    /// links must still be found.
+    @Test func bareLinksAreLinkedAfterTextsWithoutThem() throws {
+        let site = try sampleSite()
+        defer { try? FileManager.default.removeItem(at: site) }
+        let article = """
+            ---
+            title: Zinc and bare links
+            summary: A page of bare links.
+            faq:
+              - question: Where is more?
+                answer: "At www.example.com/faq, or write to help@example.com."
+            ---
+
+            Read www.example.org/guide, then https://example.net/page. WWW.EXAMPLE.NET stays text.
+            Write to team@example.org; swallow two windows.
+            """
+        try article.write(to: site.appendingPathComponent("Content/articles/zz-bare-links.md"), atomically: true, encoding: .utf8)
+        // Parsed before it, with "w" still left out: "www." after "/" is never where a link starts.
+        let before = """
+            ---
+            title: Zinc and full addresses
+            summary: A page of links to full addresses.
+            ---
+
+            See [the NCBI shelf](https://www.ncbi.nlm.nih.gov/books/) or https://www.example.net/x today.
+            """
+        try before.write(to: site.appendingPathComponent("Content/articles/zy-full-addresses.md"), atomically: true, encoding: .utf8)
+        let result = try run(["build", "--jobs", "1", "--quiet"], in: site)
+        #expect(result.status == 0, "\(result.stderr)")
+        let page = read(site.appendingPathComponent("Output/articles/zz-bare-links/index.html"))
+        #expect(page.contains(#"<a href="http://www.example.org/guide">www.example.org/guide</a>"#))
+        #expect(page.contains(#"<a href="https://example.net/page">https://example.net/page</a>"#))
+        #expect(page.contains(#"<a href="mailto:team@example.org">team@example.org</a>"#))
+        #expect(page.contains(#"<a href="http://www.example.com/faq">www.example.com/faq</a>"#))
+        #expect(page.contains(#"<a href="mailto:help@example.com">help@example.com</a>"#))
+        #expect(page.contains("WWW.EXAMPLE.NET stays text") && page.contains("swallow two windows"))
+        let full = read(site.appendingPathComponent("Output/articles/zy-full-addresses/index.html"))
+        #expect(full.contains(#"<a href="https://www.ncbi.nlm.nih.gov/books/">the NCBI shelf</a>"#))
+        #expect(full.contains(#"<a href="https://www.example.net/x">https://www.example.net/x</a> today."#))
+    }
+
     /// A failing build with --quiet prints its errors only, never the warnings around them.
     @Test func quietFailurePrintsErrorsOnly() throws {
         let site = try sampleSite()

@@ -173,6 +173,47 @@ import MateriaTestSupport
         }
     }
 
+    /// The autolink extension is left out of texts with none of the forms it looks for, and "w" out
+    /// of its characters until a text holds "www." (`MarkdownRenderer.withDocument`): bare links
+    /// must still come out exactly as stock cmark-gfm with every extension makes them (`plainHTML`).
+    @Test func bareLinksComeOutAsStockCmarkGFMMakesThem() {
+        let texts = [
+            "Visit www.example.org today.", "Visit WWW.EXAMPLE.ORG or Www.example.org today.", "(www.example.org/a_(b))",
+            "*www.example.org* and ~~www.example.net~~", "See https://example.org/x. And http://a.b/c?d=e#f, ftp://files.example.org/y",
+            "a:b//c and x://y and https:/z and HTTPS://EXAMPLE.ORG", "Write to name@example.org, mailto:a@b.org or xmpp:c@d.org/r.",
+            "An entity: user&#64;example.org, and &amp; alone.", "[www.example.org](/x), `www.example.org` and <https://example.org>",
+            "Words with w: window, two, awwww.example.org, w w w., wwwx.org, www.", "no links at all here", "",
+            "> quote www.example.org\n\n- item https://x.org\n- item two", "Line one\nwww.example.org/line two\\\nhttps://x.org",
+            "[NCBI](https://www.ncbi.nlm.nih.gov/books/), https://www.example.org/x, a/www.example.org and http://www.",
+            ">www.example.org", "Text(www.example.org) and *www.example.net*",
+        ]
+        for text in texts {
+            #expect(MarkdownRenderer.render(text).html == MarkdownRenderer.plainHTML(text), "\(text.debugDescription)")
+        }
+        // Both ways share the process's table of characters: the links themselves are checked too.
+        #expect(MarkdownRenderer.render(texts[0]).html == #"<p>Visit <a href="http://www.example.org">www.example.org</a> today.</p>"# + "\n")
+        #expect(MarkdownRenderer.render(texts[7]).html.contains(#"<a href="mailto:user@example.org">user@example.org</a>"#))
+        // A table cell starts a text of its own (Materia wraps tables, so the HTML is not cmark-gfm's).
+        #expect(MarkdownRenderer.render("|a|b|\n|-|-|\n|www.example.org|x|").html.contains(#"<td><a href="http://www.example.org">www.example.org</a></td>"#))
+    }
+
+    @Test func autolinkFormsAreFoundWhereverTheyAre() {
+        func reference(_ text: String) -> (any: Bool, www: Bool) {
+            let folded = String(decoding: text.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 0x20 : $0 }, as: UTF8.self)
+            let www = folded.replacingOccurrences(of: "/www.", with: "/").contains("www.")
+            return (www || text.contains("://") || text.contains("@") || text.contains("&"), www)
+        }
+        let lengths = [4, 5, 8, 15, 16, 17, 19, 31, 32, 33, 48]
+        let forms = everyPosition(of: ["www.", "WwW.", "://", "@", "&", "/www.", "://www."], lengths: lengths)
+        let nearMisses = everyPosition(of: ["ww.", "w", "W", "wwW", ":/", "/", ":", "www", "w.w.w."], lengths: lengths)
+        // A form after another: the scan goes on to "www." after it has seen an "@".
+        let both = everyPosition(of: ["www."], lengths: lengths).map { "@" + $0 }
+        for sample in ["", "x", "www", "www.", "w:/", "a://", String(repeating: "wow ", count: 20)] + forms + nearMisses + both {
+            let found = MarkdownRenderer.autolinkForms(sample), expected = reference(sample)
+            #expect(found.any == expected.any && found.www == expected.www, "\(sample.debugDescription)")
+        }
+    }
+
     /// cmark-gfm 0.29 rewrites a process-wide table of special characters around every parse:
     /// with Materia's replacement of that function (CMarkGFMInlineChars) parsers run on several
     /// threads at once, and rendering from many threads must still give exactly the serial result.

@@ -7,4 +7,9 @@
 /// one thread at a time.
 long materia_cmark_inline_chars_calls(void);
 
+/// Adds the characters of `parser`'s extensions to cmark-gfm's table, as the library does when a
+/// parse starts, whether or not the table was filled before (the replacement fills it only once):
+/// for a character an extension gets back after it was left out of the table.
+void materia_cmark_inline_chars_add(void *parser);
+
 #endif

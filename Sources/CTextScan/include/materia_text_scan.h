@@ -27,6 +27,16 @@ size_t materia_json_escape_scan(const unsigned char *bytes, size_t count, int fo
 /// text can come to hold "[[" (a literal pair, escaped brackets, entities such as "&#91;").
 int materia_may_hold_wikilinks(const unsigned char *bytes, size_t count);
 
+/// What cmark-gfm's autolink extension could find in Markdown `bytes`, as bits.
+/// `MATERIA_AUTOLINK_ANY`: the bytes hold "://" (a URL's scheme, matched at its ":"), "www." in
+/// either case (matched at its "w"), "@" (an address, found in text nodes after parsing) or "&" (an
+/// entity can put an "@" into a text node); without it the extension leaves the document as it is.
+/// `MATERIA_AUTOLINK_WWW`: they hold "www." in either case, not right after a "/" (the extension
+/// looks for "www." only after a space, "*", "_", "~" or "(", or at the start of a text; after "/",
+/// as in links to "https://www.…", never).
+enum { MATERIA_AUTOLINK_ANY = 1, MATERIA_AUTOLINK_WWW = 2 };
+int materia_autolink_forms(const unsigned char *bytes, size_t count);
+
 /// `byte`, lowercased when it is an ASCII capital letter.
 static inline unsigned char materia_ascii_lower(unsigned char byte) {
     return (unsigned char)(byte - 'A') < 26 ? (unsigned char)(byte + 32) : byte;
