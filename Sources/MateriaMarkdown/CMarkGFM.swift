@@ -52,13 +52,15 @@ public enum MarkdownRenderer {
 
     /// A parser with Materia's options and extensions, in the calling thread's arena: it lives
     /// until the arena's current document ends.
-    /// `autolink` false leaves out the autolink extension: for a text in which it can find nothing
-    /// (see `withDocument`).
-    fileprivate static func makeParser(autolink: Bool = true) -> OpaquePointer {
+    /// `autolink` false leaves out the autolink extension: for a text in which it can find nothing;
+    /// `tagfilter` false the tag filter: for a text whose raw HTML Materia escapes (see `withDocument`).
+    fileprivate static func makeParser(autolink: Bool = true, tagfilter: Bool = true) -> OpaquePointer {
         guard let parser = cmark_parser_new_with_mem(parseOptions, arena) else {
             fatalError("cmark_parser_new failed: out of memory")
         }
-        for ext in syntaxExtensions where autolink || ext != autolinkExtension { cmark_parser_attach_syntax_extension(parser, ext) }
+        for ext in syntaxExtensions where (autolink || ext != autolinkExtension) && (tagfilter || ext != tagfilterExtension) {
+            cmark_parser_attach_syntax_extension(parser, ext)
+        }
         return parser
     }
 
@@ -82,6 +84,7 @@ public enum MarkdownRenderer {
         extensionNames.compactMap { cmark_find_syntax_extension($0) }
 
     nonisolated(unsafe) fileprivate static let autolinkExtension: OpaquePointer? = cmark_find_syntax_extension("autolink")
+    nonisolated(unsafe) private static let tagfilterExtension: OpaquePointer? = cmark_find_syntax_extension("tagfilter")
 
     /// Which characters make the autolink extension stop and look (see `AutolinkCharacters`).
     private static let autolinkCharacters = AutolinkCharacters()
@@ -98,7 +101,13 @@ public enum MarkdownRenderer {
     /// none of the forms it looks for is parsed without it, and "w" is left out of its
     /// characters until some text holds "www." (`AutolinkCharacters`): the HTML is the same.
     /// `stock` parses as cmark-gfm does with every extension, for the floor's comparison.
-    private static func withDocument<R>(_ source: String, stock: Bool = false,
+    ///
+    /// `rawHTML` false: Materia turns the text's raw HTML into text before rendering (a site that
+    /// has not opted in), so the only HTML left is Materia's own (heading ids, tables, task labels,
+    /// directives), which never holds the tags the tagfilter extension disables (`<script>`,
+    /// `<style>`, `<iframe>`, …). The extension is left out then: it scanned each of those HTML
+    /// nodes at every "<" while rendering (0.7 % of a build's instructions).
+    private static func withDocument<R>(_ source: String, stock: Bool = false, rawHTML: Bool = true,
                                         _ body: (_ document: OpaquePointer, _ extensions: UnsafeMutablePointer<cmark_llist>?, _ mark: materia_arena_mark) -> R) -> R {
         let forms = stock ? (any: true, www: true) : autolinkForms(source)
         if forms.www { autolinkCharacters.includeW() }
@@ -106,7 +115,7 @@ public enum MarkdownRenderer {
         let locked = !parsesInParallel
         autolinkCharacters.beginParse()
         if locked { cmarkLock.lock() }
-        let parser = makeParser(autolink: forms.any)
+        let parser = makeParser(autolink: forms.any, tagfilter: rawHTML)
         var text = source
         // cmark copies what it is fed: the string's own UTF-8 is passed, not a copy of it.
         text.withUTF8 { buffer in
@@ -154,7 +163,9 @@ public enum MarkdownRenderer {
 
     /// Renders one Markdown document. Thread-safe: parses overlap only when `parsesInParallel`.
     public static func render(_ source: String, options: MarkdownOptions = MarkdownOptions()) -> RenderedMarkdown {
-        withDocument(source) { document, extensions, mark in render(document, extensions, source: source, options: options, mark: mark) }
+        withDocument(source, rawHTML: options.allowRawHTML) { document, extensions, mark in
+            render(document, extensions, source: source, options: options, mark: mark)
+        }
     }
 
     private static func render(_ document: OpaquePointer, _ extensions: UnsafeMutablePointer<cmark_llist>?, source: String,

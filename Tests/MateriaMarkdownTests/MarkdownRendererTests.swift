@@ -102,6 +102,37 @@ import MateriaTestSupport
         #expect(out.contains("&lt;b&gt;bold&lt;/b&gt;"))
     }
 
+    /// A site that has not opted in is rendered without cmark-gfm's tag filter: its raw HTML is
+    /// text, so no tag the filter disables may reach the HTML, wherever Materia writes HTML itself.
+    @Test func tagsTheFilterDisablesNeverComeOutOfEscapedRawHTML() {
+        let tags = ["title", "textarea", "style", "xmp", "iframe", "noembed", "noframes", "script", "plaintext"]
+        for tag in tags + tags.map { $0.uppercased() } {
+            let raw = "<\(tag) x=1>a</\(tag)>"
+            let text = """
+                # Heading \(raw)
+
+                Para \(raw) *em \(raw)* [link \(raw)](/x) `\(raw)`
+
+                \(raw)
+
+                Table: caption \(raw)
+
+                | a \(raw) | b |
+                | --- | --- |
+                | \(raw) | - [ ] \(raw) |
+
+                > \(raw)
+
+                - [x] \(raw)
+                - item \(raw)[^1]
+
+                [^1]: note \(raw)
+                """
+            let out = MarkdownRenderer.render(text).html.lowercased()
+            for disabled in tags { #expect(!out.contains("<\(disabled)"), "\(tag): \(out)") }
+        }
+    }
+
     @Test func optedInRawHTMLStillFiltersDangerousTags() {
         let out = html("<div class=\"note\">ok</div>\n\n<script>alert(1)</script>\n\nInline <b>bold</b> <iframe src=x></iframe>\n", raw: true)
         #expect(out.contains("<div class=\"note\">ok</div>"))
