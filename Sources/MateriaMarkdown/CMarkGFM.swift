@@ -95,7 +95,7 @@ public enum MarkdownRenderer {
     /// cmark pointer may outlive it, and all of it runs on the calling thread (whose arena it is).
     ///
     /// cmark-gfm's autolink extension finds links in text by itself (`https://…`, `www.…`,
-    /// addresses), and costs about 3 % of a build where there are none to find: it walks every
+    /// addresses), and cost 3.8 % of the benchmark build's instructions for nothing: it walks every
     /// document's tree once more after parsing, and it stops at every "w" of the text to look for
     /// "www." (each stop splits the text there; the pieces are joined again). So a text that holds
     /// none of the forms it looks for is parsed without it, and "w" is left out of its
@@ -106,7 +106,7 @@ public enum MarkdownRenderer {
     /// has not opted in), so the only HTML left is Materia's own (heading ids, tables, task labels,
     /// directives), which never holds the tags the tagfilter extension disables (`<script>`,
     /// `<style>`, `<iframe>`, …). The extension is left out then: it scanned each of those HTML
-    /// nodes at every "<" while rendering (0.7 % of a build's instructions).
+    /// nodes at every "<" while rendering (1.2 % of the benchmark build's instructions).
     private static func withDocument<R>(_ source: String, stock: Bool = false, rawHTML: Bool = true,
                                         _ body: (_ document: OpaquePointer, _ extensions: UnsafeMutablePointer<cmark_llist>?, _ mark: materia_arena_mark) -> R) -> R {
         let forms = stock ? (any: true, www: true) : autolinkForms(source)
