@@ -401,7 +401,7 @@ static int autolink_form_at(const unsigned char *bytes, size_t count, size_t ind
     switch (bytes[index]) {
     case '@':
     case '&':
-        return MATERIA_AUTOLINK_ANY;
+        return MATERIA_AUTOLINK_ANY | MATERIA_AUTOLINK_ADDRESS;
     case ':':
         return index + 2 < count && bytes[index + 1] == '/' && bytes[index + 2] == '/' ? MATERIA_AUTOLINK_ANY : 0;
     case 'w':
@@ -416,7 +416,7 @@ static int autolink_form_at(const unsigned char *bytes, size_t count, size_t ind
 }
 
 int materia_autolink_forms(const unsigned char *bytes, size_t count) {
-    const int all = MATERIA_AUTOLINK_ANY | MATERIA_AUTOLINK_WWW;
+    const int all = MATERIA_AUTOLINK_ANY | MATERIA_AUTOLINK_WWW | MATERIA_AUTOLINK_ADDRESS;
     int forms = 0;
     size_t index = 0;
 #if defined(__SSE2__)

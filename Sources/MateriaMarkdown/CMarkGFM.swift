@@ -52,14 +52,19 @@ public enum MarkdownRenderer {
 
     /// A parser with Materia's options and extensions, in the calling thread's arena: it lives
     /// until the arena's current document ends.
-    /// `autolink` false leaves out the autolink extension: for a text in which it can find nothing;
-    /// `tagfilter` false the tag filter: for a text whose raw HTML Materia escapes (see `withDocument`).
-    fileprivate static func makeParser(autolink: Bool = true, tagfilter: Bool = true) -> OpaquePointer {
+    /// `autolink` is the autolink extension to attach in its place (nil: none), for a text in which
+    /// it can find nothing or no address; `tagfilter` false leaves out the tag filter, for a text
+    /// whose raw HTML Materia escapes (see `withDocument`).
+    fileprivate static func makeParser(autolink: OpaquePointer? = autolinkExtension, tagfilter: Bool = true) -> OpaquePointer {
         guard let parser = cmark_parser_new_with_mem(parseOptions, arena) else {
             fatalError("cmark_parser_new failed: out of memory")
         }
-        for ext in syntaxExtensions where (autolink || ext != autolinkExtension) && (tagfilter || ext != tagfilterExtension) {
-            cmark_parser_attach_syntax_extension(parser, ext)
+        for ext in syntaxExtensions where tagfilter || ext != tagfilterExtension {
+            if ext != autolinkExtension {
+                cmark_parser_attach_syntax_extension(parser, ext)
+            } else if let autolink {
+                cmark_parser_attach_syntax_extension(parser, autolink)
+            }
         }
         return parser
     }
@@ -84,6 +89,16 @@ public enum MarkdownRenderer {
         extensionNames.compactMap { cmark_find_syntax_extension($0) }
 
     nonisolated(unsafe) fileprivate static let autolinkExtension: OpaquePointer? = cmark_find_syntax_extension("autolink")
+
+    /// A second autolink extension that finds links while parsing (`https://…`, `www.…`) but does
+    /// not search the text for addresses afterwards: its walk over the whole tree (and a second
+    /// joining of its text nodes) finds nothing in a text without "@" or "&". Never registered, so
+    /// only parsers Materia gives it use it.
+    nonisolated(unsafe) fileprivate static let autolinkWithoutAddresses: OpaquePointer? = {
+        guard let autolink = create_autolink_extension() else { return nil }
+        cmark_syntax_extension_set_postprocess_func(autolink) { _, _, root in root }
+        return autolink
+    }()
     nonisolated(unsafe) private static let tagfilterExtension: OpaquePointer? = cmark_find_syntax_extension("tagfilter")
 
     /// Which characters make the autolink extension stop and look (see `AutolinkCharacters`).
@@ -98,8 +113,10 @@ public enum MarkdownRenderer {
     /// addresses), and cost 3.8 % of the benchmark build's instructions for nothing: it walks every
     /// document's tree once more after parsing, and it stops at every "w" of the text to look for
     /// "www." (each stop splits the text there; the pieces are joined again). So a text that holds
-    /// none of the forms it looks for is parsed without it, and "w" is left out of its
-    /// characters until some text holds "www." (`AutolinkCharacters`): the HTML is the same.
+    /// none of the forms it looks for is parsed without it, one that can hold no address with a
+    /// copy that does not search for addresses after parsing (`autolinkWithoutAddresses`), and "w"
+    /// is left out of its characters until some text holds "www." (`AutolinkCharacters`): the HTML
+    /// is the same.
     /// `stock` parses as cmark-gfm does with every extension, for the floor's comparison.
     ///
     /// `rawHTML` false: Materia turns the text's raw HTML into text before rendering (a site that
@@ -109,13 +126,14 @@ public enum MarkdownRenderer {
     /// nodes at every "<" while rendering (1.2 % of the benchmark build's instructions).
     private static func withDocument<R>(_ source: String, stock: Bool = false, rawHTML: Bool = true,
                                         _ body: (_ document: OpaquePointer, _ extensions: UnsafeMutablePointer<cmark_llist>?, _ mark: materia_arena_mark) -> R) -> R {
-        let forms = stock ? (any: true, www: true) : autolinkForms(source)
+        let forms = stock ? (any: true, www: true, address: true) : autolinkForms(source)
         if forms.www { autolinkCharacters.includeW() }
         let mark = materia_arena_begin()
         let locked = !parsesInParallel
         autolinkCharacters.beginParse()
         if locked { cmarkLock.lock() }
-        let parser = makeParser(autolink: forms.any, tagfilter: rawHTML)
+        let autolink = !forms.any ? nil : forms.address ? autolinkExtension : autolinkWithoutAddresses ?? autolinkExtension
+        let parser = makeParser(autolink: autolink, tagfilter: rawHTML)
         var text = source
         // cmark copies what it is fed: the string's own UTF-8 is passed, not a copy of it.
         text.withUTF8 { buffer in
@@ -199,12 +217,14 @@ public enum MarkdownRenderer {
         return rendered
     }
 
-    /// Whether the autolink extension could find anything in `source` (`any`), and whether it
-    /// holds "www." in either case (see `withDocument` and `materia_autolink_forms`).
-    static func autolinkForms(_ source: String) -> (any: Bool, www: Bool) {
+    /// Whether the autolink extension could find anything in `source` (`any`), whether it holds
+    /// "www." in either case, and whether an address could come to be in its text (see
+    /// `withDocument` and `materia_autolink_forms`).
+    static func autolinkForms(_ source: String) -> (any: Bool, www: Bool, address: Bool) {
         var source = source
         let forms = source.withUTF8 { materia_autolink_forms($0.baseAddress, $0.count) }
-        return (forms & Int32(MATERIA_AUTOLINK_ANY) != 0, forms & Int32(MATERIA_AUTOLINK_WWW) != 0)
+        return (forms & Int32(MATERIA_AUTOLINK_ANY) != 0, forms & Int32(MATERIA_AUTOLINK_WWW) != 0,
+                forms & Int32(MATERIA_AUTOLINK_ADDRESS) != 0)
     }
 
     /// Words separated by spaces, tabs, line feeds and carriage returns, counted sixteen bytes at
@@ -1210,10 +1230,11 @@ private final class AutolinkCharacters: @unchecked Sendable {
     /// The list cmark-gfm keeps for the extension (allocated as the library allocates it; the one
     /// it replaces, a few bytes, stays allocated).
     private func setCharacters(withW: Bool) {
-        guard let autolink = MarkdownRenderer.autolinkExtension else { return }
-        let memory = cmark_get_default_mem_allocator()
-        var list = cmark_llist_append(memory, nil, UnsafeMutableRawPointer(bitPattern: 0x3A))  // ":"
-        if withW { list = cmark_llist_append(memory, list, UnsafeMutableRawPointer(bitPattern: 0x77)) }  // "w"
-        cmark_syntax_extension_set_special_inline_chars(autolink, list)
+        for autolink in [MarkdownRenderer.autolinkExtension, MarkdownRenderer.autolinkWithoutAddresses].compactMap({ $0 }) {
+            let memory = cmark_get_default_mem_allocator()
+            var list = cmark_llist_append(memory, nil, UnsafeMutableRawPointer(bitPattern: 0x3A))  // ":"
+            if withW { list = cmark_llist_append(memory, list, UnsafeMutableRawPointer(bitPattern: 0x77)) }  // "w"
+            cmark_syntax_extension_set_special_inline_chars(autolink, list)
+        }
     }
 }

@@ -229,19 +229,19 @@ import MateriaTestSupport
     }
 
     @Test func autolinkFormsAreFoundWhereverTheyAre() {
-        func reference(_ text: String) -> (any: Bool, www: Bool) {
+        func reference(_ text: String) -> (any: Bool, www: Bool, address: Bool) {
             let folded = String(decoding: text.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 0x20 : $0 }, as: UTF8.self)
-            let www = folded.replacingOccurrences(of: "/www.", with: "/").contains("www.")
-            return (www || text.contains("://") || text.contains("@") || text.contains("&"), www)
+            let www = folded.replacingOccurrences(of: "/www.", with: "/").contains("www."), address = text.contains("@") || text.contains("&")
+            return (www || text.contains("://") || address, www, address)
         }
         let lengths = [4, 5, 8, 15, 16, 17, 19, 31, 32, 33, 48]
         let forms = everyPosition(of: ["www.", "WwW.", "://", "@", "&", "/www.", "://www."], lengths: lengths)
         let nearMisses = everyPosition(of: ["ww.", "w", "W", "wwW", ":/", "/", ":", "www", "w.w.w."], lengths: lengths)
-        // A form after another: the scan goes on to "www." after it has seen an "@".
-        let both = everyPosition(of: ["www."], lengths: lengths).map { "@" + $0 }
+        // A form after another: the scan goes on to "www." after "@", and to "@" after "www.".
+        let both = everyPosition(of: ["www."], lengths: lengths).map { "@" + $0 } + everyPosition(of: ["@", "&"], lengths: lengths).map { "www." + $0 }
         for sample in ["", "x", "www", "www.", "w:/", "a://", String(repeating: "wow ", count: 20)] + forms + nearMisses + both {
             let found = MarkdownRenderer.autolinkForms(sample), expected = reference(sample)
-            #expect(found.any == expected.any && found.www == expected.www, "\(sample.debugDescription)")
+            #expect(found.any == expected.any && found.www == expected.www && found.address == expected.address, "\(sample.debugDescription)")
         }
     }
 

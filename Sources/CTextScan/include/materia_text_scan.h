@@ -34,7 +34,9 @@ int materia_may_hold_wikilinks(const unsigned char *bytes, size_t count);
 /// `MATERIA_AUTOLINK_WWW`: they hold "www." in either case, not right after a "/" (the extension
 /// looks for "www." only after a space, "*", "_", "~" or "(", or at the start of a text; after "/",
 /// as in links to "https://www.…", never).
-enum { MATERIA_AUTOLINK_ANY = 1, MATERIA_AUTOLINK_WWW = 2 };
+/// `MATERIA_AUTOLINK_ADDRESS`: they hold "@" or "&", the only ways an address can come to be in a
+/// text node (which the extension searches after parsing).
+enum { MATERIA_AUTOLINK_ANY = 1, MATERIA_AUTOLINK_WWW = 2, MATERIA_AUTOLINK_ADDRESS = 4 };
 int materia_autolink_forms(const unsigned char *bytes, size_t count);
 
 /// `byte`, lowercased when it is an ASCII capital letter.
