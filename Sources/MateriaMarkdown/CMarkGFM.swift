@@ -88,6 +88,11 @@ public enum MarkdownRenderer {
     nonisolated(unsafe) private static let syntaxExtensions: [OpaquePointer] =
         extensionNames.compactMap { cmark_find_syntax_extension($0) }
 
+    /// Two of `syntaxExtensions`, by name, to leave out or replace per text. Like that list they
+    /// must first be read after the probe in `parsesInParallel` has registered the extensions
+    /// (looked up before, they would stay nil and the extension would never be attached): the
+    /// probe reads them first (`makeParser`, `leaveOutW`), and `withDocument` only after it has
+    /// asked for `parsesInParallel`.
     nonisolated(unsafe) fileprivate static let autolinkExtension: OpaquePointer? = cmark_find_syntax_extension("autolink")
 
     /// A second autolink extension that finds links while parsing (`https://…`, `www.…`) but does
@@ -99,6 +104,7 @@ public enum MarkdownRenderer {
         cmark_syntax_extension_set_postprocess_func(autolink) { _, _, root in root }
         return autolink
     }()
+    /// See `autolinkExtension`.
     nonisolated(unsafe) private static let tagfilterExtension: OpaquePointer? = cmark_find_syntax_extension("tagfilter")
 
     /// Which characters make the autolink extension stop and look (see `AutolinkCharacters`).

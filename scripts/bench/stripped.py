@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """`make bench-stripped`: how far the build is from the cmark-gfm floor once the features that the
-floor does not have are taken away. Builds the `make bench` corpus three ways, alternating, each
-pair with a floor run beside it:
+floor does not have are taken away. Builds the `make bench` corpus two ways, alternating, each
+build with a floor run beside it:
 
 - full: the corpus as `make bench` builds it (the repository's templates and settings);
 - stripped: the same articles with every template cut to `{{{body_html}}}` and `autolink: off`,
