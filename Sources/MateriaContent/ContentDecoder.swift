@@ -94,14 +94,32 @@ public enum ContentDecoder {
     // MARK: articles
 
     public static func article(_ text: String, path: String, defaultSlug: String) -> (Article?, Diagnostics) {
-        let frontMatter: FrontMatter
         switch FrontMatter.split(text, path: path) {
-        case .success(let value): frontMatter = value
+        case .success(let frontMatter): return article(frontMatter, path: path, defaultSlug: defaultSlug)
         case .failure(let diagnostic):
             var diagnostics = Diagnostics()
             diagnostics.append(diagnostic)
             return (nil, diagnostics)
         }
+    }
+
+    /// An article file's bytes, decoded as `article(_:path:defaultSlug:)` decodes its text. The
+    /// front matter and the body are made straight from the bytes when that gives the same text
+    /// (no byte order mark, no carriage return, valid UTF-8, a front matter that closes): the file
+    /// never becomes a string of its own that the body is then copied out of. Otherwise the file
+    /// is decoded first, which says what is wrong and where.
+    public static func article(fileBytes bytes: [UInt8], path: String, defaultSlug: String) -> (Article?, Diagnostics) {
+        if let frontMatter = FrontMatter.split(plainBytes: bytes) { return article(frontMatter, path: path, defaultSlug: defaultSlug) }
+        switch SourceText.decode(bytes, path: path) {
+        case .success(let text): return article(text, path: path, defaultSlug: defaultSlug)
+        case .failure(let diagnostic):
+            var diagnostics = Diagnostics()
+            diagnostics.append(diagnostic)
+            return (nil, diagnostics)
+        }
+    }
+
+    private static func article(_ frontMatter: FrontMatter, path: String, defaultSlug: String) -> (Article?, Diagnostics) {
         let document = YAMLDocument(path: path, lineOffset: frontMatter.yamlLineOffset)
         guard let node = document.parse(frontMatter.yaml),
               let object = document.object(node, what: "front matter", keys: articleKeys) else {

@@ -88,6 +88,29 @@ public struct FrontMatter: Sendable {
         }
     }
 
+    /// `split` of the file `bytes`, made from the bytes themselves when decoding them would not
+    /// change them: nil when they hold a carriage return (decoding turns it into a line feed),
+    /// when the YAML or the body is not valid UTF-8, or when `split` finds no front matter, as in
+    /// a file that starts with a byte order mark (the callers decode the file then, which drops
+    /// the mark or says what is wrong). The bytes around the two parts are the fences' dashes and
+    /// line feeds: with both parts valid, the whole file is.
+    static func split(plainBytes bytes: [UInt8]) -> FrontMatter? {
+        bytes.withUnsafeBufferPointer { buffer -> FrontMatter? in
+            guard let base = buffer.baseAddress, memchr(base, 0x0D, buffer.count) == nil,
+                  case .success(let parts) = split(bytes: buffer, path: "") else { return nil }
+            func text(_ range: Range<Int>) -> String? { String(validating: UnsafeBufferPointer(rebasing: buffer[range]), as: UTF8.self) }
+            guard let body = text(parts.body) else { return nil }
+            let yaml: String
+            if let range = parts.yaml {
+                guard let valid = text(range) else { return nil }
+                yaml = valid
+            } else {
+                yaml = ""
+            }
+            return FrontMatter(yaml: yaml, yamlLineOffset: 1, body: body, bodyStartLine: parts.bodyStartLine)
+        }
+    }
+
     /// Where the YAML (nil when there is none) and the body are, as byte ranges of the text.
     private struct Parts {
         let yaml: Range<Int>?

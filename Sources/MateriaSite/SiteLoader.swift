@@ -96,12 +96,25 @@ public struct SiteLoader: Sendable {
 
     /// Reads and decodes `file`, or returns what an earlier load decoded from the same file.
     private func decoded<T>(_ file: String, _ decode: (String) -> (T?, Diagnostics)) -> (value: T?, problems: Diagnostics, readable: Bool) {
+        decoded(file, bytes: { bytes in
+            switch SourceText.decode(bytes, path: layout.relativePath(filePath: file)) {
+            case .success(let text): return decode(text)
+            case .failure(let diagnostic):
+                var problems = Diagnostics()
+                problems.append(diagnostic)
+                return (nil, problems)
+            }
+        })
+    }
+
+    /// `decoded` for a decoder of the file's bytes (which decodes the text itself).
+    private func decoded<T>(_ file: String, bytes decode: ([UInt8]) -> (T?, Diagnostics)) -> (value: T?, problems: Diagnostics, readable: Bool) {
         let signature = cache != nil ? FileSignature(path: file) : nil
         if let signature, let hit = cache?.entry(file, signature) as? (T?, Diagnostics, Bool) { return hit }
         var problems = Diagnostics()
         let result: (T?, Diagnostics, Bool)
-        if let text = read(file, &problems) {
-            let (value, decodeProblems) = decode(text)
+        if let bytes = readBytes(file, &problems) {
+            let (value, decodeProblems) = decode(bytes)
             problems.append(contentsOf: decodeProblems)
             result = (value, problems, true)
         } else {
@@ -176,7 +189,7 @@ public struct SiteLoader: Sendable {
     func loadArticle(_ file: String) -> (Article?, Diagnostics) {
         let slug = Slugify.make(Self.stem(of: file))
         let path = layout.relativePath(filePath: file)
-        let (article, problems, _) = decoded(file) { ContentDecoder.article($0, path: path, defaultSlug: slug) }
+        let (article, problems, _) = decoded(file, bytes: { ContentDecoder.article(fileBytes: $0, path: path, defaultSlug: slug) })
         return (article, problems)
     }
 
@@ -280,13 +293,20 @@ public struct SiteLoader: Sendable {
             .map { folder + $0 }
     }
 
-    private func read(_ file: String, _ diagnostics: inout Diagnostics) -> String? {
-        let path = layout.relativePath(filePath: file)
+    /// The bytes of `file` (recorded in `readHashes`), or nil with an error when it cannot be read.
+    private func readBytes(_ file: String, _ diagnostics: inout Diagnostics) -> [UInt8]? {
         guard let bytes = Self.contents(file) else {
-            diagnostics.error(SourceLocation(path: path), "cannot read the file", fix: "check that it exists and is readable")
+            diagnostics.error(SourceLocation(path: layout.relativePath(filePath: file)), "cannot read the file",
+                              fix: "check that it exists and is readable")
             return nil
         }
         readHashes?.record(file, bytes)
+        return bytes
+    }
+
+    private func read(_ file: String, _ diagnostics: inout Diagnostics) -> String? {
+        let path = layout.relativePath(filePath: file)
+        guard let bytes = readBytes(file, &diagnostics) else { return nil }
         switch SourceText.decode(bytes, path: path) {
         case .success(let text): return text
         case .failure(let diagnostic):

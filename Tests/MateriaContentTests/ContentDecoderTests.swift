@@ -39,6 +39,50 @@ import Testing
         #expect(open.description.contains("never closed"))
     }
 
+    /// An article file's bytes decode to what its text decodes to: straight from the bytes when
+    /// the text is the bytes themselves, through the decoded text when it is not (a byte order
+    /// mark, carriage returns, bytes that are not UTF-8, or no front matter to split).
+    @Test func articleBytesDecodeAsTheirText() {
+        let plain = "---\ntitle: Tea — “hot”\nsummary: S\nfaq:\n  - question: Q?\n    answer: A.\n---\n\nBody ---\n\n---\nmore é\n\n\n"
+        let files: [[UInt8]] = [
+            Array(plain.utf8),
+            Array("---\n---\nBody\n".utf8),
+            Array("---\ntitle: T\nsummary: S\n---\n".utf8),
+            [0xEF, 0xBB, 0xBF] + Array(plain.utf8),
+            Array(plain.replacingOccurrences(of: "\n", with: "\r\n").utf8),
+            Array("---\ntitle: T\nsummary: S\n---\nBody\r\nmore\rend\r\n".utf8),
+            Array("---\ntitle: T\nsummary: S\n---\nBody \u{1}\n".utf8),
+        ]
+        for bytes in files {
+            guard case .success(let text) = SourceText.decode(bytes, path: "a.md") else { Issue.record("not UTF-8: \(bytes)"); continue }
+            let expected = ContentDecoder.article(text, path: "a.md", defaultSlug: "a")
+            let actual = ContentDecoder.article(fileBytes: bytes, path: "a.md", defaultSlug: "a")
+            #expect(actual.0?.body == expected.0?.body, "\(text)")
+            #expect(actual.0?.bodyStartLine == expected.0?.bodyStartLine)
+            #expect(actual.0?.title == expected.0?.title)
+            #expect(actual.0?.faq.map(\.answer) == expected.0?.faq.map(\.answer))
+            #expect(actual.1.items.map(\.description) == expected.1.items.map(\.description))
+        }
+        #expect(FrontMatter.split(plainBytes: Array(plain.utf8))?.body == "\nBody ---\n\n---\nmore é")
+        #expect(ContentDecoder.article(fileBytes: Array(plain.utf8), path: "a.md", defaultSlug: "a").0?.title == "Tea — “hot”")
+        // Not taken from the bytes: they would not be the text.
+        #expect(FrontMatter.split(plainBytes: [0xEF, 0xBB, 0xBF] + Array(plain.utf8)) == nil)
+        #expect(FrontMatter.split(plainBytes: Array(plain.replacingOccurrences(of: "\n", with: "\r\n").utf8)) == nil)
+        #expect(FrontMatter.split(plainBytes: Array("---\ntitle: T\n---\nBody\r\n".utf8)) == nil)
+        #expect(ContentDecoder.article(fileBytes: Array("---\ntitle: T\nsummary: S\n---\nA\r\nB\rC".utf8), path: "a.md",
+                                       defaultSlug: "a").0?.body == "A\nB\nC")
+        #expect(FrontMatter.split(plainBytes: Array("# No front matter\n".utf8)) == nil)
+        // Bytes that are not UTF-8, in the front matter or in the body: the decoder says where.
+        for (bytes, position) in [(Array("---\ntitle: T\nsummary: S\n---\nok\n".utf8) + [0xFF, 0x0A], "a.md:6:1:"),
+                                  (Array("---\ntitle: T".utf8) + [0xC3] + Array("\nsummary: S\n---\nok\n".utf8), "a.md:2:9:")] {
+            #expect(FrontMatter.split(plainBytes: bytes) == nil)
+            let (article, diagnostics) = ContentDecoder.article(fileBytes: bytes, path: "a.md", defaultSlug: "a")
+            #expect(article == nil)
+            #expect(diagnostics.items.map(\.description).first?.hasPrefix(position + " error: the file is not valid UTF-8") == true,
+                    "\(diagnostics.items.map(\.description))")
+        }
+    }
+
     @Test func articleUnknownKeySuggestsTheClosestKnownOne() {
         let (article, diagnostics) = ContentDecoder.article("---\ntitle: T\nsummary: S\nreviwed: 2026-01-01\n---\nx\n", path: "a.md", defaultSlug: "a")
         #expect(article?.title == "T")
