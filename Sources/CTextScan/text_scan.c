@@ -24,6 +24,24 @@
 #define MATERIA_BLOCK_SCAN 1
 #endif
 
+#if defined(MATERIA_BLOCK_SCAN)
+// The last `count` (1 to 15) bytes of a scan, at `bytes`, loaded as one block, so that a short
+// text or the end of a long one is compared as its sixteen-byte blocks are (a byte at a time,
+// they took most of the scans' instructions: most texts are short). The block starts at `bytes`
+// when its sixteen bytes lie in one page; else it ends at `bytes + count` (then in the page of
+// `bytes`). Either way it is read from mapped memory, and the bytes it holds outside the text
+// are never used: `*shift` is how far the block's mask must be shifted down for bit k to be
+// byte k of the text, and the caller keeps the low `count` bits.
+static inline __m128i load_last(const unsigned char *bytes, size_t count, unsigned *shift) {
+    if (((uintptr_t)bytes & 4095) <= 4096 - 16) {
+        *shift = 0;
+        return _mm_loadu_si128((const __m128i *)bytes);
+    }
+    *shift = (unsigned)(16 - count);
+    return _mm_loadu_si128((const __m128i *)(bytes + count - 16));
+}
+#endif
+
 static unsigned is_space(unsigned char byte) {
     return byte == ' ' || byte == '\n' || byte == '\t' || byte == '\r';
 }
@@ -78,6 +96,17 @@ size_t materia_html_escape_scan(const unsigned char *bytes, size_t count, int ap
         if (mask) return index + (size_t)__builtin_ctz(mask);
     }
 #endif
+#if defined(MATERIA_BLOCK_SCAN)
+    if (index < count) {
+        unsigned shift;
+        __m128i block = load_last(bytes + index, count - index, &shift);
+        __m128i found = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(block, amp), _mm_cmpeq_epi8(block, lt)),
+                                     _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(block, gt), _mm_cmpeq_epi8(block, quote)),
+                                                  _mm_cmpeq_epi8(block, fifth)));
+        unsigned mask = ((unsigned)_mm_movemask_epi8(found) >> shift) & ((1u << (count - index)) - 1);
+        return mask ? index + (size_t)__builtin_ctz(mask) : count;
+    }
+#endif
     for (; index < count; index++) {
         unsigned char byte = bytes[index];
         if (byte == '&' || byte == '<' || byte == '>' || byte == '"' || (apostrophe && byte == '\'')) return index;
@@ -125,6 +154,20 @@ size_t materia_json_escape_scan(const unsigned char *bytes, size_t count, int fo
         }
         unsigned mask = (unsigned)_mm_movemask_epi8(found);
         if (mask) return index + (size_t)__builtin_ctz(mask);
+    }
+#endif
+#if defined(MATERIA_BLOCK_SCAN)
+    if (index < count) {
+        unsigned shift;
+        __m128i block = load_last(bytes + index, count - index, &shift);
+        __m128i found = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(block, below_space), block),
+                                     _mm_or_si128(_mm_cmpeq_epi8(block, quote), _mm_cmpeq_epi8(block, backslash)));
+        if (for_script) {
+            found = _mm_or_si128(found, _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(block, lt), _mm_cmpeq_epi8(block, gt)),
+                                                     _mm_or_si128(_mm_cmpeq_epi8(block, amp), _mm_cmpeq_epi8(block, lead))));
+        }
+        unsigned mask = ((unsigned)_mm_movemask_epi8(found) >> shift) & ((1u << (count - index)) - 1);
+        return mask ? index + (size_t)__builtin_ctz(mask) : count;
     }
 #endif
     for (; index < count; index++) {
@@ -432,6 +475,18 @@ int materia_autolink_forms(const unsigned char *bytes, size_t count) {
             forms |= autolink_form_at(bytes, count, index + (size_t)__builtin_ctz(mask));
             if (forms == all) return forms;
         }
+    }
+#endif
+#if defined(MATERIA_BLOCK_SCAN)
+    if (index < count) {
+        unsigned shift;
+        __m128i block = load_last(bytes + index, count - index, &shift);
+        __m128i found = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(block, at), _mm_cmpeq_epi8(block, amp)),
+                                     _mm_or_si128(_mm_cmpeq_epi8(block, colon),
+                                                  _mm_or_si128(_mm_cmpeq_epi8(block, lower_w), _mm_cmpeq_epi8(block, upper_w))));
+        unsigned mask = ((unsigned)_mm_movemask_epi8(found) >> shift) & ((1u << (count - index)) - 1);
+        for (; mask != 0 && forms != all; mask &= mask - 1) forms |= autolink_form_at(bytes, count, index + (size_t)__builtin_ctz(mask));
+        return forms;
     }
 #endif
     for (; index < count && forms != all; index++) forms |= autolink_form_at(bytes, count, index);
