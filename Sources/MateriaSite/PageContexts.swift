@@ -70,6 +70,11 @@ struct PageContexts: Sendable {
     /// The "nutrients in this article" box of each nutrient, made once: every article page
     /// sits at the same depth, so the box is the same on all of them.
     private var articleFacts: [String: TemplateObject] = [:]
+    /// Each condition's and symptom's entry in an article page's lists, made once for the same
+    /// reason (and a lookup of the entity itself copied it whole: a reference count on each of
+    /// its fields, shared by every article page).
+    private var articleConditions: [String: TemplateValue] = [:]
+    private var articleSymptoms: [String: TemplateValue] = [:]
     /// What every article page's context shares (settings, navigation): made once, as above.
     private var articleCommon: TemplateObject = [:]
     /// The pages' JSON-LD writer, made once: made per page, it copied the site and its texts
@@ -84,6 +89,8 @@ struct PageContexts: Sendable {
         structuredData = StructuredData(site: site, texts: texts)
         let links = Links(page: .article("x"), basePath: "/")
         articleFacts = Dictionary(uniqueKeysWithValues: site.nutrients.map { ($0.id, quickFacts($0, links)) })
+        articleConditions = Dictionary(uniqueKeysWithValues: site.conditions.map { ($0.id, item($0.name, links.condition($0.id), $0.summary)) })
+        articleSymptoms = Dictionary(uniqueKeysWithValues: site.symptoms.map { ($0.id, item($0.name, links.symptom($0.id), $0.summary)) })
         articleCommon = shared(.article("x"), links)
     }
 
@@ -286,10 +293,10 @@ struct PageContexts: Sendable {
         if !article.references.isEmpty { context["references"] = citations(article.references) }
         let nutrientFacts = unique(article.nutrients.map(\.value)).compactMap { articleFacts[$0] }
         if !nutrientFacts.isEmpty { context["nutrients"] = .objects(nutrientFacts) }
-        let conditions = unique(article.conditions.map(\.value)).compactMap { site.conditionByID[$0] }
-        if !conditions.isEmpty { context["conditions"] = .list(conditions.map { item($0.name, links.condition($0.id), $0.summary) }) }
-        let symptoms = unique(article.symptoms.map(\.value)).compactMap { site.symptomByID[$0] }
-        if !symptoms.isEmpty { context["symptoms"] = .list(symptoms.map { item($0.name, links.symptom($0.id), $0.summary) }) }
+        let conditions = unique(article.conditions.map(\.value)).compactMap { articleConditions[$0] }
+        if !conditions.isEmpty { context["conditions"] = .list(conditions) }
+        let symptoms = unique(article.symptoms.map(\.value)).compactMap { articleSymptoms[$0] }
+        if !symptoms.isEmpty { context["symptoms"] = .list(symptoms) }
         let related = (site.relatedArticles[slug] ?? []).compactMap { site.articleBySlug[$0] }
         if !related.isEmpty { context["related"] = .list(related.map { item($0.title, links.article($0.slug.value), $0.summary) }) }
         if !article.tags.isEmpty { context["tags"] = .objects(article.tags.map { ["tag": .kept($0)] }) }

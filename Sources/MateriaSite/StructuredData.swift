@@ -10,6 +10,30 @@ import MateriaTemplates
 struct StructuredData {
     let site: ResolvedSite
     let texts: RenderedTexts
+    /// What an article's `about` holds for each nutrient, condition and symptom (by page key),
+    /// written once: reading an entity's name for every article copied the whole entity (a
+    /// reference count on each of its fields, which every article page shares).
+    private let about: [String: [UInt8]]
+
+    init(site: ResolvedSite, texts: RenderedTexts) {
+        self.site = site
+        self.texts = texts
+        var about: [String: [UInt8]] = [:]
+        func add(_ page: Page, _ type: StaticString, _ name: String) {
+            var out: [UInt8] = []
+            type.withUTF8Buffer { out.append(contentsOf: $0) }  // `type` quoted
+            out += Array(#","name":"#.utf8)
+            JSONText.writeString(name, to: &out)
+            out += Array(#","url":"#.utf8)
+            JSONText.writeString(page.path(after: site.config.baseURL), to: &out)
+            out.append(0x7D)
+            about[page.key] = out
+        }
+        for nutrient in site.nutrients { add(.nutrient(nutrient.id), #""DietarySupplement""#, nutrient.name) }
+        for condition in site.conditions { add(.condition(condition.id), #""MedicalCondition""#, condition.name) }
+        for symptom in site.symptoms { add(.symptom(symptom.id), #""MedicalSignOrSymptom""#, symptom.name) }
+        self.about = about
+    }
 
     private var base: String { site.config.baseURL }
     private func url(_ page: Page) -> String { page.path(after: base) }
@@ -49,25 +73,15 @@ struct StructuredData {
         string(pageURL + "#page")
         raw(#","@type":"MedicalWebPage""#)
         var first = true
-        func about(_ type: StaticString, _ name: String, _ page: Page) {  // `type` quoted
+        func about(_ page: Page) {
+            guard let written = self.about[page.key] else { return }
             raw(first ? #","about":[{"@type":"# : #",{"@type":"#)
             first = false
-            raw(type)
-            raw(#","name":"#)
-            string(name)
-            raw(#","url":"#)
-            string(url(page))
-            raw("}")
+            out += written
         }
-        for id in unique(article.nutrients.map(\.value)) {
-            if let nutrient = site.nutrientByID[id] { about(#""DietarySupplement""#, nutrient.name, .nutrient(id)) }
-        }
-        for id in unique(article.conditions.map(\.value)) {
-            if let condition = site.conditionByID[id] { about(#""MedicalCondition""#, condition.name, .condition(id)) }
-        }
-        for id in unique(article.symptoms.map(\.value)) {
-            if let symptom = site.symptomByID[id] { about(#""MedicalSignOrSymptom""#, symptom.name, .symptom(id)) }
-        }
+        for id in unique(article.nutrients.map(\.value)) { about(.nutrient(id)) }
+        for id in unique(article.conditions.map(\.value)) { about(.condition(id)) }
+        for id in unique(article.symptoms.map(\.value)) { about(.symptom(id)) }
         if !first { raw("]") }
         if !article.keyPoints.isEmpty {
             raw(#","abstract":"#)
