@@ -98,6 +98,8 @@ struct PageContexts: Sendable {
     func context(for page: Page) throws(TextSpill.ReadFailure) -> TemplateObject {
         let links = Links(page: page, basePath: basePath)
         var context: TemplateObject
+        // The article an article page shows, with what its JSON-LD takes from the article's texts.
+        var shown: (article: Article, wordCount: Int, answers: [String])?
         if case .article = page { context = articleCommon } else { context = shared(page, links) }
         if site.config.baseURL.hasPrefix("http") { context["canonical"] = .text(page.path(after: site.config.baseURL)) }
         switch page {
@@ -130,7 +132,7 @@ struct PageContexts: Sendable {
         case .symptomList:
             context.merge(list("Symptoms", "Symptoms, and the conditions and nutrients behind them.",
                                site.symptoms.map { item($0.name, links.symptom($0.id), $0.summary) }, links)) { $1 }
-        case .article(let slug): try article(site.articleBySlug[slug]!, links, into: &context)
+        case .article(let slug): shown = try article(site.articleBySlug[slug]!, links, into: &context)
         case .nutrient(let id): context.merge(nutrient(site.nutrientByID[id]!, links)) { $1 }
         case .condition(let id): context.merge(condition(site.conditionByID[id]!, links)) { $1 }
         case .symptom(let id): context.merge(symptom(site.symptomByID[id]!, links)) { $1 }
@@ -152,7 +154,7 @@ struct PageContexts: Sendable {
             context["page_title"] = page == .home ? .text(site.config.title) : "\(title) | \(site.config.title)"
         }
         context["og_type"] = { if case .article = page { return "article" } else { return "website" } }()
-        context["jsonld_html"] = .bytes(structuredData.script(for: page, title: title, breadcrumbs: trail(page, title)))
+        context["jsonld_html"] = .bytes(structuredData.script(for: page, title: title, breadcrumbs: trail(page, title), shown: shown))
         // `{{#has_faq}}` and the like are answered by the template engine from the lists themselves.
         return context
     }
@@ -255,8 +257,10 @@ struct PageContexts: Sendable {
     }
 
     /// An article's values, set straight into the page's `context` (which holds the shared ones):
-    /// built apart and merged, every member was looked up twice over.
-    private func article(_ article: Article, _ links: Links, into context: inout TemplateObject) throws(TextSpill.ReadFailure) {
+    /// built apart and merged, every member was looked up twice over. Returns the article with
+    /// its word count and FAQ answers, for its JSON-LD (each is looked up by slug once per page).
+    private func article(_ article: Article, _ links: Links, into context: inout TemplateObject) throws(TextSpill.ReadFailure)
+        -> (article: Article, wordCount: Int, answers: [String]) {
         let slug = article.slug.value
         let rendered = texts.articleBodies[slug]!
         let minutes = max(1, Int((Double(rendered.wordCount) / 200).rounded(.up)))
@@ -267,7 +271,7 @@ struct PageContexts: Sendable {
         context["reading_time"] = "\(minutes) min read"
         context["main_class"] = "with-sidebar"
         context["reading_minutes"] = .text(String(minutes))
-        context["body_html"] = try texts.articleHTML(slug)
+        context["body_html"] = try texts.articleHTML(slug, rendered: rendered)
         context["breadcrumbs"] = crumbs(links, [("Articles", links.to(Page.articleList.path)), (article.title, nil)])
         if let date = article.date { context["published"] = day(date) }
         if let updated = article.updated { context["updated"] = day(updated) }
@@ -300,6 +304,7 @@ struct PageContexts: Sendable {
         let related = (site.relatedArticles[slug] ?? []).compactMap { site.articleBySlug[$0] }
         if !related.isEmpty { context["related"] = .list(related.map { item($0.title, links.article($0.slug.value), $0.summary) }) }
         if !article.tags.isEmpty { context["tags"] = .objects(article.tags.map { ["tag": .kept($0)] }) }
+        return (article, rendered.wordCount, answers)
     }
 
     /// h2 entries with their h3 children; deeper levels are left out of the contents list.

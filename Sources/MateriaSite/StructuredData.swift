@@ -40,9 +40,14 @@ struct StructuredData {
 
     /// JSON safe inside `<script type="application/ld+json">`: `<`, `>` and `&` are escaped, so
     /// no content can close the element or open a comment.
-    func script(for page: Page, title: String, breadcrumbs: [(String, Page?)]) -> [UInt8] {
+    /// `shown` is the article a page shows, with its word count and FAQ answers, when its context
+    /// has them already (each is a lookup by slug).
+    func script(for page: Page, title: String, breadcrumbs: [(String, Page?)],
+                shown: (article: Article, wordCount: Int, answers: [String])? = nil) -> [UInt8] {
+        if let shown { return articleScript(shown.article, page, title: title, breadcrumbs: breadcrumbs, words: shown.wordCount, answers: shown.answers) }
         if case .article(let slug) = page, let article = site.articleBySlug[slug] {
-            return articleScript(article, page, title: title, breadcrumbs: breadcrumbs)
+            return articleScript(article, page, title: title, breadcrumbs: breadcrumbs, words: texts.articleBodies[slug]?.wordCount ?? 0,
+                                 answers: texts.faqAnswers[slug] ?? [])
         }
         var graph: [JSONValue] = [.object(webPage(page, title: title))]
         var capacity = 4096
@@ -63,7 +68,8 @@ struct StructuredData {
     /// An article's JSON-LD, written straight to bytes with the members of each object in name
     /// order (as `JSONText` sorts them), so the same bytes as a tree would give. It runs for
     /// every article: building the tree and sorting its members took most of the pages' JSON time.
-    private func articleScript(_ article: Article, _ page: Page, title: String, breadcrumbs: [(String, Page?)]) -> [UInt8] {
+    private func articleScript(_ article: Article, _ page: Page, title: String, breadcrumbs: [(String, Page?)], words: Int,
+                               answers: [String]) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(4096)
         func raw(_ text: StaticString) { text.withUTF8Buffer { out.append(contentsOf: $0) } }
@@ -130,7 +136,6 @@ struct StructuredData {
             string(reviewer)
             raw("}")
         }
-        let words = texts.articleBodies[article.slug.value]?.wordCount ?? 0
         raw(#","timeRequired":"#)
         string("PT\(max(1, Int((Double(words) / 200).rounded(.up))))M")
         raw(#","url":"#)
@@ -138,7 +143,7 @@ struct StructuredData {
         raw("}")
         if !article.faq.isEmpty {
             raw(",")
-            writeFAQPage(page, [(article, texts.faqAnswers[article.slug.value] ?? [])], to: &out)
+            writeFAQPage(page, [(article, answers)], to: &out)
         }
         if breadcrumbs.count > 1 {
             raw(",")
