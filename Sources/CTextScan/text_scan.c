@@ -24,21 +24,56 @@
 #define MATERIA_BLOCK_SCAN 1
 #endif
 
-#if defined(MATERIA_BLOCK_SCAN)
-// The last `count` (1 to 15) bytes of a scan, at `bytes`, loaded as one block, so that a short
-// text or the end of a long one is compared as its sixteen-byte blocks are (a byte at a time,
-// they took most of the scans' instructions: most texts are short). The block starts at `bytes`
-// when its sixteen bytes lie in one page; else it ends at `bytes + count` (then in the page of
-// `bytes`). Either way it is read from mapped memory, and the bytes it holds outside the text
-// are never used: `*shift` is how far the block's mask must be shifted down for bit k to be
-// byte k of the text, and the caller keeps the low `count` bits.
-static inline __m128i load_last(const unsigned char *bytes, size_t count, unsigned *shift) {
-    if (((uintptr_t)bytes & 4095) <= 4096 - 16) {
-        *shift = 0;
-        return _mm_loadu_si128((const __m128i *)bytes);
+#if defined(__SSE2__)
+// The bytes of a block each scan stops at, as bits (bit k: byte k). `option`: the apostrophe for
+// the HTML scan, "for a script" for the JSON scan.
+typedef unsigned (*block_stops)(__m128i block, int option);
+
+static inline unsigned html_stops(__m128i block, int apostrophe) {
+    // Without apostrophes the fifth comparison is with `&` again, which changes nothing.
+    __m128i found = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(block, _mm_set1_epi8('&')), _mm_cmpeq_epi8(block, _mm_set1_epi8('<'))),
+                                 _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(block, _mm_set1_epi8('>')), _mm_cmpeq_epi8(block, _mm_set1_epi8('"'))),
+                                              _mm_cmpeq_epi8(block, _mm_set1_epi8(apostrophe ? '\'' : '&'))));
+    return (unsigned)_mm_movemask_epi8(found);
+}
+
+static inline unsigned json_stops(__m128i block, int for_script) {
+    // A control byte: the unsigned minimum of the byte and 0x1F is the byte itself.
+    __m128i found = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(block, _mm_set1_epi8(0x1F)), block),
+                                 _mm_or_si128(_mm_cmpeq_epi8(block, _mm_set1_epi8('"')), _mm_cmpeq_epi8(block, _mm_set1_epi8('\\'))));
+    if (for_script) {
+        found = _mm_or_si128(found, _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(block, _mm_set1_epi8('<')), _mm_cmpeq_epi8(block, _mm_set1_epi8('>'))),
+                                                 _mm_or_si128(_mm_cmpeq_epi8(block, _mm_set1_epi8('&')),
+                                                              _mm_cmpeq_epi8(block, _mm_set1_epi8((char)0xE2)))));
     }
-    *shift = (unsigned)(16 - count);
-    return _mm_loadu_si128((const __m128i *)(bytes + count - 16));
+    return (unsigned)_mm_movemask_epi8(found);
+}
+
+// Where a form of `materia_autolink_forms` may start ("w" is looked at with the bytes after it).
+static inline unsigned form_stops(__m128i block, int unused) {
+    (void)unused;
+    __m128i found = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(block, _mm_set1_epi8('@')), _mm_cmpeq_epi8(block, _mm_set1_epi8('&'))),
+                                 _mm_or_si128(_mm_cmpeq_epi8(block, _mm_set1_epi8(':')),
+                                              _mm_or_si128(_mm_cmpeq_epi8(block, _mm_set1_epi8('w')), _mm_cmpeq_epi8(block, _mm_set1_epi8('W')))));
+    return (unsigned)_mm_movemask_epi8(found);
+}
+#endif
+
+#if defined(MATERIA_BLOCK_SCAN)
+// `stops` of the last `count` (1 to 15) bytes of a scan, at `bytes`, read as one block, so that a
+// short text or the end of a long one is compared as its sixteen-byte blocks are (a byte at a
+// time, they took most of the scans' instructions: most texts are short). The block starts at
+// `bytes` when its sixteen bytes lie in one page; else it ends at `bytes + count` (then in the
+// page of `bytes`). Either way it is read from mapped memory, and the bits of the bytes it holds
+// outside the text are dropped: bit k is byte k of the text.
+static inline unsigned last_stops(const unsigned char *bytes, size_t count, block_stops stops, int option) {
+    unsigned shift = 0;
+    const unsigned char *from = bytes;
+    if (((uintptr_t)bytes & 4095) > 4096 - 16) {
+        shift = (unsigned)(16 - count);
+        from = bytes + count - 16;
+    }
+    return (stops(_mm_loadu_si128((const __m128i *)from), option) >> shift) & ((1u << count) - 1);
 }
 #endif
 
@@ -84,26 +119,14 @@ size_t materia_count_words(const unsigned char *bytes, size_t count) {
 size_t materia_html_escape_scan(const unsigned char *bytes, size_t count, int apostrophe) {
     size_t index = 0;
 #if defined(__SSE2__)
-    const __m128i amp = _mm_set1_epi8('&'), lt = _mm_set1_epi8('<'), gt = _mm_set1_epi8('>');
-    // Without apostrophes the fifth comparison is with `&` again, which changes nothing.
-    const __m128i quote = _mm_set1_epi8('"'), fifth = _mm_set1_epi8(apostrophe ? '\'' : '&');
     for (; index + 16 <= count; index += 16) {
-        __m128i block = _mm_loadu_si128((const __m128i *)(bytes + index));
-        __m128i found = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(block, amp), _mm_cmpeq_epi8(block, lt)),
-                                     _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(block, gt), _mm_cmpeq_epi8(block, quote)),
-                                                  _mm_cmpeq_epi8(block, fifth)));
-        unsigned mask = (unsigned)_mm_movemask_epi8(found);
+        unsigned mask = html_stops(_mm_loadu_si128((const __m128i *)(bytes + index)), apostrophe);
         if (mask) return index + (size_t)__builtin_ctz(mask);
     }
 #endif
 #if defined(MATERIA_BLOCK_SCAN)
     if (index < count) {
-        unsigned shift;
-        __m128i block = load_last(bytes + index, count - index, &shift);
-        __m128i found = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(block, amp), _mm_cmpeq_epi8(block, lt)),
-                                     _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(block, gt), _mm_cmpeq_epi8(block, quote)),
-                                                  _mm_cmpeq_epi8(block, fifth)));
-        unsigned mask = ((unsigned)_mm_movemask_epi8(found) >> shift) & ((1u << (count - index)) - 1);
+        unsigned mask = last_stops(bytes + index, count - index, html_stops, apostrophe);
         return mask ? index + (size_t)__builtin_ctz(mask) : count;
     }
 #endif
@@ -141,32 +164,14 @@ size_t materia_html_escape(const unsigned char *bytes, size_t count, int apostro
 size_t materia_json_escape_scan(const unsigned char *bytes, size_t count, int for_script) {
     size_t index = 0;
 #if defined(__SSE2__)
-    const __m128i below_space = _mm_set1_epi8(0x1F), quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
-    const __m128i lt = _mm_set1_epi8('<'), gt = _mm_set1_epi8('>'), amp = _mm_set1_epi8('&'), lead = _mm_set1_epi8((char)0xE2);
     for (; index + 16 <= count; index += 16) {
-        __m128i block = _mm_loadu_si128((const __m128i *)(bytes + index));
-        // A control byte: the unsigned minimum of the byte and 0x1F is the byte itself.
-        __m128i found = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(block, below_space), block),
-                                     _mm_or_si128(_mm_cmpeq_epi8(block, quote), _mm_cmpeq_epi8(block, backslash)));
-        if (for_script) {
-            found = _mm_or_si128(found, _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(block, lt), _mm_cmpeq_epi8(block, gt)),
-                                                     _mm_or_si128(_mm_cmpeq_epi8(block, amp), _mm_cmpeq_epi8(block, lead))));
-        }
-        unsigned mask = (unsigned)_mm_movemask_epi8(found);
+        unsigned mask = json_stops(_mm_loadu_si128((const __m128i *)(bytes + index)), for_script);
         if (mask) return index + (size_t)__builtin_ctz(mask);
     }
 #endif
 #if defined(MATERIA_BLOCK_SCAN)
     if (index < count) {
-        unsigned shift;
-        __m128i block = load_last(bytes + index, count - index, &shift);
-        __m128i found = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(block, below_space), block),
-                                     _mm_or_si128(_mm_cmpeq_epi8(block, quote), _mm_cmpeq_epi8(block, backslash)));
-        if (for_script) {
-            found = _mm_or_si128(found, _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(block, lt), _mm_cmpeq_epi8(block, gt)),
-                                                     _mm_or_si128(_mm_cmpeq_epi8(block, amp), _mm_cmpeq_epi8(block, lead))));
-        }
-        unsigned mask = ((unsigned)_mm_movemask_epi8(found) >> shift) & ((1u << (count - index)) - 1);
+        unsigned mask = last_stops(bytes + index, count - index, json_stops, for_script);
         return mask ? index + (size_t)__builtin_ctz(mask) : count;
     }
 #endif
@@ -464,14 +469,8 @@ int materia_autolink_forms(const unsigned char *bytes, size_t count) {
     size_t index = 0;
 #if defined(__SSE2__)
     // "w" is common in prose: each one found is looked at with the three bytes after it.
-    const __m128i at = _mm_set1_epi8('@'), amp = _mm_set1_epi8('&'), colon = _mm_set1_epi8(':');
-    const __m128i lower_w = _mm_set1_epi8('w'), upper_w = _mm_set1_epi8('W');
     for (; index + 16 <= count; index += 16) {
-        __m128i block = _mm_loadu_si128((const __m128i *)(bytes + index));
-        __m128i found = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(block, at), _mm_cmpeq_epi8(block, amp)),
-                                     _mm_or_si128(_mm_cmpeq_epi8(block, colon),
-                                                  _mm_or_si128(_mm_cmpeq_epi8(block, lower_w), _mm_cmpeq_epi8(block, upper_w))));
-        for (unsigned mask = (unsigned)_mm_movemask_epi8(found); mask != 0; mask &= mask - 1) {
+        for (unsigned mask = form_stops(_mm_loadu_si128((const __m128i *)(bytes + index)), 0); mask != 0; mask &= mask - 1) {
             forms |= autolink_form_at(bytes, count, index + (size_t)__builtin_ctz(mask));
             if (forms == all) return forms;
         }
@@ -479,13 +478,9 @@ int materia_autolink_forms(const unsigned char *bytes, size_t count) {
 #endif
 #if defined(MATERIA_BLOCK_SCAN)
     if (index < count) {
-        unsigned shift;
-        __m128i block = load_last(bytes + index, count - index, &shift);
-        __m128i found = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(block, at), _mm_cmpeq_epi8(block, amp)),
-                                     _mm_or_si128(_mm_cmpeq_epi8(block, colon),
-                                                  _mm_or_si128(_mm_cmpeq_epi8(block, lower_w), _mm_cmpeq_epi8(block, upper_w))));
-        unsigned mask = ((unsigned)_mm_movemask_epi8(found) >> shift) & ((1u << (count - index)) - 1);
-        for (; mask != 0 && forms != all; mask &= mask - 1) forms |= autolink_form_at(bytes, count, index + (size_t)__builtin_ctz(mask));
+        for (unsigned mask = last_stops(bytes + index, count - index, form_stops, 0); mask != 0 && forms != all; mask &= mask - 1) {
+            forms |= autolink_form_at(bytes, count, index + (size_t)__builtin_ctz(mask));
+        }
         return forms;
     }
 #endif

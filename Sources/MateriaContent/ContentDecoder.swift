@@ -96,11 +96,15 @@ public enum ContentDecoder {
     public static func article(_ text: String, path: String, defaultSlug: String) -> (Article?, Diagnostics) {
         switch FrontMatter.split(text, path: path) {
         case .success(let frontMatter): return article(frontMatter, path: path, defaultSlug: defaultSlug)
-        case .failure(let diagnostic):
-            var diagnostics = Diagnostics()
-            diagnostics.append(diagnostic)
-            return (nil, diagnostics)
+        case .failure(let diagnostic): return noArticle(diagnostic)
         }
+    }
+
+    /// No article, for the one problem that stopped it.
+    private static func noArticle(_ diagnostic: Diagnostic) -> (Article?, Diagnostics) {
+        var diagnostics = Diagnostics()
+        diagnostics.append(diagnostic)
+        return (nil, diagnostics)
     }
 
     /// An article file's bytes, decoded as `article(_:path:defaultSlug:)` decodes its text. The
@@ -112,10 +116,7 @@ public enum ContentDecoder {
         if let frontMatter = FrontMatter.split(plainBytes: bytes) { return article(frontMatter, path: path, defaultSlug: defaultSlug) }
         switch SourceText.decode(bytes, path: path) {
         case .success(let text): return article(text, path: path, defaultSlug: defaultSlug)
-        case .failure(let diagnostic):
-            var diagnostics = Diagnostics()
-            diagnostics.append(diagnostic)
-            return (nil, diagnostics)
+        case .failure(let diagnostic): return noArticle(diagnostic)
         }
     }
 
