@@ -51,9 +51,9 @@ public struct RenderedTexts: Sendable {
     /// The HTML of an article's body, its links already written for the article's page (the
     /// Markdown phase renders it with that page's `linkRoot`): from memory as text, or read back
     /// from the spill as bytes (never made a String: it goes straight into the page).
-    /// `rendered`: the article's entry in `articleBodies`, when the caller has it already.
-    func articleHTML(_ slug: String, rendered: RenderedMarkdown? = nil) throws(TextSpill.ReadFailure) -> TemplateValue {
-        guard let range = spilledHTML[slug], let spill else { return .text((rendered ?? articleBodies[slug])?.html ?? "") }
+    /// `rendered` is the article's entry in `articleBodies` (its caller has it already).
+    func articleHTML(_ slug: String, rendered: RenderedMarkdown) throws(TextSpill.ReadFailure) -> TemplateValue {
+        guard let range = spilledHTML[slug], let spill else { return .text(rendered.html) }
         guard let html = spill.load(range) else { throw TextSpill.ReadFailure(slug: slug) }
         return .bytes(html)
     }

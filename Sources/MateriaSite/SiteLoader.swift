@@ -97,13 +97,9 @@ public struct SiteLoader: Sendable {
     /// Reads and decodes `file`, or returns what an earlier load decoded from the same file.
     private func decoded<T>(_ file: String, _ decode: (String) -> (T?, Diagnostics)) -> (value: T?, problems: Diagnostics, readable: Bool) {
         decoded(file, bytes: { bytes in
-            switch SourceText.decode(bytes, path: layout.relativePath(filePath: file)) {
-            case .success(let text): return decode(text)
-            case .failure(let diagnostic):
-                var problems = Diagnostics()
-                problems.append(diagnostic)
-                return (nil, problems)
-            }
+            var problems = Diagnostics()
+            guard let text = text(of: bytes, file, &problems) else { return (nil, problems) }
+            return decode(text)
         })
     }
 
@@ -305,9 +301,12 @@ public struct SiteLoader: Sendable {
     }
 
     private func read(_ file: String, _ diagnostics: inout Diagnostics) -> String? {
-        let path = layout.relativePath(filePath: file)
-        guard let bytes = readBytes(file, &diagnostics) else { return nil }
-        switch SourceText.decode(bytes, path: path) {
+        readBytes(file, &diagnostics).flatMap { text(of: $0, file, &diagnostics) }
+    }
+
+    /// The text of `file`'s `bytes`, or nil with an error saying where they stop being UTF-8.
+    private func text(of bytes: [UInt8], _ file: String, _ diagnostics: inout Diagnostics) -> String? {
+        switch SourceText.decode(bytes, path: layout.relativePath(filePath: file)) {
         case .success(let text): return text
         case .failure(let diagnostic):
             diagnostics.append(diagnostic)

@@ -10,15 +10,15 @@ import MateriaTemplates
 struct StructuredData {
     let site: ResolvedSite
     let texts: RenderedTexts
-    /// What an article's `about` holds for each nutrient, condition and symptom (by page key),
+    /// What an article's `about` holds for each nutrient, condition and symptom (by its page),
     /// written once: reading an entity's name for every article copied the whole entity (a
     /// reference count on each of its fields, which every article page shares).
-    private let about: [String: [UInt8]]
+    private let about: [Page: [UInt8]]
 
     init(site: ResolvedSite, texts: RenderedTexts) {
         self.site = site
         self.texts = texts
-        var about: [String: [UInt8]] = [:]
+        var about: [Page: [UInt8]] = [:]
         func add(_ page: Page, _ type: StaticString, _ name: String) {
             var out: [UInt8] = []
             type.withUTF8Buffer { out.append(contentsOf: $0) }  // `type` quoted
@@ -27,7 +27,7 @@ struct StructuredData {
             out += Array(#","url":"#.utf8)
             JSONText.writeString(page.path(after: site.config.baseURL), to: &out)
             out.append(0x7D)
-            about[page.key] = out
+            about[page] = out
         }
         for nutrient in site.nutrients { add(.nutrient(nutrient.id), #""DietarySupplement""#, nutrient.name) }
         for condition in site.conditions { add(.condition(condition.id), #""MedicalCondition""#, condition.name) }
@@ -40,15 +40,11 @@ struct StructuredData {
 
     /// JSON safe inside `<script type="application/ld+json">`: `<`, `>` and `&` are escaped, so
     /// no content can close the element or open a comment.
-    /// `shown` is the article a page shows, with its word count and FAQ answers, when its context
-    /// has them already (each is a lookup by slug).
+    /// `shown`: on an article's page, the article with its word count and FAQ answers (its page's
+    /// context has looked them up already).
     func script(for page: Page, title: String, breadcrumbs: [(String, Page?)],
-                shown: (article: Article, wordCount: Int, answers: [String])? = nil) -> [UInt8] {
+                shown: (article: Article, wordCount: Int, answers: [String])?) -> [UInt8] {
         if let shown { return articleScript(shown.article, page, title: title, breadcrumbs: breadcrumbs, words: shown.wordCount, answers: shown.answers) }
-        if case .article(let slug) = page, let article = site.articleBySlug[slug] {
-            return articleScript(article, page, title: title, breadcrumbs: breadcrumbs, words: texts.articleBodies[slug]?.wordCount ?? 0,
-                                 answers: texts.faqAnswers[slug] ?? [])
-        }
         var graph: [JSONValue] = [.object(webPage(page, title: title))]
         var capacity = 4096
         if case .faq = page {
@@ -80,7 +76,7 @@ struct StructuredData {
         raw(#","@type":"MedicalWebPage""#)
         var first = true
         func about(_ page: Page) {
-            guard let written = self.about[page.key] else { return }
+            guard let written = self.about[page] else { return }
             raw(first ? #","about":[{"@type":"# : #",{"@type":"#)
             first = false
             out += written
