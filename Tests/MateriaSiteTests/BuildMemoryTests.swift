@@ -1,4 +1,5 @@
 import Foundation
+import MateriaMarkdown
 import Testing
 @testable import MateriaSite
 
@@ -44,12 +45,14 @@ extension BuildMemoryTests {
         texts.spill = try #require(TextSpill(folder: folder.path))
         texts.spilledHTML["kept"] = try #require(texts.spill?.store("<p><a href=\"../../x/\">kept</a></p>\n"))
         texts.spilledHTML["lost"] = TextSpill.Range(offset: 1_000_000, count: 16)
+        // A spilled article's entry keeps everything but its HTML, as the build keeps it.
+        let entry = MarkdownRenderer.render("[kept](../../x/)").withoutHTML()
         // Read back as bytes, as stored (an article's links are written for its page when rendered).
-        guard case .bytes(let kept) = try texts.articleHTML("kept") else {
+        guard case .bytes(let kept) = try texts.articleHTML("kept", rendered: entry) else {
             Issue.record("spilled HTML should come back as bytes")
             return
         }
         #expect(String(decoding: kept, as: UTF8.self) == "<p><a href=\"../../x/\">kept</a></p>\n")
-        #expect(throws: TextSpill.ReadFailure.self) { try texts.articleHTML("lost") }
+        #expect(throws: TextSpill.ReadFailure.self) { try texts.articleHTML("lost", rendered: entry) }
     }
 }
