@@ -99,8 +99,35 @@ public struct Day: Sendable, Hashable, Comparable, CustomStringConvertible {
     private static let monthNames = ["January", "February", "March", "April", "May", "June", "July",
                                      "August", "September", "October", "November", "December"]
 
-    /// "14 September 2026": unambiguous in every English-speaking country.
-    public var display: String { "\(day) \(Day.monthNames[month - 1]) \(year)" }
+    /// "14 September 2026": unambiguous in every English-speaking country. Written as bytes, as
+    /// `iso` is (through string interpolation it took about 1,400 instructions, asked for two or
+    /// three dates of every article page).
+    public var display: String {
+        // At most 2 + 1 + 9 + 1 + 4 bytes ("September", a year of up to four digits, see `init`).
+        String(unsafeUninitializedCapacity: 17) { buffer in
+            var count = 0
+            func put(_ value: Int) {
+                let digits = value >= 1000 ? 4 : value >= 100 ? 3 : value >= 10 ? 2 : 1
+                var rest = value
+                for index in stride(from: count + digits - 1, through: count, by: -1) {
+                    buffer[index] = UInt8(0x30 + rest % 10)
+                    rest /= 10
+                }
+                count += digits
+            }
+            put(day)
+            buffer[count] = 0x20
+            count += 1
+            for byte in Day.monthNames[month - 1].utf8 {
+                buffer[count] = byte
+                count += 1
+            }
+            buffer[count] = 0x20
+            count += 1
+            put(year)
+            return count
+        }
+    }
 
     public var description: String { iso }
 

@@ -147,6 +147,16 @@ import Testing
         #expect(Day(iso: "2026-1-05") == nil)
         #expect(Day(iso: "2026-01-31")!.adding(months: 1).iso == "2026-02-28")
         #expect(Day(iso: "2026-09-14")!.adding(months: 12).display == "14 September 2027")
+        // Every day and month, and years of one to four digits, as interpolation writes them.
+        let names = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+                     "November", "December"]
+        for year in [1, 9, 10, 99, 100, 999, 1000, 2024, 2026, 9999] {
+            for month in 1...12 {
+                for day in 1...Day.daysIn(month: month, year: year) {
+                    #expect(Day(year: year, month: month, day: day)!.display == "\(day) \(names[month - 1]) \(year)")
+                }
+            }
+        }
         #expect(Day(iso: "9999-06-01")!.adding(months: 60).iso == "9999-12-01")
     }
 
