@@ -12,6 +12,23 @@ private func render(_ templates: [String: String], _ context: TemplateObject, ma
 private func render(_ text: String, _ context: TemplateObject) throws -> String { try render(["main": text], context) }
 
 @Suite struct MustacheTests {
+    /// The names' quick comparison (two words for short ASCII names) agrees with String's `==` for
+    /// short and long names, ASCII or not, made from literals or built at run time, and for names
+    /// that are the same text in two Unicode forms.
+    @Test func namesCompareAsStringsDo() {
+        var built = "sum"
+        built += "mary"
+        let names = ["", "a", "b", "id", "di", "summary", "summarz", built, "stylesheet_href", "stylesheet_hreg", "disclaimer_short",
+                     "disclaimer_shorts", "caf\u{E9}", "cafe\u{301}", "caf\u{E9} au lait, longer than fifteen", String(repeating: "x", count: 15),
+                     String(repeating: "x", count: 16)]
+        for a in names {
+            for b in names {
+                #expect(TemplateObject.same(a, b) == (a == b), "\(a.debugDescription) \(b.debugDescription)")
+            }
+        }
+        #expect(TemplateObject.same(built, "summary"))
+    }
+
     @Test func variablesAreEscapedUnlessTripleOrAmpersand() throws {
         let context: TemplateObject = ["x": "<a href=\"q\">Tom & Jerry's</a>"]
         #expect(try render("{{x}}|{{{x}}}|{{& x }}", context)
