@@ -247,7 +247,8 @@ public struct NamedValues<Value>: ExpressibleByDictionaryLiteral {
     /// String keeps in its own two words (the top four bits 0xE, then the length and the bytes):
     /// two such strings are the same text exactly when their words are the same. String's `==`
     /// compares the words first too, but calls into the runtime for every pair that differs, and a
-    /// lookup passes over names of the same length that differ (a tenth of a page's template time).
+    /// lookup passes over names of the same length that differ (4M of 2,118M instructions for
+    /// 1,000 articles, session 22).
     @inlinable static func same(_ a: String, _ b: String) -> Bool {
         let x = unsafeBitCast(a, to: (UInt64, UInt64).self), y = unsafeBitCast(b, to: (UInt64, UInt64).self)
         if x == y { return true }
