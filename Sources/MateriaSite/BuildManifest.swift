@@ -103,7 +103,7 @@ struct BuildManifest {
             for folder in [layout.root.appendingPathComponent("Content"), layout.templatesDirectory] {
                 BuildManifest.listTree(folder.path, into: &paths)
             }
-            paths.sort()
+            paths = StringOrder.sorted(paths)
             let articles = layout.articlesDirectory.path + "/"
             let isArticle = { @Sendable (path: String) -> Bool in
                 deferArticles && path.hasPrefix(articles) && !path.utf8.dropFirst(articles.utf8.count).contains(0x2F)
@@ -258,7 +258,16 @@ struct BuildManifest {
             field(warning.fix ?? "", 0x0A)
         }
         out.reserveCapacity(out.count + files.count * 96)
-        for (path, hash) in files.sorted(by: { $0.key < $1.key }) {
+        // Paths put in order on a packed copy (`StringOrder`); their hashes read out beside them.
+        var paths = StringOrder(capacity: files.count)
+        var entries: [(path: String, hash: UInt64)] = []
+        entries.reserveCapacity(files.count)
+        for (path, hash) in files {
+            paths.append(path)
+            entries.append((path, hash))
+        }
+        let sorted = paths.order().map { $0.map { entries[$0] } } ?? files.sorted(by: { $0.key < $1.key }).map { ($0.key, $0.value) }
+        for (path, hash) in sorted {
             out += [0x66, 0x69, 0x6C, 0x65, 0x09]  // "file\t"
             StableHash.appendHex(hash, to: &out)
             out.append(0x09)

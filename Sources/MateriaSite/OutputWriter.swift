@@ -107,7 +107,7 @@ struct OutputWriter {
             }.compactMap { $0 }
             if let failed = failures.first { throw BuildFailure([cannotWrite(failed)]) }
             try swapIn(staging)
-            return all.sorted { $0.path < $1.path }
+            return StringOrder.sorted(all, by: \.path)
         } catch let failure as BuildFailure {
             try? fileManager.removeItem(at: staging)
             throw failure
@@ -147,7 +147,7 @@ struct OutputWriter {
         var paths: [String] {
             lock.lock()
             defer { lock.unlock() }
-            return staged.sorted()
+            return StringOrder.sorted(staged)
         }
     }
 

@@ -284,7 +284,7 @@ public struct SiteLoader: Sendable {
             return []
         }
         let folder = directory.path.hasSuffix("/") ? directory.path : directory.path + "/"
-        return names.sorted()
+        return StringOrder.sorted(names)
             .filter { !$0.hasPrefix(".") && extensions.contains(Self.lowercasedExtension($0)) }
             .map { folder + $0 }
     }
