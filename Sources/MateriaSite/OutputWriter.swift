@@ -61,21 +61,40 @@ struct OutputWriter {
 
     /// Writes a page into the staging folder while the build renders (`PageRenderer.render(spill:)`).
     /// Nil when written, else what went wrong, at the path the file would have in the output.
-    func spill(_ file: OutputFile, into staging: String) -> Diagnostic? {
-        let path = staging + "/" + file.path
+    /// `directory`, when given, is the staging folder open (`StagingFolder`): the page's folder and
+    /// file are then made relative to it, so the kernel walks two or three names per call instead
+    /// of the whole path from the root.
+    func spill(_ file: OutputFile, into staging: String, directory: Int32 = AT_FDCWD) -> Diagnostic? {
+        let path = directory == AT_FDCWD ? staging + "/" + file.path : file.path
         // A page in a folder of its own ("articles/x/index.html") finds it missing: its folder is
         // made first (one mkdir(2), not a failed open before it), and the folders above it only
         // when that fails for want of them.
         guard file.path.utf8.contains(0x2F), let slash = path.utf8.lastIndex(of: 0x2F) else {
-            return OutputWriter.writeFile(path, file.bytes) ? nil : cannotWrite(file.path)
+            return OutputWriter.writeFile(path, file.bytes, in: directory) ? nil : cannotWrite(file.path)
         }
         let folder = String(path[..<slash])
-        if mkdir(folder, 0o755) != 0 && errno != EEXIST {
-            guard (try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)) != nil else {
+        if mkdirat(directory, folder, 0o755) != 0 && errno != EEXIST {
+            let full = directory == AT_FDCWD ? folder : staging + "/" + folder
+            guard (try? FileManager.default.createDirectory(atPath: full, withIntermediateDirectories: true)) != nil else {
                 return cannotWrite(file.path)
             }
         }
-        return OutputWriter.writeFile(path, file.bytes) ? nil : cannotWrite(file.path)
+        return OutputWriter.writeFile(path, file.bytes, in: directory) ? nil : cannotWrite(file.path)
+    }
+
+    /// A staging folder held open while pages are written into it (see `spill`).
+    final class StagingFolder: @unchecked Sendable {
+        let path: String
+        /// The open folder, or AT_FDCWD when it could not be opened (paths are then given whole).
+        let descriptor: Int32
+
+        init(path: String) {
+            self.path = path
+            let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            self.descriptor = descriptor >= 0 ? descriptor : AT_FDCWD
+        }
+
+        deinit { if descriptor != AT_FDCWD { close(descriptor) } }
     }
 
     /// The error for a file or folder of the output that could not be written.
@@ -196,8 +215,8 @@ struct OutputWriter {
     }
 
     /// Writes `bytes` to a new file at `path` with plain system calls (no `Data` copy).
-    static func writeFile(_ path: String, _ bytes: [UInt8]) -> Bool {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    static func writeFile(_ path: String, _ bytes: [UInt8], in directory: Int32 = AT_FDCWD) -> Bool {
+        let descriptor = openat(directory, path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { return false }
         defer { close(descriptor) }
         return bytes.withUnsafeBytes { buffer in

@@ -94,10 +94,11 @@ public struct SiteBuilder {
         let staging = try writer.beginStaging()
         let stagingPath = staging.path
         let staged = previous.map { OutputWriter.StagedPages(previous: $0.files, output: outputPath) }
+        let folder = OutputWriter.StagingFolder(path: stagingPath)
         let spill: PageSpill = { file, hash in
-            guard let staged else { return writer.spill(file, into: stagingPath) }
+            guard let staged else { return writer.spill(file, into: stagingPath, directory: folder.descriptor) }
             guard staged.differs(file.path, hash) else { return nil }
-            let problem = writer.spill(file, into: stagingPath)
+            let problem = writer.spill(file, into: stagingPath, directory: folder.descriptor)
             if problem == nil { staged.add(file.path) }
             return problem
         }
