@@ -61,7 +61,7 @@ struct OutputWriter {
 
     /// Writes a page into the staging folder while the build renders (`PageRenderer.render(spill:)`).
     /// Nil when written, else what went wrong, at the path the file would have in the output.
-    /// `directory`, when given, is the staging folder open (`StagingFolder`): the page's folder and
+    /// `directory`, when given, is the staging folder open (`OpenFolder`): the page's folder and
     /// file are then made relative to it, so the kernel walks two or three names per call instead
     /// of the whole path from the root.
     func spill(_ file: OutputFile, into staging: String, directory: Int32 = AT_FDCWD) -> Diagnostic? {
@@ -82,20 +82,6 @@ struct OutputWriter {
         return OutputWriter.writeFile(path, file.bytes, in: directory) ? nil : cannotWrite(file.path)
     }
 
-    /// A staging folder held open while pages are written into it (see `spill`).
-    final class StagingFolder: @unchecked Sendable {
-        let path: String
-        /// The open folder, or AT_FDCWD when it could not be opened (paths are then given whole).
-        let descriptor: Int32
-
-        init(path: String) {
-            self.path = path
-            let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-            self.descriptor = descriptor >= 0 ? descriptor : AT_FDCWD
-        }
-
-        deinit { if descriptor != AT_FDCWD { close(descriptor) } }
-    }
 
     /// The error for a file or folder of the output that could not be written.
     func cannotWrite(_ path: String, folder: Bool = false) -> Diagnostic {

@@ -94,7 +94,7 @@ public struct SiteBuilder {
         let staging = try writer.beginStaging()
         let stagingPath = staging.path
         let staged = previous.map { OutputWriter.StagedPages(previous: $0.files, output: outputPath) }
-        let folder = OutputWriter.StagingFolder(path: stagingPath)
+        let folder = OpenFolder(path: stagingPath)
         let spill: PageSpill = { file, hash in
             guard let staged else { return writer.spill(file, into: stagingPath, directory: folder.descriptor) }
             guard staged.differs(file.path, hash) else { return nil }

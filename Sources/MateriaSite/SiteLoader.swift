@@ -86,6 +86,8 @@ public struct SiteLoader: Sendable {
     public var jobs = 1
     /// Where the size and hash of every file read are recorded (for the build's fingerprint).
     var readHashes: ReadHashes?
+    /// The articles folder, open while `load` reads the articles (see `OpenFolder`).
+    private var articlesFolder: OpenFolder?
 
     public init(layout: SiteLayout, includeDrafts: Bool, cache: LoadCache? = nil, fingerprintAssets: Bool = true) {
         self.layout = layout
@@ -127,7 +129,11 @@ public struct SiteLoader: Sendable {
         var drafts: Set<String> = []
         // Articles are read and decoded in parallel; their order stays the folder's.
         let articleFiles = files(in: layout.articlesDirectory, extensions: ["md", "markdown"], required: true, &diagnostics)
-        let loader = self
+        let loader = {
+            var loader = self
+            loader.articlesFolder = OpenFolder(path: layout.articlesDirectory.path)
+            return loader
+        }()
         // The data, templates, assets and static files are few: with more than one job they are
         // read on a thread of their own while the articles are decoded, not after them.
         nonisolated(unsafe) var rest: Rest?
@@ -291,7 +297,7 @@ public struct SiteLoader: Sendable {
 
     /// The bytes of `file` (recorded in `readHashes`), or nil with an error when it cannot be read.
     private func readBytes(_ file: String, _ diagnostics: inout Diagnostics) -> [UInt8]? {
-        guard let bytes = Self.contents(file) else {
+        guard let bytes = Self.contents(file, in: articlesFolder) else {
             diagnostics.error(SourceLocation(path: layout.relativePath(filePath: file)), "cannot read the file",
                               fix: "check that it exists and is readable")
             return nil
@@ -356,8 +362,10 @@ final class ReadAhead: Sendable {
 extension SiteLoader {
     /// A file's bytes, read with read(2) straight into an array (no `Data` to copy from); nil
     /// when it cannot be opened or read.
-    static func contents(_ path: String) -> [UInt8]? {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+    /// `folder`, when it holds the file, is where it is opened from (see `OpenFolder`).
+    static func contents(_ path: String, in folder: OpenFolder? = nil) -> [UInt8]? {
+        let descriptor = folder.flatMap { folder in folder.relative(path).map { openat(folder.descriptor, $0, O_RDONLY | O_CLOEXEC) } }
+            ?? open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }
         var info = stat()
