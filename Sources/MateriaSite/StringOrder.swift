@@ -59,40 +59,56 @@ struct StringOrder {
     func order() -> [Int]? {
         guard plain else { return nil }
         struct Entry {
-            /// The key's first eight bytes, big-endian, zeros after a shorter key's end.
+            /// Eight bytes of the key from the offset being sorted on, big-endian, zeros after
+            /// the key's end.
             var head: UInt64
             var index: Int
         }
         return bytes.withUnsafeBufferPointer { buffer -> [Int] in
             ends.withUnsafeBufferPointer { ends -> [Int] in
                 let base = buffer.baseAddress
-                var entries = [Entry]()
-                entries.reserveCapacity(ends.count)
-                var start = 0
-                for index in ends.indices {
-                    let end = ends[index]
+                func bounds(_ index: Int) -> (start: Int, end: Int) { (index == 0 ? 0 : ends[index - 1], ends[index]) }
+                func head(_ index: Int, at offset: Int) -> UInt64 {
+                    let (start, end) = bounds(index)
+                    if start + offset + 8 <= end {
+                        return UInt64(bigEndian: UnsafeRawPointer(base! + start + offset).loadUnaligned(as: UInt64.self))
+                    }
                     var head: UInt64 = 0
-                    for offset in 0..<8 {
+                    for at in start + offset..<start + offset + 8 {
                         head <<= 8
-                        if start + offset < end { head |= UInt64(base![start + offset]) }
+                        if at < end { head |= UInt64(base![at]) }
                     }
-                    entries.append(Entry(head: head, index: index))
-                    start = end
+                    return head
                 }
-                // Beyond equal heads both keys are more than eight bytes long, or they are the
-                // same key: a key of eight bytes or fewer is all in its head, and the zeros after
-                // it cannot equal the other key's bytes, which are never NUL.
-                entries.sort { a, b in
-                    if a.head != b.head { return a.head < b.head }
-                    let aStart = a.index == 0 ? 0 : ends[a.index - 1], aCount = ends[a.index] - aStart
-                    let bStart = b.index == 0 ? 0 : ends[b.index - 1], bCount = ends[b.index] - bStart
-                    if aCount > 8 && bCount > 8 {
-                        let common = min(aCount, bCount) - 8
-                        let compared = memcmp(base! + aStart + 8, base! + bStart + 8, common)
-                        if compared != 0 { return compared < 0 }
+                var entries = ends.indices.map { Entry(head: head($0, at: 0), index: $0) }
+                // Sorted on eight bytes at a time, compared as one number beside the key's index
+                // (many paths share their first dozens of bytes): each run of keys with the same
+                // bytes so far is sorted again on the next eight. A key that ends before the
+                // eight has zeros there, which no other key's bytes (never NUL) equal; one that
+                // ends with them sorts first among the longer ones at the next eight (all zeros).
+                // A run of keys none longer is a run of the same key: in the order added.
+                func sort(_ range: Range<Int>, offset: Int) {
+                    if offset > 0 { for position in range { entries[position].head = head(entries[position].index, at: offset) } }
+                    entries[range].sort { $0.head < $1.head }
+                    var runStart = range.lowerBound
+                    while runStart < range.upperBound {
+                        var runEnd = runStart + 1
+                        while runEnd < range.upperBound && entries[runEnd].head == entries[runStart].head { runEnd += 1 }
+                        if runEnd - runStart > 1 {
+                            let longer = entries[runStart..<runEnd].contains { entry in
+                                let (start, end) = bounds(entry.index)
+                                return end - start > offset + 8
+                            }
+                            if longer {
+                                sort(runStart..<runEnd, offset: offset + 8)
+                            } else {
+                                entries[runStart..<runEnd].sort { $0.index < $1.index }
+                            }
+                        }
+                        runStart = runEnd
                     }
-                    return aCount != bCount ? aCount < bCount : a.index < b.index
                 }
+                sort(entries.indices, offset: 0)
                 return entries.map(\.index)
             }
         }

@@ -46,6 +46,16 @@ import Testing
         }
     }
 
+    /// The same key added more than once: in the order added, whatever its length.
+    @Test func sameKeysKeepTheOrderAdded() {
+        for key in ["", "b", "abcdefgh", "articles/calcium-and-athletes/index.html"] {
+            var keys = StringOrder(capacity: 6)
+            for (first, second) in [(key, "x"), ("a", ""), (key, "x"), ("a", ""), (key, "x"), (key, "w")] { keys.append(first, second) }
+            let expected = key < "a" ? [5, 0, 2, 4, 1, 3] : [1, 3, 5, 0, 2, 4]
+            #expect(keys.order() == expected, "\(key)")
+        }
+    }
+
     /// Anything but ASCII without NUL is left to `<`, which orders canonically equivalent text as
     /// one ("é" written as one scalar or as "e" and an accent), unlike the bytes.
     @Test func otherTextIsLeftToLessThan() {
