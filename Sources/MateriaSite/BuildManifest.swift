@@ -258,16 +258,7 @@ struct BuildManifest {
             field(warning.fix ?? "", 0x0A)
         }
         out.reserveCapacity(out.count + files.count * 96)
-        // Paths put in order on a packed copy (`StringOrder`); their hashes read out beside them.
-        var paths = StringOrder(capacity: files.count)
-        var entries: [(path: String, hash: UInt64)] = []
-        entries.reserveCapacity(files.count)
-        for (path, hash) in files {
-            paths.append(path)
-            entries.append((path, hash))
-        }
-        let sorted = paths.order().map { $0.map { entries[$0] } } ?? files.sorted(by: { $0.key < $1.key }).map { ($0.key, $0.value) }
-        for (path, hash) in sorted {
+        for (path, hash) in StringOrder.sorted(Array(files), by: { $0.key }) {
             out += [0x66, 0x69, 0x6C, 0x65, 0x09]  // "file\t"
             StableHash.appendHex(hash, to: &out)
             out.append(0x09)

@@ -68,15 +68,7 @@ public struct RenderedTexts: Sendable {
     /// by `StringOrder`, not looked up again key by key (at 100,000 pages each lookup read its
     /// key from memory to compare it).
     static func byKey<Value>(_ groups: [String: Value]) -> [Value] {
-        var keys = StringOrder(capacity: groups.count)
-        var values: [Value] = []
-        values.reserveCapacity(groups.count)
-        for (key, value) in groups {
-            keys.append(key)
-            values.append(value)
-        }
-        guard let order = keys.order() else { return groups.keys.sorted().map { groups[$0]! } }
-        return order.map { values[$0] }
+        StringOrder.sorted(Array(groups), by: { $0.key }).map(\.value)
     }
 }
 

@@ -82,7 +82,6 @@ struct OutputWriter {
         return OutputWriter.writeFile(path, file.bytes, in: directory) ? nil : cannotWrite(file.path)
     }
 
-
     /// The error for a file or folder of the output that could not be written.
     func cannotWrite(_ path: String, folder: Bool = false) -> Diagnostic {
         Diagnostic(at: SourceLocation(path: layout.relativePath(layout.output) + "/" + path),

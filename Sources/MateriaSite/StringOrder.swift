@@ -2,11 +2,11 @@ import Foundation
 
 /// Puts many strings in the order `<` gives them, on a packed copy of their bytes.
 ///
-/// Sorting 100,000 paths or titles with `<` took 70 ns a comparison: each one reads two strings
-/// from wherever the heap put them (a large site's heap is over a gigabyte, so mostly from
-/// memory, not the cache). Copied once, in one pass, into one buffer (a few megabytes, which
-/// the cache holds), the same comparisons are byte comparisons there, most of them decided by
-/// the first eight bytes, kept beside each key's number.
+/// Sorting a 100,000-article site's paths, keys and titles with `<` took 1.7 s of CPU, mostly on
+/// one thread: each comparison read two strings from wherever the heap had put them (over a
+/// gigabyte of it, so mostly from memory, not the cache). Here the keys are copied once, in one
+/// pass, into one buffer (a few megabytes, which the cache holds), and sorted eight bytes at a
+/// time as numbers kept beside each key's index (see `order`): 0.5 s.
 ///
 /// For ASCII text without NUL bytes, the order of the bytes is the order of `<` (which compares
 /// Unicode scalars of the normalized text; ASCII is its own normal form). A key of several
