@@ -61,25 +61,22 @@ struct OutputWriter {
 
     /// Writes a page into the staging folder while the build renders (`PageRenderer.render(spill:)`).
     /// Nil when written, else what went wrong, at the path the file would have in the output.
-    /// `directory`, when given, is the staging folder open (`OpenFolder`): the page's folder and
-    /// file are then made relative to it, so the kernel walks two or three names per call instead
-    /// of the whole path from the root.
-    func spill(_ file: OutputFile, into staging: String, directory: Int32 = AT_FDCWD) -> Diagnostic? {
-        let path = directory == AT_FDCWD ? staging + "/" + file.path : file.path
+    /// The folder is held open (`OpenFolder`): the page's folder and file are made relative to it,
+    /// so the kernel walks two or three names per call instead of the whole path from the root.
+    func spill(_ file: OutputFile, into staging: OpenFolder) -> Diagnostic? {
+        let path = staging.name(file.path)
         // A page in a folder of its own ("articles/x/index.html") finds it missing: its folder is
         // made first (one mkdir(2), not a failed open before it), and the folders above it only
         // when that fails for want of them.
-        guard file.path.utf8.contains(0x2F), let slash = path.utf8.lastIndex(of: 0x2F) else {
-            return OutputWriter.writeFile(path, file.bytes, in: directory) ? nil : cannotWrite(file.path)
-        }
-        let folder = String(path[..<slash])
-        if mkdirat(directory, folder, 0o755) != 0 && errno != EEXIST {
-            let full = directory == AT_FDCWD ? folder : staging + "/" + folder
-            guard (try? FileManager.default.createDirectory(atPath: full, withIntermediateDirectories: true)) != nil else {
-                return cannotWrite(file.path)
+        if let slash = file.path.utf8.lastIndex(of: 0x2F) {
+            let parent = String(file.path[..<slash])
+            if mkdirat(staging.descriptor, staging.name(parent), 0o755) != 0 && errno != EEXIST {
+                guard (try? FileManager.default.createDirectory(atPath: staging.path + "/" + parent, withIntermediateDirectories: true)) != nil else {
+                    return cannotWrite(file.path)
+                }
             }
         }
-        return OutputWriter.writeFile(path, file.bytes, in: directory) ? nil : cannotWrite(file.path)
+        return OutputWriter.writeFile(path, file.bytes, in: staging.descriptor) ? nil : cannotWrite(file.path)
     }
 
     /// The error for a file or folder of the output that could not be written.

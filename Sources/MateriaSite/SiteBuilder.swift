@@ -96,9 +96,9 @@ public struct SiteBuilder {
         let staged = previous.map { OutputWriter.StagedPages(previous: $0.files, output: outputPath) }
         let folder = OpenFolder(path: stagingPath)
         let spill: PageSpill = { file, hash in
-            guard let staged else { return writer.spill(file, into: stagingPath, directory: folder.descriptor) }
+            guard let staged else { return writer.spill(file, into: folder) }
             guard staged.differs(file.path, hash) else { return nil }
-            let problem = writer.spill(file, into: stagingPath, directory: folder.descriptor)
+            let problem = writer.spill(file, into: folder)
             if problem == nil { staged.add(file.path) }
             return problem
         }
