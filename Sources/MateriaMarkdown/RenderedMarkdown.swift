@@ -150,12 +150,17 @@ private extension String {
 }
 
 extension RenderedMarkdown {
-    /// The same document without its HTML, once the HTML is kept elsewhere (a build's text spill).
-    public func withoutHTML() -> RenderedMarkdown {
-        var copy = RenderedMarkdown(html: "", headings: headings, wordCount: wordCount)
-        copy.links = links
-        copy.externalLinks = externalLinks
-        copy.problems = problems
+    /// The same document with less in it, once the rest is kept elsewhere: its HTML (`html`
+    /// false: a build's text spill holds it), and its links, external links and problems (`links`
+    /// false: a build's Markdown phase has collected them, and the pages read only the HTML, the
+    /// headings and the word count).
+    public func keeping(html keepsHTML: Bool, links keepsLinks: Bool) -> RenderedMarkdown {
+        var copy = RenderedMarkdown(html: keepsHTML ? html : "", headings: headings, wordCount: wordCount)
+        if keepsLinks {
+            copy.links = links
+            copy.externalLinks = externalLinks
+            copy.problems = problems
+        }
         return copy
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import MateriaContent
 import MateriaMarkdown
 import Testing
 @testable import MateriaSite
@@ -45,8 +46,8 @@ extension BuildMemoryTests {
         texts.spill = try #require(TextSpill(folder: folder.path))
         texts.spilledHTML["kept"] = try #require(texts.spill?.store("<p><a href=\"../../x/\">kept</a></p>\n"))
         texts.spilledHTML["lost"] = TextSpill.Range(offset: 1_000_000, count: 16)
-        // A spilled article's entry keeps everything but its HTML, as the build keeps it.
-        let entry = MarkdownRenderer.render("[kept](../../x/)").withoutHTML()
+        // A spilled article's entry keeps neither its HTML nor its links, as the build keeps it.
+        let entry = MarkdownRenderer.render("[kept](../../x/)").keeping(html: false, links: false)
         // Read back as bytes, as stored (an article's links are written for its page when rendered).
         guard case .bytes(let kept) = try texts.articleHTML("kept", rendered: entry) else {
             Issue.record("spilled HTML should come back as bytes")
@@ -54,5 +55,38 @@ extension BuildMemoryTests {
         }
         #expect(String(decoding: kept, as: UTF8.self) == "<p><a href=\"../../x/\">kept</a></p>\n")
         #expect(throws: TextSpill.ReadFailure.self) { try texts.articleHTML("lost", rendered: entry) }
+    }
+}
+
+extension BuildMemoryTests {
+    /// The sample site's Markdown phase, as a build runs it (no cache) and as `serve` does.
+    private func markdownTexts(cached: Bool) throws -> RenderedTexts {
+        var options = BuildOptions(layout: SiteLayout(root: Repository.root, output: Repository.root.appendingPathComponent("Output")))
+        options.today = Day(iso: "2026-11-22")!
+        let (source, templates, _) = try SiteBuilder.loadAndValidate(options)
+        let site = SiteResolver(source: source, jobs: 2).resolve()
+        var renderer = PageRenderer(site: site, templates: templates, staticFiles: source.staticFiles, assets: source.assets,
+                                    drafts: source.draftSlugs, jobs: 2)
+        if cached { renderer.markdownCache = MarkdownCache() }
+        return renderer.markdown()
+    }
+
+    /// A build keeps an article body's links once, where the link check and the graph read them
+    /// (`linksByOwner`), not a second time in the body the page shows; `serve` keeps them in both
+    /// (its rebuilds compare bodies).
+    @Test func aBuildKeepsEachLinkOnce() throws {
+        let built = try markdownTexts(cached: false)
+        let served = try markdownTexts(cached: true)
+        #expect(built.articleBodies.count == served.articleBodies.count && !built.articleBodies.isEmpty)
+        let linked = served.articleBodies.filter { !$0.value.links.isEmpty }.keys
+        #expect(!linked.isEmpty)
+        for slug in linked {
+            let (kept, full) = (built.articleBodies[slug]!, served.articleBodies[slug]!)
+            #expect(kept.links.isEmpty && kept.externalLinks.isEmpty && kept.problems.isEmpty, "\(slug)")
+            // What the page shows is the same.
+            #expect(kept.html == full.html && kept.headings == full.headings && kept.wordCount == full.wordCount, "\(slug)")
+            // The links themselves are all still there.
+            #expect(built.linksByOwner["article:\(slug)"]?.map(\.record) == served.linksByOwner["article:\(slug)"]?.map(\.record), "\(slug)")
+        }
     }
 }
