@@ -300,9 +300,7 @@ struct GraphExport {
         // (30 bits of source rank, 32 of target rank, 2 of kind).
         let keys = number.keys
         precondition(keys.count < 1 << 30, "more keys than an edge's integer holds")
-        var keyOrder = StringOrder(capacity: keys.count)
-        for key in keys { keyOrder.append(key) }
-        let order = keyOrder.order() ?? keys.indices.sorted { keys[$0] < keys[$1] }
+        let order = StringOrder.sorted(Array(keys.indices), by: { keys[$0] })
         var rank = [Int](repeating: 0, count: keys.count)
         for (position, key) in order.enumerated() { rank[key] = position }
         var packed = edges.map { UInt64(rank[$0.source]) << 34 | UInt64(rank[$0.target]) << 2 | UInt64($0.kind) }
