@@ -185,6 +185,39 @@ public enum MarkdownRenderer {
         withDocument(source, stock: true) { document, extensions, _ in html(document, extensions) }
     }
 
+    /// `plainHTML` as a program that calls cmark-gfm directly gets it: the parser, the tree and
+    /// the HTML in cmark-gfm's own allocator (the C library's calloc and free, node by node),
+    /// where `plainHTML` carves them out of Materia's arena. The same options, extensions and
+    /// HTML. For the benchmark's floor (`materia-floor` times both); not used by builds. One thing
+    /// is still Materia's: cmark-gfm's table of special characters is filled once per process
+    /// (CMarkGFMInlineChars), not rewritten around every parse (256 bytes, twice per document).
+    public static func stockHTML(_ source: String) -> String {
+        autolinkCharacters.includeW()
+        let locked = !parsesInParallel
+        autolinkCharacters.beginParse()
+        if locked { cmarkLock.lock() }
+        guard let parser = cmark_parser_new(parseOptions) else { fatalError("cmark_parser_new failed: out of memory") }
+        for ext in syntaxExtensions { cmark_parser_attach_syntax_extension(parser, ext) }
+        var text = source
+        text.withUTF8 { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { pointer in
+                if let base = pointer.baseAddress { cmark_parser_feed(parser, base, pointer.count) }
+            }
+        }
+        guard let document = cmark_parser_finish(parser) else { fatalError("cmark_parser_finish failed: out of memory") }
+        if locked { cmarkLock.unlock() }
+        autolinkCharacters.endParse()
+        defer {
+            cmark_node_free(document)
+            cmark_parser_free(parser)
+        }
+        guard let cString = cmark_render_html(document, renderOptions, cmark_parser_get_syntax_extensions(parser)) else {
+            fatalError("cmark_render_html failed: out of memory")
+        }
+        defer { cmark_get_default_mem_allocator().pointee.free(cString) }
+        return String(decoding: UnsafeBufferPointer(start: UnsafeRawPointer(cString).assumingMemoryBound(to: UInt8.self), count: strlen(cString)), as: UTF8.self)
+    }
+
     /// Renders one Markdown document. Thread-safe: parses overlap only when `parsesInParallel`.
     public static func render(_ source: String, options: MarkdownOptions = MarkdownOptions()) -> RenderedMarkdown {
         withDocument(source, rawHTML: options.allowRawHTML) { document, extensions, mark in

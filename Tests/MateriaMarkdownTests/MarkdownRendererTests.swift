@@ -204,6 +204,25 @@ import MateriaTestSupport
         }
     }
 
+    /// The benchmark's two floors (`materia-floor`) parse and render the same way, one with
+    /// cmark-gfm's own allocator and one in Materia's arena: the HTML must be the same, extensions
+    /// included, for small documents and for one larger than the arena's chunks.
+    @Test func bothFloorsMakeTheSameHTML() {
+        let table = "| Nutrient | Adults |\n| --- | ---: |\n| Magnesium | 400 mg |\n| Calcium | 1,000 mg |\n"
+        let rich = "# Title\n\nSome ~~old~~ *new* text with a footnote.[^1] Visit www.example.org or write to a@b.org.\n\n"
+            + table + "\n- [x] done\n- [ ] not done\n\n<div>raw <b>HTML</b></div> and <script>x</script>\n\n[^1]: The note.\n"
+        let large = String(repeating: rich, count: 6_000)  // about 1.8 MB of HTML: past the arena's chunks
+        for text in ["", "plain words", rich, large] {
+            #expect(MarkdownRenderer.stockHTML(text) == MarkdownRenderer.plainHTML(text), "\(text.prefix(40).debugDescription)")
+        }
+        // Not two empty strings: the extensions ran.
+        let html = MarkdownRenderer.stockHTML(rich)
+        for part in ["<del>old</del>", "<table>", #"<td style="text-align: right">400 mg</td>"#, #"<a href="http://www.example.org">"#,
+                     #"<a href="mailto:a@b.org">"#, "&lt;script>", "footnote-ref"] {
+            #expect(html.contains(part), "\(part)")
+        }
+    }
+
     /// The autolink extension is left out of texts with none of the forms it looks for, and "w" out
     /// of its characters until a text holds "www." (`MarkdownRenderer.withDocument`): bare links
     /// must still come out exactly as stock cmark-gfm with every extension makes them (`plainHTML`).

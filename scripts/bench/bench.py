@@ -3,9 +3,10 @@
 runs, next to the cmark-gfm floor and (when Debian's hugo is installed) Hugo on the same articles
 to the same destination.
 
-Prints per run and then medians: wall time, CPU time (user + system), peak RSS; the floor (cmark-gfm
-parse+render of the same bodies in one process on one thread); Materia/Hugo ratios computed pair by
-pair (the runs alternate); a rebuild with nothing changed.
+Prints per run and then medians: wall time, CPU time (user + system), peak RSS; two floors
+(cmark-gfm parse+render of the same bodies in one process on one thread, with cmark-gfm's own
+allocator and in Materia's arena, see Sources/MateriaFloor) and the build's ratio to each; Materia/Hugo
+ratios computed pair by pair (the runs alternate); a rebuild with nothing changed.
 
 Usage: bench.py [-n 10000] [--runs 3] [--dest /tmp]   (--dest /dev/shm for tmpfs)
 """
@@ -73,10 +74,15 @@ def options():
     return parser
 
 
-def floor_seconds(floor, articles):
-    """One timed pass of the floor over the articles' bodies, in seconds."""
-    printed = subprocess.run([floor, articles, "1"], capture_output=True, text=True, check=True).stdout
-    return float(printed.split("median ")[1].split(" s")[0]), printed.strip()
+def floor_seconds(floor, articles, mode="arena"):
+    """One timed pass of the floor over the articles' bodies: {"floor": seconds} for cmark-gfm in
+    Materia's arena (`arena`), {"stock floor": seconds} for cmark-gfm with its own allocator
+    (`stock`), or both (`both`); and what the floor printed."""
+    printed = subprocess.run([floor, articles, "1", mode], capture_output=True, text=True, check=True).stdout
+    seconds = {}
+    for text in printed.strip().splitlines():
+        seconds[text.split(":", 1)[0]] = float(text.split("median ")[1].split(" s")[0])
+    return seconds, printed.strip()
 
 
 def main():
@@ -103,7 +109,8 @@ def main():
     print("corpus: %d articles (%s), output to %s, %d runs, %d cores, load %s" % (
         args.n, site, args.dest, args.runs, os.cpu_count(), open("/proc/loadavg").read().split()[0]))
 
-    materia, peer, ratios, floors, floor_ratios = [], [], [], [], []
+    materia, peer, ratios = [], [], []
+    floors = {"stock floor": [], "floor": []}
     floor = ""
     for index in range(args.runs):
         shutil.rmtree(out, ignore_errors=True)
@@ -116,11 +123,12 @@ def main():
             peer.append(other)
             ratios.append(result[0] / other[0])
             line("hugo, run %d" % (index + 1), *other)
-        # One timed pass of the floor right after the build: the pair shares the host's minute.
-        seconds, floor = floor_seconds(args.floor, articles)
-        floors.append(seconds)
-        floor_ratios.append(result[0] / floors[-1])
-        print("  %-34s parse+render %.3f s on one thread" % ("floor, run %d" % (index + 1), floors[-1]))
+        # One timed pass of each floor right after the build: the pair shares the host's minute.
+        seconds, floor = floor_seconds(args.floor, articles, "both")
+        for name in floors:
+            floors[name].append(seconds[name])
+        print("  %-34s parse+render %.3f s on one thread, %.3f s in Materia's arena" % (
+            "floor, run %d" % (index + 1), seconds["stock floor"], seconds["floor"]))
     unchanged = [run([args.materia, "build", "--root", site, "--output", out, "--quiet"]) for _ in range(args.runs)]
 
     def median(values, index):
@@ -135,11 +143,17 @@ def main():
             ", ".join("%.2f" % r for r in ratios), statistics.median(ratios)))
     else:
         print("  hugo: not installed (apt-get install hugo), no comparison")
-    print("  floor: %s; median %.3f s (min %.3f s, %d runs)" % (floor.split(":", 1)[1].split(", parse+render")[0].strip(),
-                                                          statistics.median(floors), min(floors), len(floors)))
-    print("  materia full build / floor, pair by pair: %s → median %.1f×" % (
-        ", ".join("%.1f" % r for r in floor_ratios), statistics.median(floor_ratios)))
-
+    print("  floor: %s" % floor.splitlines()[0].split(":", 1)[1].split(", parse+render")[0].strip())
+    labels = {
+        "stock floor": "cmark-gfm with its own allocator, as the issue measured it",
+        "floor": "cmark-gfm in Materia's arena, as builds call it",
+    }
+    for name, label in labels.items():
+        times = floors[name]
+        shares = [build[0] / time for build, time in zip(materia, times)]
+        print("  %s (%s): median %.3f s (min %.3f s, %d runs)" % (name, label, statistics.median(times), min(times), len(times)))
+        print("  materia full build / %s, pair by pair: %s → median %.2f×" % (
+            name, ", ".join("%.2f" % r for r in shares), statistics.median(shares)))
 
 if __name__ == "__main__":
     main()

@@ -8,7 +8,8 @@ build with a floor run beside it:
   so no page layout, no lists, no auto-links are rendered (the rest of the build is unchanged:
   front matter, links, headings, JSON-LD, graph, search index, feeds, hashes, files).
 
-Prints each run and the medians of wall time, CPU time and the ratio to the floor pair by pair.
+Prints each run and the medians of wall time, CPU time and the ratio to the floor pair by pair (the
+floor in Materia's arena, the stricter of `make bench`'s two).
 
 Usage: stripped.py [-n 10000] [--runs 3] [--dest /tmp]   (--dest /dev/shm for tmpfs)
 """
@@ -50,7 +51,7 @@ def main():
         for name, root in builds.items():
             shutil.rmtree(out, ignore_errors=True)
             wall, cpu, rss = run([args.materia, "build", "--root", root, "--output", out, "--quiet"])
-            floor = floor_seconds(args.floor, articles)[0]
+            floor = floor_seconds(args.floor, articles)[0]["floor"]
             results[name].append((wall, cpu, rss, floor))
             print("  %-10s run %d   wall %5.2f s   cpu %5.2f s   peak rss %4.0f MB   floor %.3f s   ratio %.2f" % (
                 name, index + 1, wall, cpu, rss, floor, wall / floor))
