@@ -145,7 +145,7 @@ def main():
         print("  hugo: not installed (apt-get install hugo), no comparison")
     print("  floor: %s" % floor.splitlines()[0].split(":", 1)[1].split(", parse+render")[0].strip())
     labels = {
-        "stock floor": "cmark-gfm with its own allocator, as the issue measured it",
+        "stock floor": "cmark-gfm with its own allocator, as a program calling it runs it: the issue's floor",
         "floor": "cmark-gfm in Materia's arena, as builds call it",
     }
     for name, label in labels.items():
