@@ -27,13 +27,15 @@ test: deps validators
 	$(SWIFT) test
 	./scripts/validate/run.sh
 
-# Full builds of N generated articles: medians of wall, CPU and peak RSS, the cmark-gfm floor, and
-# Hugo on the same articles when Debian's hugo is installed. DEST=/dev/shm writes to tmpfs.
+# Full builds of N generated articles: medians of wall, CPU and peak RSS, the two cmark-gfm floors,
+# and Hugo on the same articles when Debian's hugo is installed and the machine has the memory for
+# it (HUGO_RUN=auto; yes or no to decide). DEST=/dev/shm writes to tmpfs.
 N ?= 10000
 RUNS ?= 3
 DEST ?= /tmp
+HUGO_RUN ?= auto
 bench: release
-	python3 scripts/bench/bench.py -n $(N) --runs $(RUNS) --dest $(DEST)
+	python3 scripts/bench/bench.py -n $(N) --runs $(RUNS) --dest $(DEST) --hugo $(HUGO_RUN)
 
 # Two or more binaries side by side, runs alternating, per-phase CPU (e.g. a copy of the release
 # binary saved before a change, then the new one), to DEST like `make bench`:

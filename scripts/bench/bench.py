@@ -71,7 +71,20 @@ def options():
     parser.add_argument("--dest", default="/tmp", help="parent folder of the outputs (/dev/shm for tmpfs)")
     parser.add_argument("--materia", default=os.path.join(REPO, ".build", "release", "materia"))
     parser.add_argument("--floor", default=os.path.join(REPO, ".build", "release", "materia-floor"))
+    parser.add_argument("--hugo", choices=["auto", "yes", "no"], default="auto",
+                        help="run Hugo beside Materia: when installed and the machine has the memory for it (auto)")
     return parser
+
+
+def available_mb():
+    """MemAvailable from /proc/meminfo in MB, or None where there is none."""
+    try:
+        for text in open("/proc/meminfo"):
+            if text.startswith("MemAvailable:"):
+                return int(text.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
 
 
 def floor_seconds(floor, articles, mode="arena"):
@@ -93,6 +106,17 @@ def main():
     warm(site)
     out = os.path.join(args.dest, "materia-bench-out-%d" % args.n)
     hugo = shutil.which("hugo")
+    hugo_note = "not installed (apt-get install hugo), no comparison"
+    if hugo and args.hugo == "no":
+        hugo, hugo_note = None, "left out (--hugo no)"
+    elif hugo and args.hugo == "auto":
+        # Hugo 0.111 peaked at 2.6-3.0 GB for 10,000 of these articles here: about 0.3 MB each.
+        # Far past the memory the machine has free, it would only be killed or swap.
+        need = 0.3 * args.n
+        free = available_mb()
+        if free is not None and need > 0.75 * free:
+            hugo, hugo_note = None, ("left out: it would need about %.0f GB for %d articles, and %.0f GB is free "
+                                     "(--hugo yes runs it anyway)" % (need / 1000, args.n, free / 1000))
     hugo_site = hugo_out = None
     if hugo:
         hugo_site = "/tmp/materia-bench-hugo-%d" % args.n
@@ -142,7 +166,7 @@ def main():
         print("  materia / hugo wall time, pair by pair: %s → median %.2f" % (
             ", ".join("%.2f" % r for r in ratios), statistics.median(ratios)))
     else:
-        print("  hugo: not installed (apt-get install hugo), no comparison")
+        print("  hugo: %s" % hugo_note)
     print("  floor: %s" % floor.splitlines()[0].split(":", 1)[1].split(", parse+render")[0].strip())
     labels = {
         "stock floor": "cmark-gfm with its own allocator, as a program calling it runs it: the issue's floor",
