@@ -12,8 +12,9 @@ import MateriaMarkdown
 // - "floor" (`arena`, `MarkdownRenderer.plainHTML`): cmark-gfm's parser, tree and HTML carved out
 //   of Materia's arena (CMarkGFMArena), as builds call it. Stricter than the issue's floor.
 // - "stock floor" (`stock`, `MarkdownRenderer.stockHTML`): cmark-gfm with its own allocator (the
-//   C library's calloc and free), as a program that calls the library directly runs it: the floor
-//   the performance issue and ../shared/bench measured (1.0 s there, with Hugo at 6.0 s).
+//   C library's calloc and free), as a program that calls the library directly runs it. Its
+//   figures match the performance issue's and ../shared/bench's floor: Hugo took 6.0× theirs
+//   (6.0 s against 1.0 s) and takes 5.7–6.4× this one here (docs/performance.md, session 25).
 // The benchmark prints the build's ratio to each.
 
 let arguments = CommandLine.arguments

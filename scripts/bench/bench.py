@@ -1,14 +1,14 @@
 #!/usr/bin/env python3
 """`make bench`: full builds of N generated articles with the release binary, medians of several
-runs, next to the cmark-gfm floor and (when Debian's hugo is installed) Hugo on the same articles
-to the same destination.
+runs, next to two cmark-gfm floors and (when Debian's hugo is installed and the machine has the
+memory for it) Hugo on the same articles to the same destination.
 
 Prints per run and then medians: wall time, CPU time (user + system), peak RSS; two floors
 (cmark-gfm parse+render of the same bodies in one process on one thread, with cmark-gfm's own
 allocator and in Materia's arena, see Sources/MateriaFloor) and the build's ratio to each; Materia/Hugo
 ratios computed pair by pair (the runs alternate); a rebuild with nothing changed.
 
-Usage: bench.py [-n 10000] [--runs 3] [--dest /tmp]   (--dest /dev/shm for tmpfs)
+Usage: bench.py [-n 10000] [--runs 3] [--dest /tmp] [--hugo auto|yes|no]   (--dest /dev/shm for tmpfs)
 """
 import argparse, os, shutil, statistics, subprocess, sys, time
 
@@ -178,6 +178,7 @@ def main():
         print("  %s (%s): median %.3f s (min %.3f s, %d runs)" % (name, label, statistics.median(times), min(times), len(times)))
         print("  materia full build / %s, pair by pair: %s → median %.2f×" % (
             name, ", ".join("%.2f" % r for r in shares), statistics.median(shares)))
+
 
 if __name__ == "__main__":
     main()
