@@ -169,7 +169,7 @@ def main():
         print("  hugo: %s" % hugo_note)
     print("  floor: %s" % floor.splitlines()[0].split(":", 1)[1].split(", parse+render")[0].strip())
     labels = {
-        "stock floor": "cmark-gfm with its own allocator, as a program calling it runs it: the issue's floor",
+        "stock floor": "cmark-gfm with its own allocator, as a program calling it runs it, like the issue's floor",
         "floor": "cmark-gfm in Materia's arena, as builds call it",
     }
     for name, label in labels.items():
