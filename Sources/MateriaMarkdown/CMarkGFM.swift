@@ -46,6 +46,9 @@ public enum MarkdownRenderer {
     /// arena they use depends on the thread that calls them.
     nonisolated(unsafe) fileprivate static let arena = materia_arena_allocator().assumingMemoryBound(to: cmark_mem.self)
 
+    /// cmark-gfm's own allocator (the C library's calloc, realloc and free), for the stock floor.
+    nonisolated(unsafe) private static let libraryMemory: UnsafeMutablePointer<cmark_mem> = cmark_get_default_mem_allocator()
+
     /// Bytes the calling thread's arena holds (for tests: after a document it is back to what it
     /// held before).
     static var arenaBytesOnThisThread: Int { materia_arena_reserved() }
@@ -55,8 +58,9 @@ public enum MarkdownRenderer {
     /// `autolink` is the autolink extension to attach in its place (nil: none), for a text in which
     /// it can find nothing or no address; `tagfilter` false leaves out the tag filter, for a text
     /// whose raw HTML Materia escapes (see `withDocument`).
-    fileprivate static func makeParser(autolink: OpaquePointer? = autolinkExtension, tagfilter: Bool = true) -> OpaquePointer {
-        guard let parser = cmark_parser_new_with_mem(parseOptions, arena) else {
+    fileprivate static func makeParser(autolink: OpaquePointer? = autolinkExtension, tagfilter: Bool = true,
+                                       memory: UnsafeMutablePointer<cmark_mem> = arena) -> OpaquePointer {
+        guard let parser = cmark_parser_new_with_mem(parseOptions, memory) else {
             fatalError("cmark_parser_new failed: out of memory")
         }
         for ext in syntaxExtensions where tagfilter || ext != tagfilterExtension {
@@ -123,14 +127,17 @@ public enum MarkdownRenderer {
     /// copy that does not search for addresses after parsing (`autolinkWithoutAddresses`), and "w"
     /// is left out of its characters until some text holds "www." (`AutolinkCharacters`): the HTML
     /// is the same.
-    /// `stock` parses as cmark-gfm does with every extension, for the floor's comparison.
+    /// `stock` parses as cmark-gfm does with every extension, for the floor's comparison;
+    /// `libraryAllocator` leaves the arena out too: the parser and the tree then come from
+    /// cmark-gfm's own allocator (`libraryMemory`) and are freed node by node, as a program calling
+    /// the library directly gets them (the stock floor, `stockHTML`).
     ///
     /// `rawHTML` false: Materia turns the text's raw HTML into text before rendering (a site that
     /// has not opted in), so the only HTML left is Materia's own (heading ids, tables, task labels,
     /// directives), which never holds the tags the tagfilter extension disables (`<script>`,
     /// `<style>`, `<iframe>`, …). The extension is left out then: it scanned each of those HTML
     /// nodes at every "<" while rendering (1.2 % of the benchmark build's instructions).
-    private static func withDocument<R>(_ source: String, stock: Bool = false, rawHTML: Bool = true,
+    private static func withDocument<R>(_ source: String, stock: Bool = false, libraryAllocator: Bool = false, rawHTML: Bool = true,
                                         _ body: (_ document: OpaquePointer, _ extensions: UnsafeMutablePointer<cmark_llist>?, _ mark: materia_arena_mark) -> R) -> R {
         let forms = stock ? (any: true, www: true, address: true) : autolinkForms(source)
         if forms.www { autolinkCharacters.includeW() }
@@ -139,7 +146,7 @@ public enum MarkdownRenderer {
         autolinkCharacters.beginParse()
         if locked { cmarkLock.lock() }
         let autolink = !forms.any ? nil : forms.address ? autolinkExtension : autolinkWithoutAddresses ?? autolinkExtension
-        let parser = makeParser(autolink: autolink, tagfilter: rawHTML)
+        let parser = makeParser(autolink: autolink, tagfilter: rawHTML, memory: libraryAllocator ? libraryMemory : arena)
         var text = source
         // cmark copies what it is fed: the string's own UTF-8 is passed, not a copy of it.
         text.withUTF8 { buffer in
@@ -153,9 +160,9 @@ public enum MarkdownRenderer {
         if locked { cmarkLock.unlock() }
         autolinkCharacters.endParse()
         defer {
-            // Only a document with blocks outside the arena's chunks (very large ones) is freed
-            // node by node; the chunks are released at once either way.
-            if materia_arena_outstanding(mark) != 0 {
+            // Only a document with blocks outside the arena's chunks (very large ones), or one the
+            // arena never saw, is freed node by node; the chunks are released at once either way.
+            if libraryAllocator || materia_arena_outstanding(mark) != 0 {
                 cmark_node_free(document)
                 cmark_parser_free(parser)
             }
@@ -167,16 +174,18 @@ public enum MarkdownRenderer {
 
     /// `body` of the node's HTML as cmark writes it, without making it a String.
     fileprivate static func withHTML<R>(_ node: OpaquePointer, _ extensions: UnsafeMutablePointer<cmark_llist>?,
+                                        memory: UnsafeMutablePointer<cmark_mem> = arena,
                                         _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
-        guard let cString = cmark_render_html_with_mem(node, renderOptions, extensions, arena) else {
+        guard let cString = cmark_render_html_with_mem(node, renderOptions, extensions, memory) else {
             fatalError("cmark_render_html failed: out of memory")
         }
-        defer { arena.pointee.free(cString) }
+        defer { memory.pointee.free(cString) }
         return body(UnsafeBufferPointer(start: UnsafeRawPointer(cString).assumingMemoryBound(to: UInt8.self), count: strlen(cString)))
     }
 
-    fileprivate static func html(_ node: OpaquePointer, _ extensions: UnsafeMutablePointer<cmark_llist>?) -> String {
-        withHTML(node, extensions) { String(decoding: $0, as: UTF8.self) }
+    fileprivate static func html(_ node: OpaquePointer, _ extensions: UnsafeMutablePointer<cmark_llist>?,
+                                 memory: UnsafeMutablePointer<cmark_mem> = arena) -> String {
+        withHTML(node, extensions, memory: memory) { String(decoding: $0, as: UTF8.self) }
     }
 
     /// cmark-gfm alone: parse and render to HTML with the same options and extensions, without
@@ -192,30 +201,9 @@ public enum MarkdownRenderer {
     /// is still Materia's: cmark-gfm's table of special characters is filled once per process
     /// (CMarkGFMInlineChars), not rewritten around every parse (256 bytes, twice per document).
     public static func stockHTML(_ source: String) -> String {
-        autolinkCharacters.includeW()
-        let locked = !parsesInParallel
-        autolinkCharacters.beginParse()
-        if locked { cmarkLock.lock() }
-        guard let parser = cmark_parser_new(parseOptions) else { fatalError("cmark_parser_new failed: out of memory") }
-        for ext in syntaxExtensions { cmark_parser_attach_syntax_extension(parser, ext) }
-        var text = source
-        text.withUTF8 { buffer in
-            buffer.withMemoryRebound(to: CChar.self) { pointer in
-                if let base = pointer.baseAddress { cmark_parser_feed(parser, base, pointer.count) }
-            }
+        withDocument(source, stock: true, libraryAllocator: true) { document, extensions, _ in
+            html(document, extensions, memory: libraryMemory)
         }
-        guard let document = cmark_parser_finish(parser) else { fatalError("cmark_parser_finish failed: out of memory") }
-        if locked { cmarkLock.unlock() }
-        autolinkCharacters.endParse()
-        defer {
-            cmark_node_free(document)
-            cmark_parser_free(parser)
-        }
-        guard let cString = cmark_render_html(document, renderOptions, cmark_parser_get_syntax_extensions(parser)) else {
-            fatalError("cmark_render_html failed: out of memory")
-        }
-        defer { cmark_get_default_mem_allocator().pointee.free(cString) }
-        return String(decoding: UnsafeBufferPointer(start: UnsafeRawPointer(cString).assumingMemoryBound(to: UInt8.self), count: strlen(cString)), as: UTF8.self)
     }
 
     /// Renders one Markdown document. Thread-safe: parses overlap only when `parsesInParallel`.
