@@ -172,12 +172,38 @@ def main():
         "stock floor": "cmark-gfm with its own allocator, as a program calling it runs it, like the issue's floor",
         "floor": "cmark-gfm in Materia's arena, as builds call it",
     }
+    shares = {}
     for name, label in labels.items():
         times = floors[name]
-        shares = [build[0] / time for build, time in zip(materia, times)]
+        shares[name] = [build[0] / time for build, time in zip(materia, times)]
         print("  %s (%s): median %.3f s (min %.3f s, %d runs)" % (name, label, statistics.median(times), min(times), len(times)))
         print("  materia full build / %s, pair by pair: %s → median %.2f×" % (
-            name, ", ".join("%.2f" % r for r in shares), statistics.median(shares)))
+            name, ", ".join("%.2f" % r for r in shares[name]), statistics.median(shares[name])))
+    targets(args.n, median(materia, 0), median(materia, 2), median(unchanged, 0),
+            statistics.median(ratios) if hugo else None,
+            {name: statistics.median(values) for name, values in shares.items()})
+
+
+def targets(n, wall, rss, unchanged, hugo_ratio, floor_ratios):
+    """The performance issue's targets for this size (10,000 or 100,000 articles), each with the
+    median just measured: met or not."""
+    rows = []
+    if n == 10000:
+        if hugo_ratio is not None:
+            rows.append(("materia ≤ 0.25× hugo's wall time", "%.2f×" % hugo_ratio, hugo_ratio <= 0.25))
+        for name, ratio in floor_ratios.items():
+            rows.append(("≤ 1.5× the %s" % name, "%.2f×" % ratio, ratio <= 1.5))
+        # Peak RSS is measured in MiB (ru_maxrss); the targets are read in decimal units, the stricter way.
+        rows.append(("peak RSS ≤ 400 MB", "%.0f MB" % (rss * 1.048576), rss * 1.048576 <= 400))
+        rows.append(("nothing changed ≤ 0.3 s", "%.2f s" % unchanged, unchanged <= 0.3))
+    elif n == 100000:
+        rows.append(("under 30 s", "%.1f s" % wall, wall < 30))
+        rows.append(("under 2 GB", "%.2f GB" % (rss * 1024 * 1024 / 1e9), rss * 1024 * 1024 < 2e9))
+    if not rows:
+        return
+    print("targets at %d articles (medians):" % n)
+    for what, measured, met in rows:
+        print("  %-40s %10s   %s" % (what, measured, "met" if met else "NOT met"))
 
 
 if __name__ == "__main__":
