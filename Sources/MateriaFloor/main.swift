@@ -23,7 +23,11 @@ guard arguments.count >= 2 else {
     exit(64)
 }
 let folder = URL(fileURLWithPath: arguments[1])
-let runs = arguments.count > 2 ? max(1, Int(arguments[2]) ?? 3) : 3
+guard arguments.count < 3 || Int(arguments[2]).map({ $0 > 0 }) == true else {
+    FileHandle.standardError.write(Data("materia-floor: RUNS is a number of runs (1 or more), not \(arguments[2])\n".utf8))
+    exit(64)
+}
+let runs = arguments.count > 2 ? Int(arguments[2])! : 3
 let mode = arguments.count > 3 ? arguments[3] : "both"
 guard ["both", "arena", "stock"].contains(mode) else {
     FileHandle.standardError.write(Data("materia-floor: the third argument is both, arena or stock, not \(mode)\n".utf8))

@@ -7,7 +7,8 @@ import Synchronization
 
 // The only file in Materia that calls cmark-gfm. Every cmark object belongs to the document being
 // converted and is released when that document is done (`withDocument`, through the thread's
-// arena), and no cmark pointer leaves this file: callers get Swift values.
+// arena, or node by node for the benchmark's stock floor), and no cmark pointer leaves this file:
+// callers get Swift values.
 
 /// Converts Markdown to HTML with Debian's cmark-gfm, with Materia's safety and accessibility fixes.
 public enum MarkdownRenderer {
@@ -47,14 +48,15 @@ public enum MarkdownRenderer {
     nonisolated(unsafe) fileprivate static let arena = materia_arena_allocator().assumingMemoryBound(to: cmark_mem.self)
 
     /// cmark-gfm's own allocator (the C library's calloc, realloc and free), for the stock floor.
-    nonisolated(unsafe) private static let libraryMemory: UnsafeMutablePointer<cmark_mem> = cmark_get_default_mem_allocator()
+    nonisolated(unsafe) fileprivate static let libraryMemory: UnsafeMutablePointer<cmark_mem> = cmark_get_default_mem_allocator()
 
     /// Bytes the calling thread's arena holds (for tests: after a document it is back to what it
     /// held before).
     static var arenaBytesOnThisThread: Int { materia_arena_reserved() }
 
-    /// A parser with Materia's options and extensions, in the calling thread's arena: it lives
-    /// until the arena's current document ends.
+    /// A parser with Materia's options and extensions, in the calling thread's arena (`memory`,
+    /// unless the stock floor passes cmark-gfm's own allocator): it lives until the arena's current
+    /// document ends.
     /// `autolink` is the autolink extension to attach in its place (nil: none), for a text in which
     /// it can find nothing or no address; `tagfilter` false leaves out the tag filter, for a text
     /// whose raw HTML Materia escapes (see `withDocument`).
@@ -1258,7 +1260,7 @@ private final class AutolinkCharacters: @unchecked Sendable {
     /// it replaces, a few bytes, stays allocated).
     private func setCharacters(withW: Bool) {
         for autolink in [MarkdownRenderer.autolinkExtension, MarkdownRenderer.autolinkWithoutAddresses].compactMap({ $0 }) {
-            let memory = cmark_get_default_mem_allocator()
+            let memory = MarkdownRenderer.libraryMemory
             var list = cmark_llist_append(memory, nil, UnsafeMutableRawPointer(bitPattern: 0x3A))  // ":"
             if withW { list = cmark_llist_append(memory, list, UnsafeMutableRawPointer(bitPattern: 0x77)) }  // "w"
             cmark_syntax_extension_set_special_inline_chars(autolink, list)

@@ -20,7 +20,7 @@ ENV = dict(os.environ, MATERIA_TODAY="2026-11-22")
 
 
 def measure(command, cwd=None, env=ENV):
-    """Runs a command; returns wall seconds, CPU seconds (user + system), peak RSS in MB and what
+    """Runs a command; returns wall seconds, CPU seconds (user + system), peak RSS in MiB and what
     it wrote to standard error. Stops the benchmark if the command fails."""
     start = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -34,7 +34,7 @@ def measure(command, cwd=None, env=ENV):
 
 
 def run(command, cwd=None):
-    """Runs a command; returns wall seconds, CPU seconds (user + system) and peak RSS in MB."""
+    """Runs a command; returns wall seconds, CPU seconds (user + system) and peak RSS in MiB."""
     return measure(command, cwd)[:3]
 
 
@@ -60,7 +60,7 @@ def warm(folder):
 
 
 def line(label, wall, cpu, rss):
-    print("  %-34s wall %7.2f s   cpu %7.2f s   peak rss %6.0f MB" % (label, wall, cpu, rss))
+    print("  %-34s wall %7.2f s   cpu %7.2f s   peak rss %6.0f MiB" % (label, wall, cpu, rss))
 
 
 def options():
@@ -72,16 +72,16 @@ def options():
     parser.add_argument("--materia", default=os.path.join(REPO, ".build", "release", "materia"))
     parser.add_argument("--floor", default=os.path.join(REPO, ".build", "release", "materia-floor"))
     parser.add_argument("--hugo", choices=["auto", "yes", "no"], default="auto",
-                        help="run Hugo beside Materia: when installed and the machine has the memory for it (auto)")
+                        help="make bench only: run Hugo beside Materia when installed and the machine has the memory for it (auto)")
     return parser
 
 
 def available_mb():
-    """MemAvailable from /proc/meminfo in MB, or None where there is none."""
+    """MemAvailable from /proc/meminfo in MB (10^6 bytes), or None where there is none."""
     try:
         for text in open("/proc/meminfo"):
             if text.startswith("MemAvailable:"):
-                return int(text.split()[1]) / 1024
+                return int(text.split()[1]) * 1024 / 1e6
     except OSError:
         pass
     return None
@@ -91,7 +91,10 @@ def floor_seconds(floor, articles, mode="arena"):
     """One timed pass of the floor over the articles' bodies: {"floor": seconds} for cmark-gfm in
     Materia's arena (`arena`), {"stock floor": seconds} for cmark-gfm with its own allocator
     (`stock`), or both (`both`); and what the floor printed."""
-    printed = subprocess.run([floor, articles, "1", mode], capture_output=True, text=True, check=True).stdout
+    finished = subprocess.run([floor, articles, "1", mode], capture_output=True, text=True)
+    if finished.returncode != 0:
+        sys.exit("the floor failed: %s %s 1 %s\n%s" % (floor, articles, mode, finished.stderr.strip()))
+    printed = finished.stdout
     seconds = {}
     for text in printed.strip().splitlines():
         seconds[text.split(":", 1)[0]] = float(text.split("median ")[1].split(" s")[0])
@@ -110,7 +113,8 @@ def main():
     if hugo and args.hugo == "no":
         hugo, hugo_note = None, "left out (--hugo no)"
     elif hugo and args.hugo == "auto":
-        # Hugo 0.111 peaked at 2.6-3.0 GB for 10,000 of these articles here: about 0.3 MB each.
+        # Hugo 0.111 peaked at 2.7-3.1 GiB (2.9-3.2 GB) for 10,000 of these articles here: about
+        # 0.3 MB each.
         # Far past the memory the machine has free, it would only be killed or swap.
         need = 0.3 * args.n
         free = available_mb()

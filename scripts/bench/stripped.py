@@ -53,7 +53,7 @@ def main():
             wall, cpu, rss = run([args.materia, "build", "--root", root, "--output", out, "--quiet"])
             floor = floor_seconds(args.floor, articles)[0]["floor"]
             results[name].append((wall, cpu, rss, floor))
-            print("  %-10s run %d   wall %5.2f s   cpu %5.2f s   peak rss %4.0f MB   floor %.3f s   ratio %.2f" % (
+            print("  %-10s run %d   wall %5.2f s   cpu %5.2f s   peak rss %4.0f MiB   floor %.3f s   ratio %.2f" % (
                 name, index + 1, wall, cpu, rss, floor, wall / floor))
     shutil.rmtree(out, ignore_errors=True)
     print("medians:")
