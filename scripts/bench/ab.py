@@ -17,7 +17,7 @@ from bench import ENV, corpus, measure, warm
 
 
 def build(binary, site, out, jobs):
-    """One full build from an empty output: wall, CPU, peak RSS in MB, and CPU seconds by phase."""
+    """One full build from an empty output: wall, CPU, peak RSS in MiB, and CPU seconds by phase."""
     shutil.rmtree(out, ignore_errors=True)
     command = [binary, "build", "--root", site, "--output", out, "--quiet"]
     if jobs:
@@ -69,7 +69,7 @@ def main():
         names = list(args.binaries)
     width = max(14, max(len(name) for name in names) + 1)
     print("%-16s" % "median | min" + "".join("%*s" % (width + 4, name) for name in names))
-    for label, index, unit in (("wall", 0, "s"), ("CPU", 1, "s"), ("peak RSS", 2, "MB")):
+    for label, index, unit in (("wall", 0, "s"), ("CPU", 1, "s"), ("peak RSS", 2, "MiB")):
         cells = []
         for binary in args.binaries:
             median, least = figures(binary, index)
