@@ -17,3 +17,7 @@ int materia_exchange_paths(const char *first, const char *second) {
     return -1;
 #endif
 }
+
+int materia_free_file_range(int descriptor, long long offset, long long length) {
+    return fallocate(descriptor, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)offset, (off_t)length);
+}

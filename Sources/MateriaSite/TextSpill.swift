@@ -1,3 +1,4 @@
+import CAtomicSwap
 import Foundation
 import MateriaTemplates
 
@@ -5,10 +6,17 @@ import MateriaTemplates
 /// from the Markdown phase to the pages: a large site's HTML is as large as its Markdown, and
 /// each page reads its own article back once. The file (O_TMPFILE, beside the staging folder) has
 /// no name, so it disappears when the build ends, however it ends.
+///
+/// Each article starts on a page of its own in the file, and `take` hands the file's pages back
+/// once the article's page has its HTML: the memory behind them (the file system's pages, on
+/// tmpfs and in the page cache alike) is then reused for the pages the build writes next, instead
+/// of new memory the machine must clear first.
 final class TextSpill: @unchecked Sendable {
     struct Range: Sendable {
         let offset: Int
         let count: Int
+        /// The order of storing: which `taken` flag is this range's.
+        let index: Int
     }
 
     /// An article's HTML could not be read back (an I/O error on the temporary file).
@@ -19,6 +27,9 @@ final class TextSpill: @unchecked Sendable {
     private let descriptor: Int32
     private let lock = NSLock()
     private var end = 0
+    /// One flag per stored range: set once `take` has read it back and freed its pages.
+    private var taken: [Bool] = []
+    private static let pageSize = max(4096, Int(sysconf(Int32(_SC_PAGESIZE))))
 
     /// Nil when the file system cannot make such a file; the HTML then stays in memory.
     init?(folder: String) {
@@ -34,8 +45,11 @@ final class TextSpill: @unchecked Sendable {
     func store(_ text: String) -> Range? {
         text.withUTF8InPlace { bytes -> Range? in
             lock.lock()
-            let offset = end
-            end += bytes.count
+            // Rounded up to a page: no two articles share a page of the file, so each one's can be freed.
+            let offset = (end + Self.pageSize - 1) / Self.pageSize * Self.pageSize
+            end = offset + bytes.count
+            let index = taken.count
+            taken.append(false)
             lock.unlock()
             var written = 0
             while written < bytes.count {
@@ -44,13 +58,32 @@ final class TextSpill: @unchecked Sendable {
                 guard result > 0 else { return nil }
                 written += result
             }
-            return Range(offset: offset, count: bytes.count)
+            return Range(offset: offset, count: bytes.count, index: index)
         }
     }
 
     /// The UTF-8 bytes stored at `range` (they came from a String, so they are valid UTF-8 and
-    /// need no check); nil if they cannot be read back.
-    func load(_ range: Range) -> [UInt8]? {
+    /// need no check), after which the file's pages holding them are freed; nil if they cannot be
+    /// read back, or were taken before (a freed range would read as zeros).
+    func take(_ range: Range) -> [UInt8]? {
+        lock.lock()
+        let first = taken.indices.contains(range.index) && !taken[range.index]
+        if first { taken[range.index] = true }
+        lock.unlock()
+        guard first, let bytes = read(range) else { return nil }
+        // Where the file system cannot free them, the pages stay until the file goes.
+        let pages = (range.count + Self.pageSize - 1) / Self.pageSize * Self.pageSize
+        _ = materia_free_file_range(descriptor, Int64(range.offset), Int64(pages))
+        return bytes
+    }
+
+    /// The bytes of storage the file holds now (for tests: taken ranges hold none).
+    var allocatedBytes: Int {
+        var status = stat()
+        return fstat(descriptor, &status) == 0 ? Int(status.st_blocks) * 512 : -1
+    }
+
+    private func read(_ range: Range) -> [UInt8]? {
         var failed = false
         let bytes = [UInt8](unsafeUninitializedCapacity: range.count) { buffer, initialized in
             var read = 0

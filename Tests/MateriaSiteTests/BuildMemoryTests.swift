@@ -29,7 +29,9 @@ import Testing
         }
         for (text, range) in zip(texts, ranges) {
             let range = try #require(range)
-            #expect(spill.load(range) == Array(text.utf8))
+            #expect(spill.take(range) == Array(text.utf8))
+            // Taken once: a second read would find the freed pages' zeros.
+            #expect(spill.take(range) == nil)
         }
         // Nameless: nothing is left in the folder.
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty)
@@ -45,7 +47,7 @@ extension BuildMemoryTests {
         var texts = RenderedTexts()
         texts.spill = try #require(TextSpill(folder: folder.path))
         texts.spilledHTML["kept"] = try #require(texts.spill?.store("<p><a href=\"../../x/\">kept</a></p>\n"))
-        texts.spilledHTML["lost"] = TextSpill.Range(offset: 1_000_000, count: 16)
+        texts.spilledHTML["lost"] = TextSpill.Range(offset: 1_000_000, count: 16, index: 1)
         // A spilled article's entry keeps neither its HTML nor its links, as the build keeps it.
         let entry = MarkdownRenderer.render("[kept](../../x/)").keeping(html: false, links: false)
         // Read back as bytes, as stored (an article's links are written for its page when rendered).
@@ -55,6 +57,32 @@ extension BuildMemoryTests {
         }
         #expect(String(decoding: kept, as: UTF8.self) == "<p><a href=\"../../x/\">kept</a></p>\n")
         #expect(throws: TextSpill.ReadFailure.self) { try texts.articleHTML("lost", rendered: entry) }
+        // Read twice, the article would be zeros: the second read is an error too.
+        #expect(throws: TextSpill.ReadFailure.self) { try texts.articleHTML("kept", rendered: entry) }
+    }
+
+    /// Taking an article's HTML frees the file's pages behind it, on the disk's file system and on
+    /// tmpfs (where a build's staging folder is when it writes to /dev/shm), so the pages the build
+    /// writes next reuse that memory.
+    @Test func takingSpilledTextFreesItsPages() throws {
+        for base in [FileManager.default.temporaryDirectory.path, "/dev/shm"] where FileManager.default.fileExists(atPath: base) {
+            let folder = URL(fileURLWithPath: base).appendingPathComponent("materia-spill-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let spill = try #require(TextSpill(folder: folder.path))
+            let texts = (0..<8).map { String(repeating: "<p>\($0)</p>", count: 3_000 + $0) }
+            let ranges = try texts.map { try #require(spill.store($0)) }
+            // Each text starts on a page of its own.
+            #expect(ranges.allSatisfy { $0.offset % 4096 == 0 })
+            let stored = spill.allocatedBytes
+            #expect(stored >= texts.reduce(0) { $0 + $1.utf8.count }, "\(base)")
+            for (text, range) in zip(texts, ranges).dropLast() { #expect(spill.take(range) == Array(text.utf8)) }
+            // What is left is the last text's pages.
+            let left = spill.allocatedBytes
+            #expect(left < stored && left <= (texts.last!.utf8.count + 4095) / 4096 * 4096, "\(base): \(stored) -> \(left) bytes")
+            #expect(spill.take(ranges.last!) == Array(texts.last!.utf8))
+            #expect(spill.allocatedBytes == 0, "\(base)")
+        }
     }
 }
 

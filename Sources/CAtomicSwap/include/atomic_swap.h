@@ -6,4 +6,9 @@
 /// Returns 0, or -1 with errno set (e.g. EINVAL or ENOSYS where the file system cannot).
 int materia_exchange_paths(const char *first, const char *second);
 
+/// Frees the file system's pages behind `length` bytes of an open file from `offset` (Linux
+/// fallocate with FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE): the file keeps its size and reads
+/// zeros there. Returns 0, or -1 with errno set (EOPNOTSUPP where the file system cannot).
+int materia_free_file_range(int descriptor, long long offset, long long length);
+
 #endif
