@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include <sys/syscall.h>
+#include <sys/vfs.h>
 
 #ifndef RENAME_EXCHANGE
 #define RENAME_EXCHANGE (1 << 1)
@@ -20,4 +21,10 @@ int materia_exchange_paths(const char *first, const char *second) {
 
 int materia_free_file_range(int descriptor, long long offset, long long length) {
     return fallocate(descriptor, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)offset, (off_t)length);
+}
+
+int materia_is_on_tmpfs(int descriptor) {
+    struct statfs system;
+    if (fstatfs(descriptor, &system) != 0) return -1;
+    return system.f_type == 0x01021994; // TMPFS_MAGIC (linux/magic.h)
 }

@@ -61,28 +61,46 @@ extension BuildMemoryTests {
         #expect(throws: TextSpill.ReadFailure.self) { try texts.articleHTML("kept", rendered: entry) }
     }
 
-    /// Taking an article's HTML frees the file's pages behind it, on the disk's file system and on
-    /// tmpfs (where a build's staging folder is when it writes to /dev/shm), so the pages the build
-    /// writes next reuse that memory.
-    @Test func takingSpilledTextFreesItsPages() throws {
-        for base in [FileManager.default.temporaryDirectory.path, "/dev/shm"] where FileManager.default.fileExists(atPath: base) {
-            let folder = URL(fileURLWithPath: base).appendingPathComponent("materia-spill-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            defer { try? FileManager.default.removeItem(at: folder) }
-            let spill = try #require(TextSpill(folder: folder.path))
-            let texts = (0..<8).map { String(repeating: "<p>\($0)</p>", count: 3_000 + $0) }
-            let ranges = try texts.map { try #require(spill.store($0)) }
-            // Each text starts on a page of its own.
-            #expect(ranges.allSatisfy { $0.offset % 4096 == 0 })
-            let stored = spill.allocatedBytes
-            #expect(stored >= texts.reduce(0) { $0 + $1.utf8.count }, "\(base)")
-            for (text, range) in zip(texts, ranges).dropLast() { #expect(spill.take(range) == Array(text.utf8)) }
-            // What is left is the last text's pages.
-            let left = spill.allocatedBytes
-            #expect(left < stored && left <= (texts.last!.utf8.count + 4095) / 4096 * 4096, "\(base): \(stored) -> \(left) bytes")
-            #expect(spill.take(ranges.last!) == Array(texts.last!.utf8))
-            #expect(spill.allocatedBytes == 0, "\(base)")
-        }
+    /// On tmpfs (where a build's staging folder is when it writes to /dev/shm), taking an article's
+    /// HTML frees the file's pages behind it, so the pages the build writes next reuse that memory.
+    @Test func takingSpilledTextFreesItsPagesOnTmpfs() throws {
+        let folder = URL(fileURLWithPath: "/dev/shm").appendingPathComponent("materia-spill-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let spill = try #require(TextSpill(folder: folder.path))
+        #expect(spill.freesTaken)
+        let texts = (0..<8).map { String(repeating: "<p>\($0)</p>", count: 3_000 + $0) }
+        let ranges = try texts.map { try #require(spill.store($0)) }
+        // Each text starts on a page of its own.
+        #expect(ranges.allSatisfy { $0.offset % 4096 == 0 })
+        let stored = spill.allocatedBytes
+        #expect(stored >= texts.reduce(0) { $0 + $1.utf8.count })
+        for (text, range) in zip(texts, ranges).dropLast() { #expect(spill.take(range) == Array(text.utf8)) }
+        // What is left is the last text's pages.
+        let left = spill.allocatedBytes
+        #expect(left < stored && left <= (texts.last!.utf8.count + 4095) / 4096 * 4096, "\(stored) -> \(left) bytes")
+        #expect(spill.take(ranges.last!) == Array(texts.last!.utf8))
+        #expect(spill.allocatedBytes == 0)
+    }
+
+    /// On a disk's file system nothing is freed (ext4 writes a range to the disk before freeing
+    /// it) and the texts are stored end to end; each is still taken once only.
+    @Test func spilledTextOnTheDiskIsKeptEndToEnd() throws {
+        let folder = URL(fileURLWithPath: "/var/tmp").appendingPathComponent("materia-spill-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let spill = try #require(TextSpill(folder: folder.path))
+        // The file system of /var/tmp, from the mount table: the last mount whose point holds it.
+        let mounts = try String(contentsOfFile: "/proc/self/mounts", encoding: .utf8).split(separator: "\n").map { $0.split(separator: " ") }
+        let system = mounts.last { ["/", "/var", "/var/tmp"].contains(String($0[1])) }.map { String($0[2]) }
+        try #require(system != nil && system != "tmpfs", "/var/tmp is on \(system ?? "nothing") here")
+        #expect(!spill.freesTaken)
+        let first = try #require(spill.store("<p>one</p>")), second = try #require(spill.store("<p>two</p>"))
+        #expect(first.offset == 0 && second.offset == 10)
+        #expect(spill.take(second) == Array("<p>two</p>".utf8))
+        #expect(spill.take(second) == nil)
+        #expect(spill.take(first) == Array("<p>one</p>".utf8))
+        #expect(spill.allocatedBytes > 0)
     }
 }
 

@@ -11,4 +11,8 @@ int materia_exchange_paths(const char *first, const char *second);
 /// zeros there. Returns 0, or -1 with errno set (EOPNOTSUPP where the file system cannot).
 int materia_free_file_range(int descriptor, long long offset, long long length);
 
+/// 1 when an open file is on tmpfs (its pages are memory, not a disk's cache), 0 when not, -1
+/// when fstatfs fails.
+int materia_is_on_tmpfs(int descriptor);
+
 #endif
