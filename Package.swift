@@ -27,7 +27,8 @@ let package = Package(
         // Whole-document byte scans, sixteen bytes at a time (SSE2).
         .target(name: "CTextScan"),
         .target(name: "MateriaMarkdown", dependencies: ["CCMarkGFM", "CMarkGFMInlineChars", "CMarkGFMArena", "CTextScan"]),
-        // One Linux system call Swift's Glibc module does not expose: an atomic folder exchange.
+        // Linux file system calls Swift's Glibc module does not expose: an atomic folder exchange,
+        // freeing a file's pages (punching a hole) and asking whether a file is on tmpfs.
         .target(name: "CAtomicSwap"),
         .target(name: "MateriaContent", dependencies: [.product(name: "Yams", package: "Yams")]),
         // Mustache compiled once and rendered straight to bytes over typed values.

@@ -50,8 +50,8 @@ public struct RenderedTexts: Sendable {
 
     /// The HTML of an article's body, its links already written for the article's page (the
     /// Markdown phase renders it with that page's `linkRoot`): from memory as text, or read back
-    /// from the spill as bytes (never made a String: it goes straight into the page). Once per article:
-    /// the spill frees what it read, and a second call fails.
+    /// from the spill as bytes (never made a String: it goes straight into the page). Once per article
+    /// from the spill: a second call fails (on tmpfs the spill frees what it read).
     /// `rendered` is the article's entry in `articleBodies` (its caller has it already).
     func articleHTML(_ slug: String, rendered: RenderedMarkdown) throws(TextSpill.ReadFailure) -> TemplateValue {
         guard let range = spilledHTML[slug], let spill else { return .text(rendered.html) }

@@ -10,8 +10,10 @@ import MateriaTemplates
 /// On tmpfs (a build writing to /dev/shm), each article starts on a page of its own in the file,
 /// and `take` hands the file's pages back once the article's page has its HTML: that memory is
 /// then reused for the pages the build writes next, instead of new memory the machine must clear
-/// first (100,000 articles: 3-6 s less system time). Not on other file systems: ext4 writes a
-/// range's pages to the disk before it frees them, which doubled a build's system time there.
+/// first. The cost is the unused end of each article's last page until the article is taken
+/// (about 2 KB per article: 200 MB of tmpfs at 100,000 articles, all of it freed during the
+/// pages). Not on other file systems: ext4 writes a range's pages to the disk before it frees
+/// them. docs/performance.md (session 26) has what it saved and when.
 final class TextSpill: @unchecked Sendable {
     struct Range: Sendable {
         let offset: Int
@@ -20,7 +22,8 @@ final class TextSpill: @unchecked Sendable {
         let index: Int
     }
 
-    /// An article's HTML could not be read back (an I/O error on the temporary file).
+    /// An article's HTML could not be read back: an I/O error on the temporary file, or a second
+    /// read of the same article (which a build never makes).
     struct ReadFailure: Error {
         let slug: String
     }
@@ -30,7 +33,10 @@ final class TextSpill: @unchecked Sendable {
     private var end = 0
     /// One flag per stored range: set once `take` has read it back and freed its pages.
     private var taken: [Bool] = []
-    private static let pageSize = max(4096, Int(sysconf(Int32(_SC_PAGESIZE))))
+    /// 4 KB, whatever the kernel's page size: with larger pages (64 KB on some arm64 kernels) the
+    /// rounding would cost more memory than the freeing gives back; a 4 KB hole frees whole pages
+    /// only where they fall inside it.
+    private static let pageSize = 4096
     /// Whether taken ranges are freed: only where the file is in memory (tmpfs).
     let freesTaken: Bool
 

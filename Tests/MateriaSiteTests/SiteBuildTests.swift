@@ -95,6 +95,26 @@ import MateriaContent
         #expect(page.contains("<caption>") == false && page.contains("<table>"))
     }
 
+    /// The same with the output on tmpfs, where the build's spill frees each article's pages as
+    /// its page is written (`TextSpill.freesTaken`): every page as a build without a spill makes it.
+    @Test func spilledBuildOnTmpfsEqualsBuildInMemory() throws {
+        let site = try FixtureSite(base: "minimal")
+        defer { site.remove() }
+        try CorpusGenerator.write(count: 300, into: site.root.appendingPathComponent("Content/articles"), nutrients: ["magnesium"])
+        let memory = site.root.appendingPathComponent("memory")
+        let shm = URL(fileURLWithPath: "/dev/shm").appendingPathComponent("materia-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: shm, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: shm) }
+        let spilled = shm.appendingPathComponent("site")
+        let report = try build(site, output: memory)
+        _ = try build(site, output: spilled, jobs: 4, textMemoryBudget: 0)
+        let a = readTree(memory), b = readTree(spilled)
+        #expect(a.count == report.files && report.articles == 301)
+        #expect(a.keys.sorted() == b.keys.sorted())
+        let differing = a.keys.filter { a[$0] != b[$0] }.sorted()
+        #expect(differing.isEmpty, "differs: \(differing.prefix(5))")
+    }
+
     @Test func twoBuildsAreByteIdentical() throws {
         let site = try FixtureSite(base: "minimal")
         defer { site.remove() }
