@@ -73,7 +73,27 @@ def options():
     parser.add_argument("--floor", default=os.path.join(REPO, ".build", "release", "materia-floor"))
     parser.add_argument("--hugo", choices=["auto", "yes", "no"], default="auto",
                         help="make bench only: run Hugo beside Materia when installed and the machine has the memory for it (auto)")
+    parser.add_argument("--cold", action="store_true",
+                        help="make bench only: before each timed full build, Hugo run and floor, free memory is compacted "
+                             "and left 8 s for a VM to hand back to its host, as on a fresh machine (needs root)")
     return parser
+
+
+COMPACT = "/proc/sys/vm/compact_memory"
+
+
+def cold(enabled):
+    """`--cold`: the kernel compacts free memory into large blocks, then 8 s pass, in which a VM
+    with free page reporting (in blocks of up to 8 MB here) hands them back to its host. The next
+    run then touches memory its host must back again, as the first runs on a fresh machine do; the
+    runs that follow one another without it reuse memory the last one freed, which costs a few
+    times less (docs/performance.md, session 26)."""
+    if not enabled:
+        return
+    subprocess.run(["sync"], check=False)
+    with open(COMPACT, "w") as handle:
+        handle.write("1")
+    time.sleep(8)
 
 
 def available_mb():
@@ -103,6 +123,8 @@ def floor_seconds(floor, articles, mode="arena"):
 
 def main():
     args = options().parse_args()
+    if args.cold and not os.access(COMPACT, os.W_OK):
+        sys.exit("--cold writes %s: run as root, or without COLD=1" % COMPACT)
 
     site = corpus(args.n)
     articles = os.path.join(site, "Content", "articles")
@@ -134,25 +156,36 @@ def main():
             open(hugo_stamp, "w").write(made)
         hugo_out = os.path.join(args.dest, "materia-bench-hugo-out-%d" % args.n)
         warm(hugo_site)
-    print("corpus: %d articles (%s), output to %s, %d runs, %d cores, load %s" % (
-        args.n, site, args.dest, args.runs, os.cpu_count(), open("/proc/loadavg").read().split()[0]))
+    print("corpus: %d articles (%s), output to %s, %d runs, %d cores, load %s%s" % (
+        args.n, site, args.dest, args.runs, os.cpu_count(), open("/proc/loadavg").read().split()[0],
+        ", cold (memory compacted and left 8 s before each timed run)" if args.cold else ""))
 
     materia, peer, ratios = [], [], []
     floors = {"stock floor": [], "floor": []}
     floor = ""
     for index in range(args.runs):
         shutil.rmtree(out, ignore_errors=True)
+        cold(args.cold)
         result = run([args.materia, "build", "--root", site, "--output", out, "--quiet"])
         materia.append(result)
         line("materia build, run %d" % (index + 1), *result)
         if hugo:
             shutil.rmtree(hugo_out, ignore_errors=True)
+            cold(args.cold)
             other = run([hugo, "--source", hugo_site, "--destination", hugo_out, "--quiet"])
             peer.append(other)
             ratios.append(result[0] / other[0])
             line("hugo, run %d" % (index + 1), *other)
         # One timed pass of each floor right after the build: the pair shares the host's minute.
-        seconds, floor = floor_seconds(args.floor, articles, "both")
+        if args.cold:
+            # Each floor in a process of its own, each as cold as the build.
+            seconds = {}
+            for mode in ("stock", "arena"):
+                cold(True)
+                found, floor = floor_seconds(args.floor, articles, mode)
+                seconds.update(found)
+        else:
+            seconds, floor = floor_seconds(args.floor, articles, "both")
         for name in floors:
             floors[name].append(seconds[name])
         print("  %-34s parse+render %.3f s on one thread, %.3f s in Materia's arena" % (
