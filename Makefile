@@ -37,8 +37,10 @@ HUGO_RUN ?= auto
 # COLD=1 (root): before each timed run, free memory is compacted and left 8 s for the VM to hand
 # back to its host, so that every run starts as the first one on a fresh machine does.
 COLD ?=
+# WARMUP: untimed rounds (build, Hugo, floors) before the timed ones; none with COLD=1.
+WARMUP ?= 1
 bench: release
-	python3 scripts/bench/bench.py -n $(N) --runs $(RUNS) --dest $(DEST) --hugo $(HUGO_RUN) $(if $(COLD),--cold,)
+	python3 scripts/bench/bench.py -n $(N) --runs $(RUNS) --dest $(DEST) --hugo $(HUGO_RUN) --warmup $(WARMUP) $(if $(COLD),--cold,)
 
 # Two or more binaries side by side, runs alternating, per-phase CPU (e.g. a copy of the release
 # binary saved before a change, then the new one), to DEST like `make bench`:

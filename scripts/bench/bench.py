@@ -73,6 +73,8 @@ def options():
     parser.add_argument("--floor", default=os.path.join(REPO, ".build", "release", "materia-floor"))
     parser.add_argument("--hugo", choices=["auto", "yes", "no"], default="auto",
                         help="make bench only: run Hugo beside Materia when installed and the machine has the memory for it (auto)")
+    parser.add_argument("--warmup", type=int, default=1,
+                        help="make bench only: untimed rounds (a build, Hugo, the floor) before the timed ones (1; none with --cold)")
     parser.add_argument("--cold", action="store_true",
                         help="make bench only: before each timed full build, Hugo run and floor, free memory is compacted "
                              "and left 8 s for a VM to hand back to its host, as on a fresh machine (needs root)")
@@ -159,6 +161,22 @@ def main():
     print("corpus: %d articles (%s), output to %s, %d runs, %d cores, load %s%s" % (
         args.n, site, args.dest, args.runs, os.cpu_count(), open("/proc/loadavg").read().split()[0],
         ", cold (memory compacted and left 8 s before each timed run)" if args.cold else ""))
+
+    # Untimed rounds first, as a benchmark's warm-up runs: without one, the first timed build was
+    # the first large process after the set-up and touched memory the host had to back again,
+    # while its floor ran after Hugo had just freed 3 GB (run 1 took 1.3-1.4x runs 2 and 3 at
+    # 10,000 articles). After one, every timed run follows the same sequence of processes.
+    # `--cold` makes every run cold instead.
+    for index in range(0 if args.cold else args.warmup):
+        shutil.rmtree(out, ignore_errors=True)
+        started = run([args.materia, "build", "--root", site, "--output", out, "--quiet"])
+        others = ""
+        if hugo:
+            shutil.rmtree(hugo_out, ignore_errors=True)
+            others += ", hugo %.2f s" % run([hugo, "--source", hugo_site, "--destination", hugo_out, "--quiet"])[0]
+        seconds, _ = floor_seconds(args.floor, articles, "both")
+        print("  warm-up %d (not counted): materia %.2f s%s, floors %.3f and %.3f s" % (
+            index + 1, started[0], others, seconds["stock floor"], seconds["floor"]))
 
     materia, peer, ratios = [], [], []
     floors = {"stock floor": [], "floor": []}
