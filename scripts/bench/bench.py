@@ -162,48 +162,50 @@ def main():
         args.n, site, args.dest, args.runs, os.cpu_count(), open("/proc/loadavg").read().split()[0],
         ", cold (memory compacted and left 8 s before each timed run)" if args.cold else ""))
 
+    def one_round():
+        """A build, Hugo (when it runs) and both floors, in that order, each from an empty output
+        and, with `--cold`, each cold (the floors then in processes of their own): the build's
+        figures, Hugo's (or None), the floors' seconds and what the floor printed."""
+        shutil.rmtree(out, ignore_errors=True)
+        cold(args.cold)
+        built = run([args.materia, "build", "--root", site, "--output", out, "--quiet"])
+        other = None
+        if hugo:
+            shutil.rmtree(hugo_out, ignore_errors=True)
+            cold(args.cold)
+            other = run([hugo, "--source", hugo_site, "--destination", hugo_out, "--quiet"])
+        # One timed pass of each floor right after the build: the pair shares the host's minute.
+        if not args.cold:
+            seconds, printed = floor_seconds(args.floor, articles, "both")
+            return built, other, seconds, printed
+        seconds = {}
+        for mode in ("stock", "arena"):
+            cold(True)
+            found, printed = floor_seconds(args.floor, articles, mode)
+            seconds.update(found)
+        return built, other, seconds, printed
+
     # Untimed rounds first, as a benchmark's warm-up runs: without one, the first timed build was
     # the first large process after the set-up and touched memory the host had to back again,
     # while its floor ran after Hugo had just freed 3 GB (run 1 took 1.3-1.4x runs 2 and 3 at
     # 10,000 articles). After one, every timed run follows the same sequence of processes.
     # `--cold` makes every run cold instead.
     for index in range(0 if args.cold else args.warmup):
-        shutil.rmtree(out, ignore_errors=True)
-        started = run([args.materia, "build", "--root", site, "--output", out, "--quiet"])
-        others = ""
-        if hugo:
-            shutil.rmtree(hugo_out, ignore_errors=True)
-            others += ", hugo %.2f s" % run([hugo, "--source", hugo_site, "--destination", hugo_out, "--quiet"])[0]
-        seconds, _ = floor_seconds(args.floor, articles, "both")
+        built, other, seconds, _ = one_round()
         print("  warm-up %d (not counted): materia %.2f s%s, floors %.3f and %.3f s" % (
-            index + 1, started[0], others, seconds["stock floor"], seconds["floor"]))
+            index + 1, built[0], ", hugo %.2f s" % other[0] if other else "", seconds["stock floor"], seconds["floor"]))
 
     materia, peer, ratios = [], [], []
     floors = {"stock floor": [], "floor": []}
     floor = ""
     for index in range(args.runs):
-        shutil.rmtree(out, ignore_errors=True)
-        cold(args.cold)
-        result = run([args.materia, "build", "--root", site, "--output", out, "--quiet"])
+        result, other, seconds, floor = one_round()
         materia.append(result)
         line("materia build, run %d" % (index + 1), *result)
-        if hugo:
-            shutil.rmtree(hugo_out, ignore_errors=True)
-            cold(args.cold)
-            other = run([hugo, "--source", hugo_site, "--destination", hugo_out, "--quiet"])
+        if other:
             peer.append(other)
             ratios.append(result[0] / other[0])
             line("hugo, run %d" % (index + 1), *other)
-        # One timed pass of each floor right after the build: the pair shares the host's minute.
-        if args.cold:
-            # Each floor in a process of its own, each as cold as the build.
-            seconds = {}
-            for mode in ("stock", "arena"):
-                cold(True)
-                found, floor = floor_seconds(args.floor, articles, mode)
-                seconds.update(found)
-        else:
-            seconds, floor = floor_seconds(args.floor, articles, "both")
         for name in floors:
             floors[name].append(seconds[name])
         print("  %-34s parse+render %.3f s on one thread, %.3f s in Materia's arena" % (
