@@ -11,14 +11,14 @@ needs a second round before it is believed.
 
 Usage: ab.py BINARY BINARY [BINARY…] [-n 10000] [--pairs 5] [--dest /tmp] [--jobs N]   (--dest /dev/shm for tmpfs)
 """
-import argparse, os, shutil, statistics, sys
+import argparse, os, statistics, sys
 
-from bench import ENV, corpus, measure, warm
+from bench import ENV, Outputs, corpus, measure, warm
 
 
-def build(binary, site, out, jobs):
+def build(binary, site, out, jobs, outputs):
     """One full build from an empty output: wall, CPU, peak RSS in MiB, and CPU seconds by phase."""
-    shutil.rmtree(out, ignore_errors=True)
+    outputs.clear(out)
     command = [binary, "build", "--root", site, "--output", out, "--quiet"]
     if jobs:
         command += ["--jobs", str(jobs)]
@@ -49,6 +49,7 @@ def main():
     site = corpus(args.n)
     warm(site)
     out = os.path.join(args.dest, "materia-ab-out-%d" % args.n)
+    outputs = Outputs(args.dest)  # see bench.Outputs: on a disk, old outputs are deleted at the end
     results = {binary: [] for binary in args.binaries}
     print("corpus: %d articles (%s), output to %s, %d rounds, %s, load %s" % (
         args.n, site, args.dest, args.pairs, "--jobs %d" % args.jobs if args.jobs else "all cores",
@@ -56,9 +57,10 @@ def main():
     for round_ in range(args.pairs):
         # The order turns every round, so a host that speeds up or slows down favours no binary.
         for binary in (args.binaries if round_ % 2 == 0 else args.binaries[::-1]):
-            results[binary].append(build(binary, site, out, args.jobs))
+            results[binary].append(build(binary, site, out, args.jobs, outputs))
         print("  round %d: " % (round_ + 1) + ", ".join("%.2f s" % results[b][-1][0] for b in args.binaries))
-    shutil.rmtree(out, ignore_errors=True)
+    outputs.clear(out)
+    outputs.finish()
 
     def figures(binary, index):
         values = [run[index] for run in results[binary]]

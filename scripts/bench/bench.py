@@ -10,7 +10,7 @@ ratios computed pair by pair (the runs alternate); a rebuild with nothing change
 
 Usage: bench.py [-n 10000] [--runs 3] [--dest /tmp] [--hugo auto|yes|no]   (--dest /dev/shm for tmpfs)
 """
-import argparse, os, shutil, statistics, subprocess, sys, time
+import argparse, atexit, os, shutil, statistics, subprocess, sys, time
 
 import generate  # beside this script (Python puts a script's folder first on its path)
 
@@ -57,6 +57,92 @@ def warm(folder):
         for name in files:
             with open(os.path.join(root, name), "rb") as handle:
                 handle.read()
+
+
+def file_system(path):
+    """The type of the file system that holds `path` ("tmpfs", "ext4", "ext4 without a journal",
+    …), from /proc/mounts (the mount point that is the longest prefix of its real path) and, for
+    ext4, /proc/fs/jbd2 (which lists a journal per device)."""
+    real = os.path.realpath(path)
+    best, kind, device = "", "unknown", ""
+    try:
+        for entry in open("/proc/mounts"):
+            fields = entry.split()
+            point = fields[1].replace("\\040", " ")
+            if (real == point or real.startswith(point.rstrip("/") + "/")) and len(point) >= len(best):
+                best, kind, device = point, fields[2], fields[0]
+    except OSError:
+        pass
+    if kind == "ext4" and os.path.isdir("/proc/fs/jbd2"):
+        name = os.path.basename(device) + "-"
+        if not any(journal.startswith(name) for journal in os.listdir("/proc/fs/jbd2")):
+            kind = "ext4 without a journal"
+    return kind
+
+
+class Outputs:
+    """Empties an output folder before each run. On tmpfs the old folder is deleted. Elsewhere it
+    is renamed into a holding folder beside it, which is deleted only after the timed runs.
+
+    ext4 without a journal (this machine's disk) skips an inode freed in the last 60 s, or the
+    last 6 min while its inode table is not yet written back, each time it allocates one. It
+    reads the inode table to check. A build of 10,000 articles creates 20,000 files and folders.
+    Right after the last run's 20,000 were deleted, those checks made a build take 4-9 s of
+    system time against about 1 s (docs/performance.md, session 27). A first build into an empty
+    folder does not pay that, and neither should a benchmark of one. On tmpfs no such check is
+    made, and keeping old outputs would take memory the runs would otherwise reuse."""
+
+    # How long ext4 without a journal passes over a freed inode: 60 s, 6 min while the inode
+    # table block that holds it is not yet written back (fs/ext4/ialloc.c, `recently_deleted`). A
+    # build that allocates inodes next to freed ones keeps that block unwritten.
+    RECENT = 360
+
+    def __init__(self, dest):
+        self.kind = file_system(dest)
+        self.hold = None if self.kind == "tmpfs" else os.path.join(dest, "materia-bench-old-outputs")
+        self.stamp = self.hold and self.hold + ".deleted"
+        self.count = 0
+        self.wait_for_deleted()
+
+    def wait_for_deleted(self):
+        """Waits until the outputs an earlier benchmark deleted here are no longer recent."""
+        try:
+            left = float(open(self.stamp).read()) + self.RECENT - time.time()
+        except (OSError, TypeError, ValueError):
+            return
+        if self.kind == "ext4 without a journal" and 0 < left <= self.RECENT:
+            print("waiting %.0f s: an earlier benchmark deleted its outputs in %s less than %d s ago, and "
+                  "ext4 without a journal passes over such inodes each time it makes a file (see bench.Outputs)"
+                  % (left, os.path.dirname(self.stamp), self.RECENT), flush=True)
+            time.sleep(left)
+
+    def clear(self, path):
+        """Empties `path` for the next run, then settles the disk (see `settle`)."""
+        if os.path.exists(path):
+            if self.hold is None:
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                os.makedirs(self.hold, exist_ok=True)
+                while os.path.exists(os.path.join(self.hold, str(self.count))):
+                    self.count += 1
+                os.rename(path, os.path.join(self.hold, str(self.count)))
+        self.settle()
+
+    def settle(self):
+        """On a disk, writes back what the last run left to write, so that the kernel's writing
+        it does not share the cores with the next run (a build leaves 0.3 GB, Hugo more)."""
+        if self.hold is not None:
+            subprocess.run(["sync"], check=False)
+
+    def finish(self):
+        """Deletes what was held, writes the freed inodes back and notes when (the next benchmark
+        to this folder waits until they are no longer recent)."""
+        if self.hold and os.path.exists(self.hold):
+            print("deleting the %d earlier outputs held in %s" % (len(os.listdir(self.hold)), self.hold), flush=True)
+            shutil.rmtree(self.hold, ignore_errors=True)
+            subprocess.run(["sync"], check=False)
+            with open(self.stamp, "w") as handle:
+                handle.write("%f\n" % time.time())
 
 
 def line(label, wall, cpu, rss):
@@ -158,24 +244,27 @@ def main():
             open(hugo_stamp, "w").write(made)
         hugo_out = os.path.join(args.dest, "materia-bench-hugo-out-%d" % args.n)
         warm(hugo_site)
-    print("corpus: %d articles (%s), output to %s, %d runs, %d cores, load %s%s" % (
-        args.n, site, args.dest, args.runs, os.cpu_count(), open("/proc/loadavg").read().split()[0],
+    outputs = Outputs(args.dest)
+    atexit.register(outputs.finish)  # after the last run, or when a run fails
+    print("corpus: %d articles (%s), output to %s (%s), %d runs, %d cores, load %s%s" % (
+        args.n, site, args.dest, outputs.kind, args.runs, os.cpu_count(), open("/proc/loadavg").read().split()[0],
         ", cold (memory compacted and left 8 s before each timed run)" if args.cold else ""))
 
     def one_round():
         """A build, Hugo (when it runs) and both floors, in that order, each from an empty output
         and, with `--cold`, each cold (the floors then in processes of their own): the build's
         figures, Hugo's (or None), the floors' seconds and what the floor printed."""
-        shutil.rmtree(out, ignore_errors=True)
+        outputs.clear(out)
         cold(args.cold)
         built = run([args.materia, "build", "--root", site, "--output", out, "--quiet"])
         other = None
         if hugo:
-            shutil.rmtree(hugo_out, ignore_errors=True)
+            outputs.clear(hugo_out)
             cold(args.cold)
             other = run([hugo, "--source", hugo_site, "--destination", hugo_out, "--quiet"])
         # One timed pass of each floor right after the build: the pair shares the host's minute.
         if not args.cold:
+            outputs.settle()
             seconds, printed = floor_seconds(args.floor, articles, "both")
             return built, other, seconds, printed
         seconds = {}

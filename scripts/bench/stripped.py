@@ -15,7 +15,7 @@ Usage: stripped.py [-n 10000] [--runs 3] [--dest /tmp]   (--dest /dev/shm for tm
 """
 import os, shutil, statistics
 
-from bench import corpus, floor_seconds, options, run, warm
+from bench import Outputs, corpus, floor_seconds, options, run, warm
 
 
 def stripped_copy(site):
@@ -45,17 +45,19 @@ def main():
     warm(site)
     articles = os.path.join(site, "Content", "articles")
     out = os.path.join(args.dest, "materia-bench-stripped-out-%d" % args.n)
+    outputs = Outputs(args.dest)  # see bench.Outputs: on a disk, old outputs are deleted at the end
     builds = {"full": site, "stripped": stripped}
     results = {name: [] for name in builds}
     for index in range(args.runs):
         for name, root in builds.items():
-            shutil.rmtree(out, ignore_errors=True)
+            outputs.clear(out)
             wall, cpu, rss = run([args.materia, "build", "--root", root, "--output", out, "--quiet"])
             floor = floor_seconds(args.floor, articles)[0]["floor"]
             results[name].append((wall, cpu, rss, floor))
             print("  %-10s run %d   wall %5.2f s   cpu %5.2f s   peak rss %4.0f MiB   floor %.3f s   ratio %.2f" % (
                 name, index + 1, wall, cpu, rss, floor, wall / floor))
-    shutil.rmtree(out, ignore_errors=True)
+    outputs.clear(out)
+    outputs.finish()
     print("medians:")
     for name, rows in results.items():
         print("  %-10s wall %5.2f s   cpu %5.2f s   build / floor, pair by pair: %s → median %.2f×" % (
