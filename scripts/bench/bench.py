@@ -87,7 +87,7 @@ class Outputs:
     ext4 without a journal (this machine's disk) skips an inode freed in the last 60 s, or the
     last 6 min while its inode table is not yet written back, each time it allocates one. It
     reads the inode table to check. A build of 10,000 articles creates 20,000 files and folders.
-    Right after the last run's 20,000 were deleted, those checks made a build take 4-9 s of
+    Right after the last run's 20,000 were deleted, those checks made a build take up to 14 s of
     system time against about 1 s (docs/performance.md, session 27). A first build into an empty
     folder does not pay that, and neither should a benchmark of one. On tmpfs no such check is
     made, and keeping old outputs would take memory the runs would otherwise reuse."""
