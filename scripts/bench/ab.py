@@ -11,7 +11,7 @@ needs a second round before it is believed.
 
 Usage: ab.py BINARY BINARY [BINARY…] [-n 10000] [--pairs 5] [--dest /tmp] [--jobs N]   (--dest /dev/shm for tmpfs)
 """
-import argparse, os, statistics, sys
+import argparse, atexit, os, statistics, sys
 
 from bench import ENV, Outputs, corpus, measure, warm
 
@@ -50,6 +50,7 @@ def main():
     warm(site)
     out = os.path.join(args.dest, "materia-ab-out-%d" % args.n)
     outputs = Outputs(args.dest)  # see bench.Outputs: on a disk, old outputs are deleted at the end
+    atexit.register(outputs.finish)  # after the last run, or when a run fails
     results = {binary: [] for binary in args.binaries}
     print("corpus: %d articles (%s), output to %s, %d rounds, %s, load %s" % (
         args.n, site, args.dest, args.pairs, "--jobs %d" % args.jobs if args.jobs else "all cores",
@@ -60,7 +61,6 @@ def main():
             results[binary].append(build(binary, site, out, args.jobs, outputs))
         print("  round %d: " % (round_ + 1) + ", ".join("%.2f s" % results[b][-1][0] for b in args.binaries))
     outputs.clear(out)
-    outputs.finish()
 
     def figures(binary, index):
         values = [run[index] for run in results[binary]]

@@ -13,7 +13,7 @@ floor in Materia's arena, the stricter of `make bench`'s two).
 
 Usage: stripped.py [-n 10000] [--runs 3] [--dest /tmp]   (--dest /dev/shm for tmpfs)
 """
-import os, shutil, statistics
+import atexit, os, shutil, statistics
 
 from bench import Outputs, corpus, floor_seconds, options, run, warm
 
@@ -46,6 +46,7 @@ def main():
     articles = os.path.join(site, "Content", "articles")
     out = os.path.join(args.dest, "materia-bench-stripped-out-%d" % args.n)
     outputs = Outputs(args.dest)  # see bench.Outputs: on a disk, old outputs are deleted at the end
+    atexit.register(outputs.finish)  # after the last run, or when a run fails
     builds = {"full": site, "stripped": stripped}
     results = {name: [] for name in builds}
     for index in range(args.runs):
@@ -57,7 +58,6 @@ def main():
             print("  %-10s run %d   wall %5.2f s   cpu %5.2f s   peak rss %4.0f MiB   floor %.3f s   ratio %.2f" % (
                 name, index + 1, wall, cpu, rss, floor, wall / floor))
     outputs.clear(out)
-    outputs.finish()
     print("medians:")
     for name, rows in results.items():
         print("  %-10s wall %5.2f s   cpu %5.2f s   build / floor, pair by pair: %s → median %.2f×" % (
