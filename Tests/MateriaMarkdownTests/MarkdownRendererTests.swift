@@ -341,4 +341,71 @@ extension MarkdownRendererTests {
         var text = "no needle here"
         #expect(text.withUTF8 { ByteText.string($0, replacing: "materia-root:", with: "../") } == nil)
     }
+
+    /// FAQ answers of plain words skip cmark-gfm (`plainParagraph`): the same HTML and values as
+    /// cmark-gfm gives, for texts that take that path, and cmark-gfm for everything else.
+    @Test func plainParagraphsMatchCMark() {
+        let options = MarkdownOptions(isFragment: true)
+        let plain = ["Magnesium helps muscles relax.", "Yes: most adults get 310 to 420 mg/day (RDA); see a doctor!",
+                     "Low iron? Eat beans, lentils and 100% whole grains; ask first.", "Vitamin D3 (cholecalciferol) is made in skin.",
+                     "Caf\u{e9} au lait has calcium \u{2014} about 120 mg.", "x", "Two  spaces  stay.", "A.B.C. ends with a dot."]
+        for text in plain {
+            let fast = MarkdownRenderer.plainParagraph(text, options)
+            #expect(fast != nil, "\(text) should take the plain path")
+            #expect(fast == MarkdownRenderer.renderWithCMark(text, options: options), "\(text)")
+            #expect(fast?.html == "<p>\(text)</p>\n")
+        }
+        let markdown = ["1. a list", "- a list", "# heading", "*emphasis*", "a_b_c", "a `code` span", "a [link](x)", "[[wikilink]]",
+                        "it's", "\"quoted\"", "dash -- here", "wait...", "a & b", "a < b", "a > b", "see https://example.org",
+                        "www.example.org", "mail me@example.org", "trailing ", " leading", "two\nlines", "tab\there", "a | b", "~~gone~~",
+                        "a\\b", "a!", "\u{feff}bom", "4 mg", "a ![image](x)", "note[^1]", "C++", "a = b", "$5", "#tag"]
+        for text in markdown where MarkdownRenderer.plainParagraph(text, options) != nil {
+            // Only texts cmark-gfm leaves alone may take the plain path.
+            #expect(MarkdownRenderer.plainParagraph(text, options) == MarkdownRenderer.renderWithCMark(text, options: options), "\(text)")
+        }
+        for text in ["1. a list", "- a list", "# heading", "*emphasis*", "it's", "wait...", "a & b", "see https://example.org",
+                     "www.example.org", "trailing ", "two\nlines", "\u{feff}bom", "4 mg"] {
+            #expect(MarkdownRenderer.plainParagraph(text, options) == nil, "\(text) must go through cmark-gfm")
+        }
+        // Auto-linked terms and a link root rewrite plain text: those texts go through cmark-gfm.
+        #expect(MarkdownRenderer.plainParagraph("Magnesium helps.", MarkdownOptions(autolink: .first)) == nil)
+        var rooted = options
+        rooted.linkRoot = "../../"
+        #expect(MarkdownRenderer.plainParagraph("Magnesium helps.", rooted) == nil)
+    }
+
+    /// Random texts from letters, the punctuation the plain path takes and bytes that start
+    /// Markdown: every one that takes the plain path renders as cmark-gfm renders it.
+    @Test func randomPlainParagraphsMatchCMark() {
+        var generator = SeededGenerator(seed: 0x5EED_F00D)
+        let plain = ["a", "B", "z", "7", " ", "  ", ",", ".", "?", "!", ";", ":", "(", ")", "%", "/", "\u{e9}", "\u{2014}", "w"]
+        let syntax = ["www.", "-", "*", "_", "'", "\"", "&", "<", "[", "]", "#", "`", "~", "|", "\\", "@", "://", "\n", "\t", "1.", "+",
+                      "=", ">", "\u{0}", "\r", "--", "...", "'s", "2)"]
+        var taken = 0
+        for _ in 0..<20000 {
+            let length = Int.random(in: 1...12, using: &generator)
+            // Mostly plain pieces, with now and then one that starts Markdown.
+            let text = (0..<length).map { _ in
+                (Int.random(in: 0..<10, using: &generator) == 0 ? syntax : plain).randomElement(using: &generator)!
+            }.joined()
+            let options = MarkdownOptions(isFragment: Bool.random(using: &generator))
+            guard let fast = MarkdownRenderer.plainParagraph(text, options) else { continue }
+            taken += 1
+            #expect(fast == MarkdownRenderer.renderWithCMark(text, options: options), "\(text.debugDescription)")
+        }
+        #expect(taken > 1000, "only \(taken) random texts took the plain path")
+    }
+}
+
+/// A repeatable random number generator (SplitMix64) for the tests' random texts.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
 }
