@@ -185,8 +185,14 @@ public struct SiteBuilder {
 
     /// Everything `build` checks, without writing: for `materia check`. Returns the external
     /// links of the site (body links and reference URLs) with where they are written.
+    ///
+    /// Every page is rendered and its links checked as a build does, but no page is kept: each one
+    /// is dropped once its ids (for the anchor check) and hash are taken, and a large site's
+    /// article HTML waits in a nameless temporary file, as in a build. Keeping every page made a
+    /// check of 10,000 articles peak at 816 MB where the build peaks at 335 MB.
     public func check() throws(BuildFailure) -> (warnings: [Diagnostic], externalLinks: [(location: SourceLocation, url: String)]) {
-        let prepared = try prepare()
+        let prepared = try prepare(spill: { _, _ in nil }, textFolder: NSTemporaryDirectory())
+        if options.exitsAfterBuild { ProcessLifetime.keep(prepared) }
         var external = prepared.result.texts.externalLinks
         let site = prepared.site
         let citations = site.articles.flatMap(\.references) + site.nutrients.flatMap(\.references)

@@ -180,7 +180,9 @@ struct Check: AsyncParsableCommand {
     func run() async throws {
         let quiet = self.quiet
         let layout = site.layout()
-        let builder = SiteBuilder(options: BuildOptions(layout: layout, includeDrafts: drafts)) { line in if !quiet { print(line) } }
+        var options = BuildOptions(layout: layout, includeDrafts: drafts)
+        options.exitsAfterBuild = true
+        let builder = SiteBuilder(options: options) { line in if !quiet { print(line) } }
         let checked: (warnings: [Diagnostic], externalLinks: [(location: SourceLocation, url: String)])
         do {
             checked = try builder.check()

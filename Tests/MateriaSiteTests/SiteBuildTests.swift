@@ -72,6 +72,15 @@ import MateriaContent
         }
         #expect(readTree(output) == ["index.html": Data("previous build".utf8), ".materia-output": Data("marker".utf8)],
                 "\(name): the previous output changed")
+        // `materia check` finds the same errors without keeping the pages it renders.
+        var options = BuildOptions(layout: SiteLayout(root: site.root, output: nil), jobs: 2)
+        options.today = Day(iso: "2026-03-01")!
+        do {
+            _ = try SiteBuilder(options: options).check()
+            Issue.record("\(name): the check passed but should have failed")
+        } catch {
+            #expect(error.diagnostics.filter { $0.severity == .error }.map(\.description) == expected, "\(name) (check)")
+        }
     }
 
     /// A parallel build of a few hundred articles must equal a serial one byte for byte; the
