@@ -499,3 +499,43 @@ int materia_may_hold_wikilinks(const unsigned char *bytes, size_t count) {
     }
     return 0;
 }
+
+// CRC-32 "slicing by 8": crc_tables[0] is the byte-at-a-time table, crc_tables[k] a byte's
+// contribution k bytes further on. Filled once, when the program is loaded.
+static uint32_t crc_tables[8][256];
+
+__attribute__((constructor)) static void fill_crc_tables(void) {
+    for (uint32_t index = 0; index < 256; index++) {
+        uint32_t c = index;
+        for (int bit = 0; bit < 8; bit++) c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+        crc_tables[0][index] = c;
+    }
+    for (int table = 1; table < 8; table++) {
+        for (int index = 0; index < 256; index++) {
+            uint32_t previous = crc_tables[table - 1][index];
+            crc_tables[table][index] = crc_tables[0][previous & 0xFF] ^ (previous >> 8);
+        }
+    }
+}
+
+uint32_t materia_crc32(uint32_t crc, const unsigned char *bytes, size_t count) {
+    crc = ~crc;
+    while (count >= 8) {
+        uint32_t low, high;
+        memcpy(&low, bytes, 4);
+        memcpy(&high, bytes + 4, 4);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+        low = __builtin_bswap32(low);
+        high = __builtin_bswap32(high);
+#endif
+        low ^= crc;
+        crc = crc_tables[7][low & 0xFF] ^ crc_tables[6][(low >> 8) & 0xFF] ^ crc_tables[5][(low >> 16) & 0xFF] ^
+              crc_tables[4][low >> 24] ^ crc_tables[3][high & 0xFF] ^ crc_tables[2][(high >> 8) & 0xFF] ^
+              crc_tables[1][(high >> 16) & 0xFF] ^ crc_tables[0][high >> 24];
+        bytes += 8;
+        count -= 8;
+    }
+    while (count-- > 0) crc = crc_tables[0][(crc ^ *bytes++) & 0xFF] ^ (crc >> 8);
+    return ~crc;
+}
+

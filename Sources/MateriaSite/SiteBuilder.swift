@@ -158,17 +158,45 @@ public struct SiteBuilder {
                                            fix: "pass the address the site will live at, e.g. --base-url https://example.org/kb/")])
         }
         if let problem = OutputWriter.checkOutput(layout) { throw BuildFailure([problem]) }
-        let prepared = try prepare()
+        // As in a build, each page goes into the staging folder as soon as it is rendered (and a
+        // large site's article HTML waits in a nameless file there): the site is never held in
+        // memory, and the archive reads those pages back from the output one at a time.
+        let writer = OutputWriter(layout: layout, jobs: options.jobs)
+        let staging = try writer.beginStaging()
+        let folder = OpenFolder(path: staging.path)
+        let prepared: (site: ResolvedSite, result: RenderResult, pages: Int, warnings: [Diagnostic])
+        do throws(BuildFailure) {
+            prepared = try prepare(spill: { file, _ in writer.spill(file, into: folder) }, textFolder: staging.path)
+        } catch {
+            writer.abandon(staging)
+            throw error
+        }
         if options.exitsAfterBuild { ProcessLifetime.keep(prepared) }
-        let written = try OutputWriter(layout: layout, jobs: options.jobs).write(prepared.result.files)
+        let spilled = Set(prepared.result.hashes.keys)
+        let written = try writer.finishStaging(staging, files: prepared.result.files, spilled: spilled)
         step(5, "\(written.count) files to \(layout.relativePath(layout.output))/")
         if let archive {
             // Every entry carries the newest content date: the archive depends on the content only.
             let newest = prepared.site.articles.compactMap { [$0.date, $0.updated, $0.reviewed].compactMap { $0 }.max() }.max()
-            let tarball = TarArchive(files: written, modified: (newest?.daysSince1970 ?? 0) * 86_400).gzipped()
+            var tarball = TarArchive(files: written, modified: (newest?.daysSince1970 ?? 0) * 86_400)
+            tarball.onDisk = spilled
+            tarball.folder = layout.output.path
             let temporary = archive.deletingLastPathComponent().appendingPathComponent(".\(archive.lastPathComponent).partial")
+            do throws(TarArchive.Failure) {
+                try tarball.write(toFile: temporary.path)
+            } catch {
+                try? FileManager.default.removeItem(at: temporary)
+                switch error {
+                case .unreadable(let path):
+                    throw BuildFailure([Diagnostic(at: SourceLocation(path: layout.relativePath(layout.output) + "/" + path),
+                                                   "cannot read this file back from the output for the archive",
+                                                   fix: "check nothing else changes the output folder while publishing, then publish again")])
+                case .unwritable:
+                    throw BuildFailure([Diagnostic(at: SourceLocation(path: archive.path), "cannot write the archive",
+                                                   fix: "check the folder exists, is writable and has room for the site")])
+                }
+            }
             do {
-                try Data(tarball).write(to: temporary)
                 _ = try? FileManager.default.removeItem(at: archive)
                 try FileManager.default.moveItem(at: temporary, to: archive)
             } catch {

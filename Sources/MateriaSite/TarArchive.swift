@@ -1,17 +1,55 @@
+import CTextScan
+import Foundation
+
 /// A reproducible `.tar.gz` of the output: entries sorted, owner root, fixed modes, every mtime
 /// set to one date taken from the content, and gzip without a timestamp. The same tree always
 /// gives the same bytes. Compression uses stored deflate blocks: deterministic everywhere, and
 /// static hosts compress on the wire anyway.
+///
+/// The archive is made as it is written: one file's bytes are in memory at a time, so a site of
+/// any size can be archived (`publish` at 10,000 articles held the whole tar and then the whole
+/// gzip in memory, 1.46 GB at peak).
 struct TarArchive {
     let files: [OutputFile]
     /// Seconds since 1970 for every entry (the newest content date).
     let modified: Int
+    /// Files whose bytes `files` does not hold (pages the build wrote as it rendered them): read
+    /// from `folder` when their turn comes.
+    var onDisk: Set<String> = []
+    var folder = ""
 
-    func gzipped() -> [UInt8] {
-        Gzip.stored(tar())
+    enum Failure: Error {
+        /// A file of `onDisk` could not be read back from `folder`.
+        case unreadable(String)
+        /// The archive could not be written.
+        case unwritable
     }
 
-    func tar() -> [UInt8] {
+    /// The whole archive in memory.
+    func gzipped() throws(Failure) -> [UInt8] {
+        var gzip = GzipStoredStream()
+        try tar { gzip.append($0) }
+        return gzip.finish()
+    }
+
+    /// Writes the archive into the file at `path` (made or emptied), a megabyte at a time.
+    func write(toFile path: String) throws(Failure) {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw .unwritable }
+        defer { close(descriptor) }
+        var gzip = GzipStoredStream()
+        func flush(_ bytes: [UInt8]) throws(Failure) {
+            guard OutputWriter.writeAll(bytes, to: descriptor) else { throw .unwritable }
+        }
+        try tar { (piece: UnsafeBufferPointer<UInt8>) throws(Failure) in
+            gzip.append(piece)
+            if gzip.pending >= 1 << 20 { try flush(gzip.take()) }
+        }
+        try flush(gzip.finish())
+    }
+
+    /// The tar stream, handed to `emit` in order, a header or a file's bytes at a time.
+    func tar(_ emit: (UnsafeBufferPointer<UInt8>) throws(Failure) -> Void) throws(Failure) {
         var directories = Set<String>()
         for file in files {
             var parts = file.path.split(separator: "/").dropLast()
@@ -20,18 +58,32 @@ struct TarArchive {
                 parts = parts.dropLast()
             }
         }
-        var entries: [(path: String, bytes: [UInt8]?)] = directories.map { ($0, nil) } + files.map { ($0.path, $0.bytes) }
+        // A directory has no file index.
+        var entries: [(path: String, file: Int?)] = directories.map { ($0, nil) } + files.indices.map { (files[$0].path, $0) }
         entries.sort { $0.path < $1.path }
-        var out: [UInt8] = []
+        let zeros = [UInt8](repeating: 0, count: 1024)
+        func put(_ bytes: [UInt8]) throws(Failure) {
+            try bytes.withUnsafeBufferPointer { (buffer: UnsafeBufferPointer<UInt8>) throws(Failure) in try emit(buffer) }
+        }
         for entry in entries {
-            out += header(path: entry.path, size: entry.bytes?.count ?? 0, directory: entry.bytes == nil)
-            if let bytes = entry.bytes {
-                out += bytes
-                out += [UInt8](repeating: 0, count: (512 - bytes.count % 512) % 512)
+            guard let index = entry.file else {
+                try put(header(path: entry.path, size: 0, directory: true))
+                continue
+            }
+            let bytes = onDisk.contains(entry.path) ? try read(entry.path) : files[index].bytes
+            try put(header(path: entry.path, size: bytes.count, directory: false))
+            try put(bytes)
+            let padding = (512 - bytes.count % 512) % 512
+            try zeros.withUnsafeBufferPointer { (buffer: UnsafeBufferPointer<UInt8>) throws(Failure) in
+                try emit(UnsafeBufferPointer(rebasing: buffer[..<padding]))
             }
         }
-        out += [UInt8](repeating: 0, count: 1024)
-        return out
+        try put(zeros)
+    }
+
+    private func read(_ path: String) throws(Failure) -> [UInt8] {
+        guard let bytes = SiteLoader.contents(folder + "/" + path) else { throw .unreadable(path) }
+        return bytes
     }
 
     private func header(path: String, size: Int, directory: Bool) -> [UInt8] {
@@ -70,36 +122,56 @@ struct TarArchive {
     }
 }
 
-/// gzip (RFC 1952) around deflate stored blocks (RFC 1951), with CRC-32.
-enum Gzip {
-    static func stored(_ data: [UInt8]) -> [UInt8] {
-        // No file name, no timestamp, OS "unknown": nothing about the machine or the moment.
-        var out: [UInt8] = [0x1F, 0x8B, 0x08, 0x00, 0, 0, 0, 0, 0x00, 0xFF]
+/// gzip (RFC 1952) around deflate stored blocks (RFC 1951), with CRC-32, made as the bytes come:
+/// blocks of 65,535 bytes and a shorter last one, the bytes framing the whole input at once gives.
+struct GzipStoredStream {
+    static let blockSize = 65_535
+    /// Framed bytes not yet taken. No file name, no timestamp, OS "unknown": nothing about the
+    /// machine or the moment.
+    private var output: [UInt8] = [0x1F, 0x8B, 0x08, 0x00, 0, 0, 0, 0, 0x00, 0xFF]
+    /// Input not framed yet: a block is framed once more input shows it is not the last.
+    private var block: [UInt8] = []
+    private var crc: UInt32 = 0
+    private var count = 0
+
+    /// How many framed bytes `take` would hand over.
+    var pending: Int { output.count }
+
+    mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
+        crc = materia_crc32(crc, base, bytes.count)
+        count += bytes.count
         var offset = 0
-        repeat {
-            let count = min(65_535, data.count - offset)
-            let last = offset + count == data.count
-            out.append(last ? 0x01 : 0x00)
-            out += [UInt8(count & 0xFF), UInt8(count >> 8), UInt8(~count & 0xFF), UInt8((~count >> 8) & 0xFF)]
-            out += data[offset..<offset + count]
-            offset += count
-        } while offset < data.count
-        let crc = crc32(data)
-        for value in [crc, UInt32(truncatingIfNeeded: data.count)] {
-            out += [UInt8(value & 0xFF), UInt8((value >> 8) & 0xFF), UInt8((value >> 16) & 0xFF), UInt8(value >> 24)]
+        while offset < bytes.count {
+            if block.count == Self.blockSize { frame(last: false) }
+            let taken = min(Self.blockSize - block.count, bytes.count - offset)
+            block.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[offset..<offset + taken]))
+            offset += taken
         }
-        return out
     }
 
-    private static let table: [UInt32] = (0..<256).map { index -> UInt32 in
-        var c = UInt32(index)
-        for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
-        return c
+    /// The framed bytes so far; the stream keeps none of them.
+    mutating func take() -> [UInt8] {
+        var taken: [UInt8] = []
+        swap(&taken, &output)
+        return taken
     }
 
-    static func crc32(_ data: [UInt8]) -> UInt32 {
-        var crc: UInt32 = 0xFFFF_FFFF
-        for byte in data { crc = table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
-        return crc ^ 0xFFFF_FFFF
+    /// The last block and the trailer (CRC-32 and length), with what `take` had not handed over.
+    mutating func finish() -> [UInt8] {
+        frame(last: true)
+        for value in [crc, UInt32(truncatingIfNeeded: count)] {
+            output += [UInt8(value & 0xFF), UInt8((value >> 8) & 0xFF), UInt8((value >> 16) & 0xFF), UInt8(value >> 24)]
+        }
+        return take()
+    }
+
+    private mutating func frame(last: Bool) {
+        let size = block.count
+        if output.capacity < output.count + size + 5 { output.reserveCapacity(output.count + size + 5) }
+        output.append(last ? 0x01 : 0x00)
+        output += [UInt8(size & 0xFF), UInt8(size >> 8), UInt8(~size & 0xFF), UInt8((~size >> 8) & 0xFF)]
+        output += block
+        block.removeAll(keepingCapacity: true)
     }
 }

@@ -113,4 +113,8 @@ typedef struct {
 int materia_next_term_match(const unsigned char *text, long from,
                             const materia_autolink_table *table, materia_term_match *match);
 
+/// CRC-32 (ISO-HDLC, as gzip and zlib compute it) of `count` bytes, continuing `crc` (0 to start):
+/// eight bytes per step through eight tables (about a tenth of a byte-at-a-time loop's work).
+uint32_t materia_crc32(uint32_t crc, const unsigned char *bytes, size_t count);
+
 #endif
