@@ -81,6 +81,58 @@ struct PageRenderer {
         return (files, problems)
     }
 
+    /// A page rendered by `streamPages`: its path, its ids (when asked for) and the hash of its bytes.
+    struct StreamedPage {
+        let path: String
+        let ids: Set<String>
+        let hash: UInt64
+    }
+
+    /// `pages` through their templates, in parallel, each handed to `spill` with its hash as soon
+    /// as it is rendered (written, or skipped when the output already holds those bytes) and then
+    /// dropped: only its path, hash and, where `keepIDs` says, its ids are kept, so a site of any
+    /// size is never held in memory. A page that cannot render, or that `spill` could not take,
+    /// becomes a problem.
+    func streamPages(_ pages: [Page], texts: RenderedTexts, spill: @escaping PageSpill,
+                     keepIDs: @escaping @Sendable (String) -> Bool) -> (pages: [StreamedPage], problems: [Diagnostic]) {
+        let contexts = PageContexts(site: site, texts: texts, assets: assets)
+        let templates = self.templates
+        let site = self.site
+        typealias Rendered = (page: StreamedPage, problem: Diagnostic?)
+        let renderOne = { @Sendable (page: Page) -> Result<Rendered, Diagnostic> in
+            Self.html(of: page, contexts, templates, site).map { html in
+                let path = page.file
+                let file = OutputFile(path: path, bytes: html)
+                let ids = keepIDs(path) ? Set(LinkChecker.ids(in: file.bytes)) : []
+                let hash = StableHash.of(file.bytes)
+                return (StreamedPage(path: path, ids: ids, hash: hash), spill(file, hash))
+            }
+        }
+        // The pages that list every article (home, FAQ, key points, A–Z, the article list) are
+        // each as large as the site: one worker renders them one after another while the
+        // others render the rest, so no two of them are in memory at once.
+        let whole = pages.indices.filter { pages[$0].listsEveryArticle }
+        let work = [whole] + pages.indices.filter { !pages[$0].listsEveryArticle }.map { [$0] }
+        var results = [Result<Rendered, Diagnostic>?](repeating: nil, count: pages.count)
+        for batch in parallelMap(work, jobs: jobs, { indices in indices.map { ($0, renderOne(pages[$0])) } }) {
+            for (index, result) in batch { results[index] = result }
+        }
+        // Sized at once: the loop below runs on one thread while the other cores wait.
+        var streamed: [StreamedPage] = []
+        streamed.reserveCapacity(pages.count)
+        var problems: [Diagnostic] = []
+        for outcome in results {
+            switch outcome! {
+            case .success(let rendered):
+                if let problem = rendered.problem { problems.append(problem) }
+                streamed.append(rendered.page)
+            case .failure(let problem):
+                problems.append(problem)
+            }
+        }
+        return (streamed, problems)
+    }
+
     /// Renders every page, then checks every link. With `spill`, each page is handed to it with
     /// its hash as soon as it is rendered (a build writes it into its staging folder, or skips it
     /// when the output already holds those bytes) and only its ids and hash are kept, so the whole
@@ -94,42 +146,13 @@ struct PageRenderer {
         // Only pages that a link points into (with a fragment) need their ids for the check.
         let targets = LinkChecker.fragmentTargets(links)
         if let spill {
-            let contexts = PageContexts(site: site, texts: texts, assets: assets)
-            let templates = self.templates
-            typealias Rendered = (path: String, ids: Set<String>, hash: UInt64, problem: Diagnostic?)
-            let site = self.site
-            let renderOne = { @Sendable (page: Page) -> Result<Rendered, Diagnostic> in
-                Self.html(of: page, contexts, templates, site).map { html in
-                    let path = page.file
-                    let file = OutputFile(path: path, bytes: html)
-                    let ids = targets.contains(path) ? Set(LinkChecker.ids(in: file.bytes)) : []
-                    let hash = StableHash.of(file.bytes)
-                    return (path, ids, hash, spill(file, hash))
-                }
-            }
-            // The pages that list every article (home, FAQ, key points, A–Z, the article list) are
-            // each as large as the site: one worker renders them one after another while the
-            // others render the rest, so no two of them are in memory at once.
-            let whole = pages.indices.filter { pages[$0].listsEveryArticle }
-            let work = [whole] + pages.indices.filter { !pages[$0].listsEveryArticle }.map { [$0] }
-            var results = [Result<Rendered, Diagnostic>?](repeating: nil, count: pages.count)
-            // Sized at once: the loop below runs on one thread while the other cores wait.
+            let streamed = streamPages(pages, texts: texts, spill: spill, keepIDs: { targets.contains($0) })
+            problems += streamed.problems
             files.reserveCapacity(pages.count + 16)
             digests.reserveCapacity(pages.count)
-            for batch in parallelMap(work, jobs: jobs, { indices in indices.map { ($0, renderOne(pages[$0])) } }) {
-                for (index, result) in batch { results[index] = result }
-            }
-            for outcome in results {
-                let result: Rendered
-                switch outcome! {
-                case .success(let rendered): result = rendered
-                case .failure(let problem):
-                    problems.append(problem)
-                    continue
-                }
-                if let problem = result.problem { problems.append(problem) }
-                files.append(OutputFile(path: result.path, bytes: []))
-                digests[result.path] = (result.ids, result.hash)
+            for page in streamed.pages {
+                files.append(OutputFile(path: page.path, bytes: []))
+                digests[page.path] = (page.ids, page.hash)
             }
         } else {
             let (rendered, renderProblems) = renderPages(pages, texts: texts)

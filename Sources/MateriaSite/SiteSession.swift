@@ -28,6 +28,10 @@ public final class SiteSession: @unchecked Sendable {
     private let relatedCache = RelatedCache()
     private let manifests = SessionManifests()
     private var last: Snapshot?
+    /// The last full rebuild failed: what changed since the last good one may be more than article
+    /// bodies (a template, say), which the body shortcut would leave out, so rebuilds stay full
+    /// until one succeeds.
+    private var fullRebuildFailed = false
 
     /// The last good build: what its pages were rendered from, and what was written.
     private struct Snapshot {
@@ -69,8 +73,10 @@ public final class SiteSession: @unchecked Sendable {
     /// article bodies changed; without it, or when the shortcut does not apply, every source
     /// file's signature is checked.
     public func rebuild(changed: [String]? = nil) -> Result<RebuildReport, BuildFailure> {
-        if let changed, let result = rebuildEditedBodies(changed) { return result }
-        return rebuildAll()
+        if let changed, !fullRebuildFailed, let result = rebuildEditedBodies(changed) { return result }
+        let result = rebuildAll()
+        if case .failure = result { fullRebuildFailed = true } else { fullRebuildFailed = false }
+        return result
     }
 
     private func rebuildAll() -> Result<RebuildReport, BuildFailure> {
@@ -95,7 +101,34 @@ public final class SiteSession: @unchecked Sendable {
                                                  oldTemplates: $0.templates, newTemplates: templates,
                                                  oldAssets: $0.assets.names, newAssets: source.assets.names) }
         let toRender = dirty.map { selection in pages.filter(selection.needsRender) } ?? pages
-        let (rendered, renderProblems) = renderer.renderPages(toRender, texts: texts)
+        let writer = OutputWriter(layout: layout, jobs: options.jobs)
+        // What the output holds: the last rebuild's files, or on the first, those of the manifest
+        // an earlier session or build left there (a restarted preview then writes only what
+        // differs, not the whole site).
+        let outputPath = layout.output.path
+        let known = previous?.hashes ?? BuildManifest.previous(in: layout.output)?.files
+        // Each page is rendered, hashed and dropped, as in a build: one whose bytes the output does
+        // not hold (every page, when what it holds is unknown) goes into a staging folder beside
+        // it first. Those pages are moved in only once the whole site checks out, so a rebuild
+        // with errors leaves the output as it was, and the site is never held in memory (the
+        // first rebuild of 100,000 articles peaked at 9.05 GB when it kept every page).
+        let staging: URL
+        do {
+            staging = try writer.beginStaging()
+        } catch {
+            return .failure(error)
+        }
+        defer { writer.abandon(staging) }
+        let folder = OpenFolder(path: staging.path)
+        let staged = OutputWriter.StagedPages(previous: known ?? [:], output: outputPath)
+        let spill: PageSpill = { file, hash in
+            guard staged.differs(file.path, hash) else { return nil }
+            let problem = writer.spill(file, into: folder)
+            if problem == nil { staged.add(file.path) }
+            return problem
+        }
+        // Every rendered page's ids are kept: a later edit may link into any of them.
+        let streamed = renderer.streamPages(toRender, texts: texts, spill: spill, keepIDs: { _ in true })
 
         let siteFiles: [OutputFile]
         if let previous, let dirty, !dirty.siteFilesMayChange {
@@ -105,25 +138,26 @@ public final class SiteSession: @unchecked Sendable {
         }
         let staticFiles: [OutputFile]
         do {
-            staticFiles = try OutputWriter(layout: layout, jobs: options.jobs).staticCopies()
+            staticFiles = try writer.staticCopies()
         } catch {
             return .failure(error)
         }
-        var files = rendered + siteFiles + source.assets.files + staticFiles
+        // The files besides the pages, which are small enough to keep.
+        var files = siteFiles + source.assets.files + staticFiles
         files.append(OutputFile(path: OutputWriter.markerFile, bytes: Array(OutputWriter.markerText.utf8)))
-        if let clash = OutputWriter.clash(in: files) { return .failure(BuildFailure([clash])) }
+        if let clash = OutputWriter.clash(in: files + streamed.pages.map { OutputFile(path: $0.path, bytes: []) }) {
+            return .failure(BuildFailure([clash]))
+        }
 
         // Anchors: ids of the pages just rendered, and of the others as they were last written.
-        let renderedIDs = Dictionary(uniqueKeysWithValues: parallelMap(rendered, jobs: options.jobs) { file in
-            (file.path, Set(LinkChecker.ids(in: file.bytes)))
-        })
+        let renderedIDs = Dictionary(uniqueKeysWithValues: streamed.pages.map { ($0.path, $0.ids) })
         let pageFiles = Set(pages.map(\.file))
         let existing = pageFiles.union(files.map(\.path))
         let oldIDs = previous?.ids ?? [:]
         let checker = LinkChecker(exists: { existing.contains($0) }, ids: { targets in
             Dictionary(uniqueKeysWithValues: targets.map { ($0, renderedIDs[$0] ?? oldIDs[$0] ?? []) })
         })
-        let problems = texts.problems + renderProblems + checker.check(texts.linkGroups)
+        let problems = texts.problems + streamed.problems + checker.check(texts.linkGroups)
         if !problems.isEmpty {
             return .failure(BuildFailure(problems.sorted { ($0.location, $0.message) < ($1.location, $1.message) }))
         }
@@ -134,26 +168,24 @@ public final class SiteSession: @unchecked Sendable {
             // Pages not rendered again keep the bytes (and hash) they were last written with.
             for path in pageFiles { if let hash = previous.hashes[path] { hashes[path] = hash } }
         }
+        for page in streamed.pages { hashes[page.path] = page.hash }
         for (path, hash) in hashed { hashes[path] = hash }
-        let writer = OutputWriter(layout: layout, jobs: options.jobs)
         let written: [String], removed: [String]
-        // What the output holds: the last rebuild's files, or on the first, those of the manifest
-        // an earlier session or build left there (a restarted preview then writes only what
-        // differs, not the whole site).
-        let outputPath = layout.output.path
-        let known = previous?.hashes ?? BuildManifest.previous(in: layout.output)?.files
+        let moved = staged.paths
         do {
             if let known {
                 let changed = files.filter {
                     known[$0.path] != hashes[$0.path] || (previous == nil && access(outputPath + "/" + $0.path, F_OK) != 0)
                 }
                 removed = known.keys.filter { hashes[$0] == nil }.sorted()
-                if !changed.isEmpty || !removed.isEmpty { manifests.removeSaved(from: layout.output) }
-                try writer.update(changed, removing: removed)
-                written = changed.map(\.path).sorted()
+                if !changed.isEmpty || !removed.isEmpty || !moved.isEmpty { manifests.removeSaved(from: layout.output) }
+                try writer.update(changed, removing: removed, moving: moved, from: staging.path)
+                written = (changed.map(\.path) + moved).sorted()
             } else {
-                try writer.write(files.filter { $0.path != OutputWriter.markerFile }, includeStatic: false)
-                written = files.map(\.path).sorted()
+                // Every page is in the staging folder: the other files join them and it is swapped in.
+                _ = try writer.finishStaging(staging, files: files.filter { $0.path != OutputWriter.markerFile }, spilled: Set(moved),
+                                             includeStatic: false)
+                written = (files.map(\.path) + moved).sorted()
                 removed = []
             }
         } catch {
@@ -176,7 +208,7 @@ public final class SiteSession: @unchecked Sendable {
                         articleBySource: Dictionary(site.articles.map { ($0.sourcePath, $0) }, uniquingKeysWith: { first, _ in first }),
                         articlePositions: Dictionary(site.articles.enumerated().map { ($1.slug.value, $0) }, uniquingKeysWith: { first, _ in first }),
                         pageCount: pages.count, siteFiles: siteFiles, hashes: hashes, ids: ids)
-        return .success(RebuildReport(written: written, removed: removed, pagesRendered: rendered.count,
+        return .success(RebuildReport(written: written, removed: removed, pagesRendered: streamed.pages.count,
                                       articlesRendered: markdownCache.rendered, pages: pages.count, warnings: diagnostics.warnings))
     }
 

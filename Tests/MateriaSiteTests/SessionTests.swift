@@ -300,4 +300,31 @@ import MateriaContent
         let report = try #require(site.rebuildAndCompare("fixed"))
         #expect(report.written.isEmpty)
     }
+
+    /// A rebuild whose error shows only once its pages are rendered (a broken anchor, found by
+    /// the link check after a template edit made every page render again) leaves the output as
+    /// it was and no staging folder beside it: the pages it rendered waited in that folder.
+    @Test func aRebuildFailingAfterItsPagesKeepsTheLastGoodOutput() throws {
+        let site = try Sandbox()
+        _ = try #require(site.rebuildAndCompare("first build"))
+        let before = readTree(site.output)
+        try site.replace("Templates/layout.mustache", "</footer>", with: "<p>Edited footer.</p></footer>")
+        try site.replace(Self.article, "## Other common triggers for lip twitching",
+                         with: "See [the missing part](#no-such-heading).\n\n## Other common triggers for lip twitching")
+        guard case .failure(let failure) = site.session.rebuild(changed: site.changed) else {
+            Issue.record("a rebuild with a broken anchor should fail")
+            return
+        }
+        site.changed = []
+        let text = failure.diagnostics.map(\.description).joined(separator: "\n")
+        #expect(text.contains("broken anchor: this page has no heading or section '#no-such-heading'"), "\(text)")
+        #expect(readTree(site.output) == before)
+        let beside = try FileManager.default.contentsOfDirectory(atPath: site.root.path)
+        #expect(!beside.contains { $0.hasPrefix(".materia-build-") }, "\(beside)")
+        // Fixed, the next rebuild writes every page the template changed, as a clean build does.
+        try site.replace(Self.article, "See [the missing part](#no-such-heading).\n\n", with: "")
+        let report = try #require(site.rebuildAndCompare("fixed"))
+        #expect(report.written.contains(Self.articlePage))
+        #expect(report.written.contains("symptoms/nausea/index.html"))
+    }
 }
