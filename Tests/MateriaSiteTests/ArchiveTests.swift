@@ -87,7 +87,9 @@ import Testing
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("materia-tar-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
         let files = [OutputFile(path: "index.html", bytes: sample(700)), OutputFile(path: "articles/a/index.html", bytes: sample(70_000)),
-                     OutputFile(path: "articles/b/index.html", bytes: []), OutputFile(path: "feed.xml", bytes: Array("<feed/>".utf8))]
+                     OutputFile(path: "articles/b/index.html", bytes: []), OutputFile(path: "feed.xml", bytes: Array("<feed/>".utf8)),
+                     // Read back in pieces (a megabyte at a time).
+                     OutputFile(path: "faq/index.html", bytes: sample(2_500_000))]
         for file in files {
             let url = folder.appendingPathComponent(file.path)
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -95,7 +97,7 @@ import Testing
         }
         let held = try TarArchive(files: files, modified: 1_700_000_000).gzipped()
         var read = TarArchive(files: files.map { $0.path == "feed.xml" ? $0 : OutputFile(path: $0.path, bytes: []) }, modified: 1_700_000_000)
-        read.onDisk = ["index.html", "articles/a/index.html", "articles/b/index.html"]
+        read.onDisk = ["index.html", "articles/a/index.html", "articles/b/index.html", "faq/index.html"]
         read.folder = folder.path
         let archive = folder.appendingPathComponent("site.tar.gz")
         try read.write(toFile: archive.path)
