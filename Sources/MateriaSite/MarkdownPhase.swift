@@ -55,7 +55,7 @@ public struct RenderedTexts: Sendable {
     /// `rendered` is the article's entry in `articleBodies` (its caller has it already).
     func articleHTML(_ slug: String, rendered: RenderedMarkdown) throws(TextSpill.ReadFailure) -> TemplateValue {
         guard let range = spilledHTML[slug], let spill else { return .text(rendered.html) }
-        guard let html = spill.take(range) else { throw TextSpill.ReadFailure(slug: slug) }
+        guard let html = spill.take(range) else { throw TextSpill.ReadFailure(slug: slug, folder: spill.folder) }
         return .bytes(html)
     }
     var externalByOwner: [String: [(location: SourceLocation, url: String)]] = [:]

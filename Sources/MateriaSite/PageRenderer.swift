@@ -204,8 +204,8 @@ struct PageRenderer {
             let location = article.map { SourceLocation(path: $0.sourcePath, line: $0.bodyStartLine, column: 1) }
                 ?? SourceLocation(path: "Content/articles")
             return .failure(Diagnostic(at: location,
-                                       "cannot read back this article's rendered HTML from the build's temporary file beside the output",
-                                       fix: "check the disk that holds the output folder (free space, I/O errors) and build again; the previous output is unchanged"))
+                                       "cannot read back this article's rendered HTML from the build's temporary file in \(error.folder)",
+                                       fix: "check the disk that holds \(error.folder) (free space, I/O errors) and run again; the output folder is unchanged"))
         }
         guard let html = templates.render(page.template, context, sizedFromContext: page.listsEveryArticle) else { return .failure(unrenderable(page)) }
         return .success(html)

@@ -16,7 +16,8 @@ public struct BuildOptions: Sendable {
     public var today: Day = .today()
     /// Content-hashed asset names (`style.3f2a….css`); `serve` keeps plain names.
     public var fingerprintAssets = true
-    /// The process exits right after this build (`materia build`, `publish`): the site held in
+    /// The process exits right after this build (`materia build`, `publish`, `check` without
+    /// `--external`): the site held in
     /// memory is left for the exit to reclaim instead of being freed string by string, which
     /// took 0.25 s on one thread at 10,000 articles. Long-lived callers (tests) keep the default.
     public var exitsAfterBuild = false

@@ -32,6 +32,8 @@ public final class SiteSession: @unchecked Sendable {
     /// bodies (a template, say), which the body shortcut would leave out, so rebuilds stay full
     /// until one succeeds.
     private var fullRebuildFailed = false
+    /// Paths changed since the last rebuild that succeeded.
+    private var unbuilt: Set<String> = []
 
     /// The last good build: what its pages were rendered from, and what was written.
     private struct Snapshot {
@@ -73,9 +75,17 @@ public final class SiteSession: @unchecked Sendable {
     /// article bodies changed; without it, or when the shortcut does not apply, every source
     /// file's signature is checked.
     public func rebuild(changed: [String]? = nil) -> Result<RebuildReport, BuildFailure> {
-        if let changed, !fullRebuildFailed, let result = rebuildEditedBodies(changed) { return result }
-        let result = rebuildAll()
-        if case .failure = result { fullRebuildFailed = true } else { fullRebuildFailed = false }
+        // The paths of failed rebuilds are kept for the next: a broken edit to one article, then an
+        // edit to another, must not let the second rebuild succeed without the first article.
+        if let changed { unbuilt.formUnion(changed) }
+        let result: Result<RebuildReport, BuildFailure>
+        if changed != nil, !fullRebuildFailed, let shortcut = rebuildEditedBodies(unbuilt.sorted()) {
+            result = shortcut
+        } else {
+            result = rebuildAll()
+            if case .failure = result { fullRebuildFailed = true } else { fullRebuildFailed = false }
+        }
+        if case .success = result { unbuilt = [] }
         return result
     }
 

@@ -7,9 +7,10 @@ import Glibc
 /// gives the same bytes. Compression uses stored deflate blocks: deterministic everywhere, and
 /// static hosts compress on the wire anyway.
 ///
-/// The archive is made as it is written: one file's bytes are in memory at a time, so a site of
-/// any size can be archived (`publish` at 10,000 articles held the whole tar and then the whole
-/// gzip in memory, 1.46 GB at peak).
+/// The archive is made as it is written: the pages, which a build writes as it renders them, are
+/// read back from the output a megabyte at a time, and only the files a build keeps in memory
+/// anyway (feeds, search index, graph, assets, static files) are held with it. `publish` at 10,000
+/// articles used to hold the whole tar and then the whole gzip as well: 1.49 GB at peak.
 struct TarArchive {
     let files: [OutputFile]
     /// Seconds since 1970 for every entry (the newest content date).
@@ -35,7 +36,7 @@ struct TarArchive {
 
     /// Writes the archive into the file at `path` (made or emptied), a megabyte at a time.
     func write(toFile path: String) throws(Failure) {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o666)
         guard descriptor >= 0 else { throw .unwritable }
         defer { close(descriptor) }
         var gzip = GzipStoredStream()
@@ -153,7 +154,8 @@ struct TarArchive {
 }
 
 /// gzip (RFC 1952) around deflate stored blocks (RFC 1951), with CRC-32, made as the bytes come:
-/// blocks of 65,535 bytes and a shorter last one, the bytes framing the whole input at once gives.
+/// blocks of 65,535 bytes, the last one of 0 to 65,535 (the bytes framing the whole input at once
+/// gives).
 struct GzipStoredStream {
     static let blockSize = 65_535
     /// Framed bytes not yet taken. No file name, no timestamp, OS "unknown": nothing about the

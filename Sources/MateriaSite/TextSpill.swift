@@ -26,6 +26,8 @@ final class TextSpill: @unchecked Sendable {
     /// read of the same article (which a build never makes).
     struct ReadFailure: Error {
         let slug: String
+        /// The folder that holds the temporary file.
+        let folder: String
     }
 
     private let descriptor: Int32
@@ -41,10 +43,14 @@ final class TextSpill: @unchecked Sendable {
     let freesTaken: Bool
 
     /// Nil when the file system cannot make such a file; the HTML then stays in memory.
+    /// The folder that holds the file (nameless, so the file has no path of its own).
+    let folder: String
+
     init?(folder: String) {
         // O_TMPFILE (Linux): __O_TMPFILE | O_DIRECTORY, not imported into Swift as a constant.
         let descriptor = open(folder, 0o20_000_000 | O_DIRECTORY | O_RDWR, 0o600)
         guard descriptor >= 0 else { return nil }
+        self.folder = folder
         self.descriptor = descriptor
         freesTaken = materia_is_on_tmpfs(descriptor) == 1
     }

@@ -181,7 +181,8 @@ struct Check: AsyncParsableCommand {
         let quiet = self.quiet
         let layout = site.layout()
         var options = BuildOptions(layout: layout, includeDrafts: drafts)
-        options.exitsAfterBuild = true
+        // With --external the process goes on to ask other sites: the site is freed first.
+        options.exitsAfterBuild = !external
         let builder = SiteBuilder(options: options) { line in if !quiet { print(line) } }
         let checked: (warnings: [Diagnostic], externalLinks: [(location: SourceLocation, url: String)])
         do {

@@ -327,4 +327,35 @@ import MateriaContent
         #expect(report.written.contains(Self.articlePage))
         #expect(report.written.contains("symptoms/nausea/index.html"))
     }
+
+    /// A broken edit to one article, then a good edit to another: the second rebuild still fails
+    /// with the first article's error (a clean build would), and fixing it brings in both edits.
+    @Test func aBrokenArticleStaysReportedAfterAnotherArticleIsEdited() throws {
+        let site = try Sandbox()
+        _ = try #require(site.rebuildAndCompare("first build"))
+        let before = readTree(site.output)
+        try site.replace(Self.article, "## Other common triggers for lip twitching",
+                         with: "See [the missing part](#no-such-heading).\n\n## Other common triggers for lip twitching")
+        guard case .failure = site.session.rebuild(changed: site.changed) else {
+            Issue.record("a body edit with a broken anchor should fail")
+            return
+        }
+        site.changed = []
+        let other = "Content/articles/magnesium-deficiency-fasciculations.md"
+        let otherText = try site.read(other)
+        let heading = try #require(otherText.split(separator: "\n").first { $0.hasPrefix("## ") }.map(String.init))
+        try site.replace(other, heading, with: "An added sentence.\n\n" + heading)
+        guard case .failure(let failure) = site.session.rebuild(changed: site.changed) else {
+            Issue.record("the broken article should still fail the rebuild")
+            return
+        }
+        site.changed = []
+        let text = failure.diagnostics.map(\.description).joined(separator: "\n")
+        #expect(text.contains("\(Self.article):"), "\(text)")
+        #expect(text.contains("'#no-such-heading'"), "\(text)")
+        #expect(readTree(site.output) == before)
+        try site.replace(Self.article, "See [the missing part](#no-such-heading).\n\n", with: "")
+        let report = try #require(site.rebuildAndCompare("fixed"))
+        #expect(report.written.contains("articles/magnesium-deficiency-fasciculations/index.html"), "\(report.written)")
+    }
 }

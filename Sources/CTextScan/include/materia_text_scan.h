@@ -114,7 +114,8 @@ int materia_next_term_match(const unsigned char *text, long from,
                             const materia_autolink_table *table, materia_term_match *match);
 
 /// CRC-32 (ISO-HDLC, as gzip and zlib compute it) of `count` bytes, continuing `crc` (0 to start):
-/// eight bytes per step through eight tables (about a tenth of a byte-at-a-time loop's work).
+/// eight bytes per step through eight tables, so each step waits on one table lookup where a
+/// byte-at-a-time loop waits on eight in a row.
 uint32_t materia_crc32(uint32_t crc, const unsigned char *bytes, size_t count);
 
 #endif
