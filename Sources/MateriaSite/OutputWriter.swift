@@ -37,12 +37,6 @@ struct OutputWriter {
         return nil
     }
 
-    /// Writes `files` (pages and the theme's assets) plus the site's static files; returns every file written.
-    @discardableResult
-    func write(_ files: [OutputFile], includeStatic: Bool = true) throws(BuildFailure) -> [OutputFile] {
-        try finishStaging(try beginStaging(), files: files, includeStatic: includeStatic)
-    }
-
     /// A new, empty staging folder beside the output (staging folders of dead builds are removed).
     func beginStaging() throws(BuildFailure) -> URL {
         let parent = layout.output.deletingLastPathComponent()

@@ -133,31 +133,24 @@ struct PageRenderer {
         return (streamed, problems)
     }
 
-    /// Renders every page, then checks every link. With `spill`, each page is handed to it with
-    /// its hash as soon as it is rendered (a build writes it into its staging folder, or skips it
-    /// when the output already holds those bytes) and only its ids and hash are kept, so the whole
-    /// site never sits in memory; those pages come back without bytes.
-    func render(_ pages: [Page], texts: RenderedTexts? = nil, spill: PageSpill? = nil) -> Result<RenderResult, BuildFailure> {
-        let texts = texts ?? markdown()
+    /// Renders every page, then checks every link. Each page is handed to `spill` with its hash
+    /// as soon as it is rendered (a build writes it into its staging folder, or skips it when the
+    /// output already holds those bytes; `check` drops it) and only its ids and hash are kept, so
+    /// the whole site never sits in memory; those pages come back without bytes.
+    func render(_ pages: [Page], texts: RenderedTexts, spill: @escaping PageSpill) -> Result<RenderResult, BuildFailure> {
         var problems = texts.problems
         var files: [OutputFile] = []
         var digests: [String: (ids: Set<String>, hash: UInt64)] = [:]
         let links = texts.linkGroups
         // Only pages that a link points into (with a fragment) need their ids for the check.
         let targets = LinkChecker.fragmentTargets(links)
-        if let spill {
-            let streamed = streamPages(pages, texts: texts, spill: spill, keepIDs: { targets.contains($0) })
-            problems += streamed.problems
-            files.reserveCapacity(pages.count + 16)
-            digests.reserveCapacity(pages.count)
-            for page in streamed.pages {
-                files.append(OutputFile(path: page.path, bytes: []))
-                digests[page.path] = (page.ids, page.hash)
-            }
-        } else {
-            let (rendered, renderProblems) = renderPages(pages, texts: texts)
-            files = rendered
-            problems += renderProblems
+        let streamed = streamPages(pages, texts: texts, spill: spill, keepIDs: { targets.contains($0) })
+        problems += streamed.problems
+        files.reserveCapacity(pages.count + 16)
+        digests.reserveCapacity(pages.count)
+        for page in streamed.pages {
+            files.append(OutputFile(path: page.path, bytes: []))
+            digests[page.path] = (page.ids, page.hash)
         }
         PhaseClock.mark("pages")
         files += siteFiles(texts, pages: pages)
@@ -165,7 +158,7 @@ struct PageRenderer {
         PhaseClock.mark("site files")
         let inMemory = LinkChecker(files: files + staticFiles.map { OutputFile(path: $0, bytes: []) }, jobs: jobs)
         let pageDigests = digests
-        let checker = digests.isEmpty ? inMemory : LinkChecker(exists: inMemory.exists, ids: { targets in
+        let checker = LinkChecker(exists: inMemory.exists, ids: { targets in
             let spilled = targets.filter { pageDigests[$0] != nil }
             var ids = inMemory.ids(targets.filter { pageDigests[$0] == nil })
             for path in spilled { ids[path] = pageDigests[path]!.ids }

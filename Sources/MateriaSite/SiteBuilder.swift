@@ -255,9 +255,10 @@ public struct SiteBuilder {
         return (source, templates, diagnostics)
     }
 
-    /// Phases 1 to 4: load, validate, resolve, render (with every internal link checked).
-    /// With `textFolder`, rendered article HTML waits there for the pages in a nameless file.
-    private func prepare(spill: PageSpill? = nil, textFolder: String? = nil,
+    /// Phases 1 to 4: load, validate, resolve, render (with every internal link checked). Each page
+    /// goes to `spill` as it is rendered (see `PageRenderer.render`). With `textFolder`, a large
+    /// site's rendered article HTML waits there for the pages in a nameless file.
+    private func prepare(spill: @escaping PageSpill, textFolder: String?,
                          readHashes: ReadHashes? = nil) throws(BuildFailure)
         -> (site: ResolvedSite, result: RenderResult, pages: Int, warnings: [Diagnostic]) {
         var (source, templates, diagnostics) = try Self.loadAndValidate(options, readHashes: readHashes)
