@@ -272,10 +272,10 @@ public enum MarkdownRenderer {
         // The transformer reads the Markdown's own UTF-8 (no copy): it lives only in this closure,
         // which hands on what it found.
         var text = source
-        let (headings, records, externalLinks, problems) = text.withUTF8 { bytes in
+        let (headings, records, externalLinks, problems, readsData) = text.withUTF8 { bytes in
             var transformer = TreeTransformer(options: options, extensions: extensions, source: bytes, arenaMark: mark)
             transformer.transform(document)
-            return (transformer.headings, transformer.records, transformer.externalLinks, transformer.problems)
+            return (transformer.headings, transformer.records, transformer.externalLinks, transformer.problems, transformer.readsData)
         }
 
         // A text for one page has its site links completed as cmark's output becomes a String
@@ -294,6 +294,7 @@ public enum MarkdownRenderer {
         rendered.links = records
         rendered.externalLinks = externalLinks
         rendered.problems = problems
+        rendered.readsData = readsData
         return rendered
     }
 
@@ -329,6 +330,8 @@ public enum MarkdownRenderer {
         var recordNodes: [OpaquePointer?] = []
         var externalLinks: [ExternalLink] = []
         var problems: [MarkdownProblem] = []
+        /// Whether a data directive was met (rendered or not): the text depends on the site's data.
+        var readsData = false
 
         /// The Markdown as bytes, and where each line starts: positions of wikilinks and names are
         /// found in the source itself, because cmark's text has smart quotes, entities and escapes
@@ -495,6 +498,7 @@ public enum MarkdownRenderer {
                 guard info.trimmingCharacters(in: .whitespaces) == "materia" else { return }
                 text = literal(node)
             }
+            readsData = true
             switch environment.directive(text, inline: inline) {
             case .success(let output):
                 let place = position(node)

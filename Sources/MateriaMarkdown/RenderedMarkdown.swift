@@ -59,6 +59,9 @@ public struct RenderedMarkdown: Sendable, Equatable {
     public var links: [LinkRecord] = []
     public var externalLinks: [ExternalLink] = []
     public var problems: [MarkdownProblem] = []
+    /// A data directive (```` ```materia ```` or `` `materia:…` ``) is in the text: its HTML
+    /// depends on the site's data as well as on the text.
+    public var readsData = false
 }
 
 /// Turns heading text into URL-fragment ids: lowercase letters and digits joined by hyphens.
@@ -156,6 +159,7 @@ extension RenderedMarkdown {
     /// headings and the word count).
     public func keeping(html keepsHTML: Bool, links keepsLinks: Bool) -> RenderedMarkdown {
         var copy = RenderedMarkdown(html: keepsHTML ? html : "", headings: headings, wordCount: wordCount)
+        copy.readsData = readsData
         if keepsLinks {
             copy.links = links
             copy.externalLinks = externalLinks

@@ -373,22 +373,11 @@ final class MarkdownCache: @unchecked Sendable {
         let answers: [RenderedMarkdown]
         /// Depends on the article, its title and the link table, like the HTML.
         var collected: Collected
-        /// Directives are written `materia` (a fenced block's info string or a `materia:` code
-        /// span). Asked only when data changed during `serve`, so a build never scans for it.
-        var readsData: Bool { Self.mentionsMateria(article.body) || article.faq.contains { Self.mentionsMateria($0.answer) } }
-
-        static func mentionsMateria(_ text: String) -> Bool {
-            let word = Array("materia".utf8)
-            return text.withUTF8InPlace { bytes in
-                guard bytes.count >= word.count else { return false }
-                for start in 0...(bytes.count - word.count) where bytes[start] == 0x6D {
-                    var index = 1
-                    while index < word.count && bytes[start + index] == word[index] { index += 1 }
-                    if index == word.count { return true }
-                }
-                return false
-            }
-        }
+        /// Whether the body or an answer holds a data directive (found by the rewriting as it
+        /// rendered them): such an article is rendered again when data changes. Scanning every
+        /// article's Markdown for "materia" instead took 13 % of a data edit's rebuild at 10,000
+        /// articles, on one thread.
+        var readsData: Bool { body.readsData || answers.contains { $0.readsData } }
     }
 
     private var entries: [String: Entry] = [:]
