@@ -28,9 +28,9 @@ public final class SiteSession: @unchecked Sendable {
     private let relatedCache = RelatedCache()
     private let manifests = SessionManifests()
     private var last: Snapshot?
-    /// The last full rebuild failed: what changed since the last good one may be more than article
-    /// bodies (a template, say), which the body shortcut would leave out, so rebuilds stay full
-    /// until one succeeds.
+    /// The last full rebuild failed. `unbuilt` keeps the paths it was given, but one asked for
+    /// without paths (`rebuild()`) may stand for changes of any kind, which the body shortcut would
+    /// leave out: rebuilds stay full until one succeeds.
     private var fullRebuildFailed = false
     /// Paths changed since the last rebuild that succeeded.
     private var unbuilt: Set<String> = []
@@ -121,7 +121,7 @@ public final class SiteSession: @unchecked Sendable {
         // not hold (every page, when what it holds is unknown) goes into a staging folder beside
         // it first. Those pages are moved in only once the whole site checks out, so a rebuild
         // with errors leaves the output as it was, and the site is never held in memory (the
-        // first rebuild of 100,000 articles peaked at 9.05 GB when it kept every page).
+        // first rebuild of 100,000 articles peaked at 9.27 GB when it kept every page).
         let staging: URL
         do {
             staging = try writer.beginStaging()

@@ -27,7 +27,7 @@ struct TarArchive {
         case unwritable
     }
 
-    /// The whole archive in memory.
+    /// The whole archive in memory (the tests compare it with `write(toFile:)`'s).
     func gzipped() throws(Failure) -> [UInt8] {
         var gzip = GzipStoredStream()
         try tar { gzip.append($0) }
