@@ -87,11 +87,25 @@ import MateriaContent
             return report
         }
 
+        /// Rebuilds incrementally where the edits so far must fail: the errors' text, one per line,
+        /// or nil (with the test failed) when the rebuild succeeds.
+        func failingRebuild(_ step: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) -> String? {
+            defer { changed = [] }
+            guard case .failure(let failure) = session.rebuild(changed: changed) else {
+                Issue.record("\(step): the rebuild should fail", sourceLocation: sourceLocation)
+                return nil
+            }
+            return failure.diagnostics.map(\.description).joined(separator: "\n")
+        }
+
         deinit { try? FileManager.default.removeItem(at: root) }
     }
 
     static let article = "Content/articles/low-magnesium-lip-twitching.md"
     static let articlePage = "articles/low-magnesium-lip-twitching/index.html"
+    /// A heading of `article`, and a paragraph put before it that links to a heading no page has.
+    static let heading = "## Other common triggers for lip twitching"
+    static let missingAnchor = "See [the missing part](#no-such-heading).\n\n"
 
     /// A restarted session (`materia serve` run again) finds the manifest its predecessor left and
     /// writes only the files that differ: none when nothing changed, and otherwise the edited
@@ -153,23 +167,15 @@ import MateriaContent
         // A renamed heading breaks an anchor another article links to: the error is at that link.
         let other = "Content/articles/magnesium-deficiency-fasciculations.md"
         try site.replace(other, "## Other signs of low magnesium", with: "## More signs")
-        guard case .failure(let anchor) = site.session.rebuild(changed: site.changed) else {
-            Issue.record("a broken anchor should fail the rebuild")
-            return
-        }
-        site.changed = []
-        #expect(anchor.diagnostics.map(\.description).joined().contains("\(Self.article):80:"), "\(anchor.diagnostics)")
-        #expect(anchor.diagnostics.map(\.description).joined().contains("broken anchor"))
+        let anchor = try #require(site.failingRebuild("a broken anchor"))
+        #expect(anchor.contains("\(Self.article):80:"), "\(anchor)")
+        #expect(anchor.contains("broken anchor"))
         try site.replace(other, "## More signs", with: "## Other signs of low magnesium")
         site.rebuildAndCompare("anchor restored")
         // A broken wikilink in a body fails; removing a link takes the backlink away again.
         try site.replace(Self.article, "also links [[nausea|feeling sick]]", with: "also links [[nausia|feeling sick]]")
-        guard case .failure(let wikilink) = site.session.rebuild(changed: site.changed) else {
-            Issue.record("a broken wikilink should fail the rebuild")
-            return
-        }
-        site.changed = []
-        #expect(wikilink.diagnostics.map(\.description).joined().contains("'nausia'"))
+        let wikilink = try #require(site.failingRebuild("a broken wikilink"))
+        #expect(wikilink.contains("'nausia'"))
         try site.replace(Self.article, "also links [[nausia|feeling sick]]", with: "no longer links anywhere")
         report = try #require(site.rebuildAndCompare("link removed"))
         #expect(report.written.contains("symptoms/nausea/index.html"))
@@ -285,11 +291,7 @@ import MateriaContent
         let before = readTree(site.output)
         try site.replace(Self.article, "nutrients: [magnesium, calcium, potassium]", with: "nutrients: [magnesium, calcum, potassium]")
         try site.replace("Content/data/nutrients/magnesium.yaml", "kind: mineral", with: "kind: metal")
-        guard case .failure(let failure) = site.session.rebuild(changed: site.changed) else {
-            Issue.record("a rebuild with errors should fail")
-            return
-        }
-        let text = failure.diagnostics.map(\.description).joined(separator: "\n")
+        let text = try #require(site.failingRebuild("a rebuild with errors"))
         #expect(text.contains("Content/articles/low-magnesium-lip-twitching.md:10:"), "\(text)")
         #expect(text.contains("'calcum'"))
         #expect(text.contains("Content/data/nutrients/magnesium.yaml:2:7"), "\(text)")
@@ -309,20 +311,14 @@ import MateriaContent
         _ = try #require(site.rebuildAndCompare("first build"))
         let before = readTree(site.output)
         try site.replace("Templates/layout.mustache", "</footer>", with: "<p>Edited footer.</p></footer>")
-        try site.replace(Self.article, "## Other common triggers for lip twitching",
-                         with: "See [the missing part](#no-such-heading).\n\n## Other common triggers for lip twitching")
-        guard case .failure(let failure) = site.session.rebuild(changed: site.changed) else {
-            Issue.record("a rebuild with a broken anchor should fail")
-            return
-        }
-        site.changed = []
-        let text = failure.diagnostics.map(\.description).joined(separator: "\n")
+        try site.replace(Self.article, Self.heading, with: Self.missingAnchor + Self.heading)
+        let text = try #require(site.failingRebuild("a rebuild with a broken anchor"))
         #expect(text.contains("broken anchor: this page has no heading or section '#no-such-heading'"), "\(text)")
         #expect(readTree(site.output) == before)
         let beside = try FileManager.default.contentsOfDirectory(atPath: site.root.path)
         #expect(!beside.contains { $0.hasPrefix(".materia-build-") }, "\(beside)")
         // Fixed, the next rebuild writes every page the template changed, as a clean build does.
-        try site.replace(Self.article, "See [the missing part](#no-such-heading).\n\n", with: "")
+        try site.replace(Self.article, Self.missingAnchor, with: "")
         let report = try #require(site.rebuildAndCompare("fixed"))
         #expect(report.written.contains(Self.articlePage))
         #expect(report.written.contains("symptoms/nausea/index.html"))
@@ -334,27 +330,17 @@ import MateriaContent
         let site = try Sandbox()
         _ = try #require(site.rebuildAndCompare("first build"))
         let before = readTree(site.output)
-        try site.replace(Self.article, "## Other common triggers for lip twitching",
-                         with: "See [the missing part](#no-such-heading).\n\n## Other common triggers for lip twitching")
-        guard case .failure = site.session.rebuild(changed: site.changed) else {
-            Issue.record("a body edit with a broken anchor should fail")
-            return
-        }
-        site.changed = []
+        try site.replace(Self.article, Self.heading, with: Self.missingAnchor + Self.heading)
+        _ = try #require(site.failingRebuild("a body edit with a broken anchor"))
         let other = "Content/articles/magnesium-deficiency-fasciculations.md"
         let otherText = try site.read(other)
         let heading = try #require(otherText.split(separator: "\n").first { $0.hasPrefix("## ") }.map(String.init))
         try site.replace(other, heading, with: "An added sentence.\n\n" + heading)
-        guard case .failure(let failure) = site.session.rebuild(changed: site.changed) else {
-            Issue.record("the broken article should still fail the rebuild")
-            return
-        }
-        site.changed = []
-        let text = failure.diagnostics.map(\.description).joined(separator: "\n")
+        let text = try #require(site.failingRebuild("the broken article, after another article's edit"))
         #expect(text.contains("\(Self.article):"), "\(text)")
         #expect(text.contains("'#no-such-heading'"), "\(text)")
         #expect(readTree(site.output) == before)
-        try site.replace(Self.article, "See [the missing part](#no-such-heading).\n\n", with: "")
+        try site.replace(Self.article, Self.missingAnchor, with: "")
         let report = try #require(site.rebuildAndCompare("fixed"))
         #expect(report.written.contains("articles/magnesium-deficiency-fasciculations/index.html"), "\(report.written)")
     }
